@@ -1,0 +1,168 @@
+"""Indicator frameworks (绩效指标体系) as data.
+
+A province adapts a JSON file in ``workbook_templates/frameworks/`` rather than code: the levels,
+operators, 计量单位, milestones, row counts and rule thresholds all come from there. The file is
+checked against ``workbook_templates/framework.schema.json`` and a few cross-field rules, so a
+broken file fails with its path and the offending key instead of a template that silently misbehaves.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import FrameworkError
+
+__all__ = ["Framework", "load_framework", "list_frameworks", "DEFAULT_FRAMEWORK"]
+
+DEFAULT_FRAMEWORK = "hebei-2023"
+
+# Operators as staff see them in the dropdown (full-width, so Excel never reads "=" as a formula)
+# and as the interchange JSON spells them (unit-goals.schema.json uses ASCII "=", ">", "<").
+OPERATOR_TO_JSON = {"≥": "≥", "≤": "≤", "＝": "=", "＞": ">", "＜": "<", "定性": "定性"}
+OPERATOR_FROM_JSON = {v: k for k, v in OPERATOR_TO_JSON.items()}
+
+_DEFAULT_THRESHOLDS: dict[str, Any] = {
+    "funds_tolerance": 0.005,
+    "spend_plan_tolerance": 0.01,
+    "satisfaction_min": 80,
+    "min_indicators": 3,
+    "qualitative_max_share": 0.5,
+    "value_max_bytes": 60,
+    "project_code_pattern": r"^\d{6}\d{2}[A-Z][0-9A-Z]{12}$",
+    "unit_code_pattern": r"^\d{6}$",
+    "vague_words": [],
+    "placeholder_patterns": [],
+}
+_DEFAULT_TEXT_LIMITS = {"goal": 2000, "overall": 3000, "short": 200, "value": 255, "explanation": 500}
+
+
+@dataclass(frozen=True)
+class Framework:
+    """One framework, read from its JSON file; immutable so it can be shared across processes."""
+
+    id: str
+    title: str
+    version: str
+    levels: tuple[tuple[str, tuple[str, ...]], ...]
+    required: dict[str, str]
+    cost_level2: tuple[str, ...]
+    satisfaction_level2: tuple[str, ...]
+    operators: tuple[str, ...]
+    units: tuple[str, ...]
+    basis_suggestions: tuple[str, ...]
+    basis_requires_category: bool
+    spend_mode: str
+    milestones: tuple[str, ...]
+    indicator_rows: int
+    section_rows: int
+    measure_rows: int
+    text_limits: dict[str, int]
+    thresholds: dict[str, Any]
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+
+    @property
+    def level1_names(self) -> list[str]:
+        return [name for name, _ in self.levels]
+
+    def level2_of(self, level1: str) -> tuple[str, ...]:
+        for name, l2 in self.levels:
+            if name == level1:
+                return l2
+        return ()
+
+    @property
+    def all_level2(self) -> list[str]:
+        return [l2 for _, items in self.levels for l2 in items]
+
+
+def _framework_schema() -> dict:
+    return json.loads(resources.files("workbook_templates").joinpath("framework.schema.json").read_text("utf-8"))
+
+
+def list_frameworks() -> list[str]:
+    """Ids of the frameworks shipped with perfxl."""
+    folder = resources.files("workbook_templates").joinpath("frameworks")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+def load_framework(id_or_path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
+    """Load a shipped framework by id, or a province's own file by path.
+
+    Raises FrameworkError naming the file and the key when the file is missing, not JSON, or breaks
+    the framework schema.
+    """
+    text, source = _read_framework_text(str(id_or_path))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FrameworkError(f"{source}: 不是有效的 JSON（第 {e.lineno} 行第 {e.colno} 列）：{e.msg}") from None
+    return framework_from_dict(data, source)
+
+
+def _read_framework_text(ref: str) -> tuple[str, str]:
+    path = Path(ref)
+    if ref.endswith(".json") or path.exists():
+        try:
+            return path.read_text(encoding="utf-8-sig"), str(path)
+        except OSError as e:
+            raise FrameworkError(f"{path}: 无法读取指标体系文件：{e.strerror}") from None
+    shipped = resources.files("workbook_templates").joinpath("frameworks", f"{ref}.json")
+    if not shipped.is_file():
+        raise FrameworkError(
+            f"未知的指标体系 '{ref}'：可用的有 {', '.join(list_frameworks())}，或给出 .json 文件路径")
+    return shipped.read_text("utf-8"), f"workbook_templates/frameworks/{ref}.json"
+
+
+def framework_from_dict(data: Any, source: str = "<framework>") -> Framework:
+    """Validate a framework's dict (schema, then cross-field rules) and build the Framework."""
+    errors = sorted(jsonschema.Draft202012Validator(_framework_schema()).iter_errors(data),
+                    key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{'/'.join(map(str, e.absolute_path)) or '(根)'}: {e.message}" for e in errors[:10]]
+        raise FrameworkError(f"{source}: 指标体系文件不符合格式：\n  " + "\n  ".join(lines))
+    problems = []
+    names = [lv["name"] for lv in data["levels"]]
+    all_l2 = [l2 for lv in data["levels"] for l2 in lv["level2"]]
+    for label, items in (("levels", names), ("level2", all_l2), ("units", data["units"]),
+                         ("spend_plan/milestones", data["spend_plan"]["milestones"])):
+        dupes = sorted({x for x in items if items.count(x) > 1})
+        if dupes:
+            problems.append(f"{label}: 重复的名称 {', '.join(dupes)}")
+    for key in ("cost_level2", "satisfaction_level2"):
+        unknown = [x for x in data.get(key, []) if x not in all_l2]
+        if unknown:
+            problems.append(f"{key}: 不在 levels 中的二级指标 {', '.join(unknown)}")
+    thresholds = {**_DEFAULT_THRESHOLDS, **data["thresholds"]}
+    patterns = [(k, thresholds[k]) for k in ("project_code_pattern", "unit_code_pattern")]
+    patterns += [(f"placeholder_patterns/{i}", p) for i, p in enumerate(thresholds["placeholder_patterns"])]
+    for key, pattern in patterns:
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as e:
+            problems.append(f"thresholds/{key}: 不是有效的正则表达式：{e}")
+    if problems:
+        raise FrameworkError(f"{source}: 指标体系文件有误：\n  " + "\n  ".join(problems))
+    return Framework(
+        id=data["id"], title=data["title"], version=data["version"],
+        levels=tuple((lv["name"], tuple(lv["level2"])) for lv in data["levels"]),
+        required={lv["name"]: lv.get("required", "no") for lv in data["levels"]},
+        cost_level2=tuple(data.get("cost_level2", [])),
+        satisfaction_level2=tuple(data.get("satisfaction_level2", [])),
+        operators=tuple(data["operators"]), units=tuple(data["units"]),
+        basis_suggestions=tuple(data["basis_suggestions"]),
+        basis_requires_category=bool(data.get("basis_requires_category", False)),
+        spend_mode=data["spend_plan"]["mode"], milestones=tuple(data["spend_plan"]["milestones"]),
+        indicator_rows=data["rows"]["indicators"], section_rows=data["rows"]["sections"],
+        measure_rows=data["rows"]["measures"],
+        text_limits={**_DEFAULT_TEXT_LIMITS, **data.get("text_limits", {})},
+        thresholds=thresholds, rules=data.get("rules", {}),
+        description=data.get("description", ""), source=source,
+    )

@@ -1,0 +1,281 @@
+"""The one declaration of where every field lives in a unit workbook.
+
+The writer, the reader and the annotator ask this module for addresses; no other module knows a
+cell address. Positions depend on the framework only through its milestone count and row counts,
+so one framework always gives one layout. Coordinates are 0-based (row, col) as XlsxWriter takes
+them; ``a1`` turns them into what Excel shows and what findings report.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .frameworks import Framework
+
+__all__ = ["TEMPLATE_ID", "TEMPLATE_VERSION", "INSTRUCTIONS_SHEET", "DEPARTMENT_SHEET", "LISTS_SHEET",
+           "IDENTITY_SHEET", "a1", "Span", "ProjectLayout", "DepartmentLayout", "InstructionsLayout",
+           "IndicatorColumns", "project_sheet_names", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING"]
+
+TEMPLATE_ID = "perfxl.unit-goals"
+TEMPLATE_VERSION = "1"  # bump when any address below moves: the reader refuses layouts it does not know
+
+INSTRUCTIONS_SHEET = "填报说明"
+DEPARTMENT_SHEET = "部门整体绩效目标"
+LISTS_SHEET = "_lists"        # hidden: dropdown sources behind defined names (inline lists cap at 255 chars)
+IDENTITY_SHEET = "_perfxl"    # very hidden: template identity and the signed locked values
+
+# Self-check cells start with one of these marks, so one COUNTIF per sheet counts what must change.
+CHECK_OK, CHECK_ERROR, CHECK_WARNING = "✓", "✗", "△"
+
+LAST_COL = 10           # column K: the self-check (自查) column of every sheet
+CHECK_COL = LAST_COL
+EXPLAIN_COL = 9         # column J: 出错说明, where a unit explains a warning it will not fix
+WIDTHS = (14, 14, 18, 30, 6, 14, 9, 22, 16, 20, 18)  # A..K, in characters of the default font
+
+
+def a1(row: int, col: int) -> str:
+    return xl_rowcol_to_cell(row, col)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A cell, possibly the top-left of a merged range reaching (last_row, last_col)."""
+
+    row: int
+    col: int
+    last_row: int | None = None
+    last_col: int | None = None
+
+    @property
+    def a1(self) -> str:
+        return a1(self.row, self.col)
+
+    @property
+    def merged(self) -> bool:
+        return (self.last_row or self.row, self.last_col or self.col) != (self.row, self.col)
+
+    @property
+    def end(self) -> tuple[int, int]:
+        return (self.last_row if self.last_row is not None else self.row,
+                self.last_col if self.last_col is not None else self.col)
+
+
+@dataclass(frozen=True)
+class IndicatorColumns:
+    """Columns of the indicator table; names are the Indicator model's attributes."""
+
+    level1: int = 0
+    level2: int = 1
+    name: int = 2
+    description: int = 3
+    operator: int = 4
+    value: int = 5
+    unit: int = 6
+    value_note: int = 7
+    basis: int = 8
+    explanation: int = EXPLAIN_COL
+    check: int = CHECK_COL
+
+    HEADINGS = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "description": "绩效指标描述",
+                "operator": "符号", "value": "指标值", "unit": "计量单位", "value_note": "指标值说明",
+                "basis": "指标值确定依据", "explanation": "出错说明", "check": "自查"}
+
+    def items(self) -> list[tuple[str, int]]:
+        return [(k, getattr(self, k)) for k in self.HEADINGS]
+
+
+@dataclass(frozen=True)
+class ProjectLayout:
+    """One 项目绩效目标表 sheet, in the seed's order of rows and headings."""
+
+    framework: Framework
+    title: Span = Span(0, 0, 0, 8)
+    unit_line: Span = Span(1, 0, 1, 6)
+    money_unit: Span = Span(1, 7, 1, 8)
+    code_label: Span = Span(2, 0)
+    code: Span = Span(2, 1, 2, 2)
+    name_label: Span = Span(2, 3)
+    name: Span = Span(2, 4, 2, 8)
+    funds_label: Span = Span(3, 0, 4, 0)
+    total_label: Span = Span(3, 1)
+    total: Span = Span(3, 2)
+    fiscal_label: Span = Span(3, 3)
+    fiscal: Span = Span(3, 4)
+    other_label: Span = Span(3, 5)
+    other: Span = Span(3, 6)
+    funds_check: Span = Span(3, CHECK_COL)
+    purpose_label: Span = Span(4, 1)
+    purpose: Span = Span(4, 2, 4, 8)
+    plan_label: Span = Span(5, 0, 6, 0)
+    plan_check: Span = Span(6, CHECK_COL)
+    goals_label: Span = Span(7, 0)
+    goals: Span = Span(7, 1, 7, 8)
+    goals_check: Span = Span(7, CHECK_COL)
+    header_row: int = 8
+    columns: IndicatorColumns = IndicatorColumns()
+
+    @property
+    def milestone_labels(self) -> list[Span]:
+        return [Span(5, 1 + i) for i in range(len(self.framework.milestones))]
+
+    @property
+    def milestones(self) -> list[Span]:
+        """Input cells of the spend plan, one per milestone of the framework."""
+        return [Span(6, 1 + i) for i in range(len(self.framework.milestones))]
+
+    @property
+    def plan_sum_label(self) -> Span:
+        return Span(5, 1 + len(self.framework.milestones))
+
+    @property
+    def plan_sum(self) -> Span:
+        return Span(6, 1 + len(self.framework.milestones))
+
+    @property
+    def first_indicator_row(self) -> int:
+        return self.header_row + 1
+
+    @property
+    def indicator_rows(self) -> range:
+        return range(self.first_indicator_row, self.first_indicator_row + self.framework.indicator_rows)
+
+    @property
+    def summary_title_row(self) -> int:
+        return self.indicator_rows.stop + 1
+
+    @property
+    def level_count_rows(self) -> dict[str, int]:
+        """Row of the self-check that counts each 一级指标's indicators."""
+        start = self.summary_title_row + 1
+        return {name: start + i for i, name in enumerate(self.framework.level1_names)}
+
+    @property
+    def total_count_row(self) -> int:
+        return self.summary_title_row + 1 + len(self.framework.levels)
+
+    @property
+    def sheet_explanation(self) -> Span:
+        r = self.total_count_row + 1
+        return Span(r, 1, r, 8)
+
+    @property
+    def status_row(self) -> int:
+        return self.total_count_row + 2
+
+    @property
+    def status(self) -> Span:
+        return Span(self.status_row, 1, self.status_row, 3)
+
+    @property
+    def error_count(self) -> Span:
+        """Number of ✗ self-checks on this sheet; the workbook status adds these up."""
+        return Span(self.status_row, CHECK_COL)
+
+    @property
+    def last_row(self) -> int:
+        return self.status_row
+
+
+@dataclass(frozen=True)
+class DepartmentLayout:
+    """The 部门整体绩效目标 sheet: 第一部分 of the official document."""
+
+    framework: Framework
+    title: Span = Span(0, 0, 0, 8)
+    unit_line: Span = Span(1, 0, 1, 8)
+    overall_label: Span = Span(2, 0, 2, 8)
+    overall: Span = Span(3, 0, 3, 8)
+    overall_check: Span = Span(3, CHECK_COL)
+    sections_label: Span = Span(4, 0, 4, 8)
+    sections_check: Span = Span(4, CHECK_COL)
+    section_header_row: int = 5
+
+    @property
+    def section_rows(self) -> range:
+        return range(self.section_header_row + 1, self.section_header_row + 1 + self.framework.section_rows)
+
+    def section_name(self, row: int) -> Span:
+        return Span(row, 0)
+
+    def section_goal(self, row: int) -> Span:
+        return Span(row, 1, row, 8)
+
+    @property
+    def measures_label(self) -> Span:
+        r = self.section_rows.stop
+        return Span(r, 0, r, 8)
+
+    @property
+    def measures_check(self) -> Span:
+        return Span(self.section_rows.stop, CHECK_COL)
+
+    @property
+    def measure_rows(self) -> range:
+        start = self.section_rows.stop + 1
+        return range(start, start + self.framework.measure_rows)
+
+    def measure_number(self, row: int) -> Span:
+        return Span(row, 0)
+
+    def measure(self, row: int) -> Span:
+        return Span(row, 1, row, 8)
+
+    @property
+    def sheet_explanation(self) -> Span:
+        r = self.measure_rows.stop + 1
+        return Span(r, 1, r, 8)
+
+    @property
+    def status_row(self) -> int:
+        return self.measure_rows.stop + 2
+
+    @property
+    def status(self) -> Span:
+        return Span(self.status_row, 1, self.status_row, 3)
+
+    @property
+    def error_count(self) -> Span:
+        return Span(self.status_row, CHECK_COL)
+
+    @property
+    def last_row(self) -> int:
+        return self.status_row
+
+
+@dataclass(frozen=True)
+class InstructionsLayout:
+    """The 填报说明 sheet: the workbook's overall status sits at a fixed place near the top."""
+
+    title: Span = Span(0, 0, 0, 5)
+    unit_line: Span = Span(1, 0, 1, 5)
+    status_label: Span = Span(2, 0)
+    status: Span = Span(2, 1, 2, 5)
+    body_start_row: int = 4
+    widths: tuple[int, ...] = (16, 22, 22, 22, 22, 22)
+
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def project_sheet_names(project_names: list[str]) -> list[str]:
+    """Unique, valid sheet names "1.项目名称" (≤ 31 characters, none of []:*?/\\, not quoted).
+
+    Excel refuses longer names and those characters; two projects whose names agree in their
+    first 28 characters stay distinct because the number leads.
+    """
+    names: list[str] = []
+    taken = {INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, LISTS_SHEET, IDENTITY_SHEET}
+    for i, raw in enumerate(project_names, start=1):
+        clean = _BAD_SHEET_CHARS.sub("_", raw).strip().strip("'") or "项目"
+        name = f"{i}.{clean}"[:31]
+        n = 2
+        while name.lower() in {t.lower() for t in taken}:  # Excel compares sheet names case-blind
+            suffix = f"~{n}"
+            name = f"{i}.{clean}"[: 31 - len(suffix)] + suffix
+            n += 1
+        taken.add(name)
+        names.append(name)
+    return names

@@ -1,0 +1,650 @@
+"""The one writer: a unit workbook from the model.
+
+A blank template (register fields only), a prefilled workbook (``template --data``) and, later, an
+annotated return are the same call on a UnitData with more or less filled in. What is locked follows
+one rule: a register field that has a value is prefilled, locked and signed; every other field is an
+input cell, unlocked, styled as input and guarded by a data validation.
+
+Output is deterministic (fixed document dates, stable sheet and name order, zip entries dated 1980
+by XlsxWriter) so the same input gives the same bytes.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from . import __version__
+from .catalogue import CATALOGUE, SEVERITY_ZH
+from .errors import PerfxlError
+from .frameworks import OPERATOR_FROM_JSON, Framework
+from .integrity import LockedCell, canonical, identity_rows, sign
+from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, IDENTITY_SHEET,
+                     INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET, TEMPLATE_ID, TEMPLATE_VERSION, WIDTHS,
+                     DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1, project_sheet_names)
+from .model import Project, UnitData
+
+__all__ = ["render_workbook", "write_workbook", "write_templates", "workbook_filename", "FIXED_DATE"]
+
+# Fixed so that generated files are byte-identical run to run; Excel stamps its own date on save.
+FIXED_DATE = datetime(2000, 1, 1)
+NUM_FMT_MONEY = "#,##0.00"
+_FILENAME_BAD = re.compile(r'[\\/:*?"<>|\s]+')
+
+# Excel caps these (practices.md): input/error titles 32 characters, messages 255.
+_TITLE_MAX, _MESSAGE_MAX = 32, 255
+
+
+def workbook_filename(unit: UnitData) -> str:
+    """File name starting with the 单位编码 so files sort and match by unit."""
+    name = _FILENAME_BAD.sub("_", unit.unit.name).strip("_.")
+    return f"{unit.unit.code}_{name}_{unit.budget_year}年绩效目标表.xlsx"
+
+
+@dataclass
+class _Formats:
+    """XlsxWriter formats, created once per workbook."""
+
+    wb: Any
+    cache: dict = field(default_factory=dict)
+
+    def __call__(self, **props: Any) -> Any:
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "text_wrap": True, "border": 1}
+        base.update(props)
+        key = tuple(sorted(base.items()))
+        if key not in self.cache:
+            self.cache[key] = self.wb.add_format(base)
+        return self.cache[key]
+
+    @property
+    def title(self):
+        return self(bold=True, font_size=16, align="center", border=0)
+
+    @property
+    def plain(self):
+        return self(border=0)
+
+    @property
+    def label(self):
+        return self(bold=True, align="center", bg_color="#F2F2F2")
+
+    @property
+    def prefilled(self):
+        return self(bg_color="#EDEDED")
+
+    def input(self, **extra: Any):
+        return self(locked=False, bg_color="#FFF9DB", **extra)
+
+    @property
+    def check(self):
+        return self(align="center", font_size=9)
+
+
+class _Sheet:
+    """A worksheet plus the bookkeeping every sheet shares: locked register values to sign, and a
+    data validation checked at once (XlsxWriter warns and returns -1/-2 instead of raising)."""
+
+    def __init__(self, ws: Worksheet, fmt: _Formats, locked: list[LockedCell]):
+        self.ws, self.fmt, self.locked = ws, fmt, locked
+
+    def put(self, span: Span, value: Any, f: Any) -> None:
+        if span.merged:
+            r2, c2 = span.end
+            self.ws.merge_range(span.row, span.col, r2, c2, None, f)
+        if value is None or value == "":
+            self.ws.write_blank(span.row, span.col, None, f)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.ws.write_number(span.row, span.col, value, f)
+        else:
+            self.ws.write_string(span.row, span.col, str(value), f)
+
+    def label(self, span: Span, text: str) -> None:
+        self.put(span, text, self.fmt.label)
+
+    def register(self, span: Span, value: Any, **fmt: Any) -> None:
+        """A register value: prefilled, locked and covered by the signature."""
+        self.put(span, value, self.fmt(**{"bg_color": "#EDEDED", **fmt}))
+        self.locked.append(LockedCell(self.ws.name, span.a1, canonical(value)))
+
+    def field(self, span: Span, register_value: Any, user_value: Any, validation: dict, **fmt: Any) -> None:
+        """Locked when the register gives a value, otherwise an input cell."""
+        if register_value is not None and register_value != "":
+            self.register(span, register_value, **fmt)
+        else:
+            self.input(span, user_value, validation, **fmt)
+
+    def input(self, span: Span, value: Any, validation: dict, **fmt: Any) -> None:
+        self.put(span, value, self.fmt.input(**fmt))
+        self.validate(span.row, span.col, span.row, span.col, validation)
+
+    def validate(self, r1: int, c1: int, r2: int, c2: int, options: dict) -> None:
+        options = dict(options)
+        for key, cap in (("input_title", _TITLE_MAX), ("error_title", _TITLE_MAX),
+                         ("input_message", _MESSAGE_MAX), ("error_message", _MESSAGE_MAX)):
+            if key in options and len(options[key]) > cap:
+                raise AssertionError(f"validation {key} over Excel's {cap} characters: {options[key]!r}")
+        rc = self.ws.data_validation(r1, c1, r2, c2, options)
+        if rc != 0:
+            raise AssertionError(f"data_validation rejected on {self.ws.name}!{a1(r1, c1)}: {rc} {options}")
+
+    def check(self, row: int, formula: str) -> None:
+        # An empty cached result makes LibreOffice compute the cell on load (it trusts a cached 0).
+        self.ws.write_formula(row, CHECK_COL, formula, self.fmt.check, "")
+
+
+# ---------------------------------------------------------------- validations (Chinese messages)
+
+def _text_rule(limit: int, title: str, message: str) -> dict:
+    return {"validate": "length", "criteria": "<=", "value": limit, "input_title": title,
+            "input_message": message, "error_title": "内容过长", "error_message": f"此处最多 {limit} 个字符，请精简。"}
+
+
+def _decimal_rule(title: str, message: str, low: float, high: float | None = None) -> dict:
+    rule = {"validate": "decimal", "input_title": title, "input_message": message, "error_title": "请填写数字"}
+    if high is None:
+        rule.update(criteria=">=", value=low, error_message=f"请填写不小于 {low:g} 的数字（不要带单位或文字）。")
+    else:
+        rule.update(criteria="between", minimum=low, maximum=high,
+                    error_message=f"请填写 {low:g} 到 {high:g} 之间的数字（不要带 % 号或文字）。")
+    return rule
+
+
+def _list_rule(source: str, title: str, message: str, strict: bool = True) -> dict:
+    rule = {"validate": "list", "source": source, "input_title": title, "input_message": message}
+    if strict:
+        rule.update(error_title="请从下拉列表中选择", error_message="请点击单元格右侧的下拉箭头，从列表中选择。")
+    else:  # a warning alert lets staff keep a value outside the list after confirming
+        rule.update(error_type="warning", error_title="不在常用列表中",
+                    error_message="所填内容不在常用列表中。确认无误请点“是”，否则点“否”重新选择。")
+    return rule
+
+
+# ---------------------------------------------------------------- the workbook
+
+def _sheet_ref(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _lists(wb: Any, fw: Framework) -> None:
+    """Dropdown sources on a hidden sheet behind workbook names (pxl_L1, pxl_L2_1.., pxl_OPS, pxl_UNITS,
+    pxl_BASIS); the prefix keeps names like "L1" from being read as cell addresses."""
+    ws = wb.add_worksheet(LISTS_SHEET)
+    columns: list[tuple[str, list[str]]] = [("pxl_L1", fw.level1_names)]
+    columns += [(f"pxl_L2_{i}", list(l2)) for i, (_, l2) in enumerate(fw.levels, start=1)]
+    columns += [("pxl_OPS", list(fw.operators)), ("pxl_UNITS", list(fw.units)),
+                ("pxl_BASIS", list(fw.basis_suggestions))]
+    for col, (name, items) in enumerate(columns):
+        ws.write_string(0, col, name)
+        for r, item in enumerate(items, start=1):
+            ws.write_string(r, col, item)
+        ref = f"{_sheet_ref(LISTS_SHEET)}!${_col(col)}$2:${_col(col)}${max(len(items), 1) + 1}"
+        wb.define_name(name, "=" + ref)
+    ws.protect()
+    ws.hide()
+
+
+def _col(c: int) -> str:
+    return a1(0, c).rstrip("0123456789")
+
+
+def render_workbook(unit: UnitData, framework: Framework, *, password: str | None = None,
+                    key: bytes | None = None) -> bytes:
+    """The unit's workbook as .xlsx bytes (no disk IO: a web page can stream it).
+
+    Raises PerfxlError when the data does not fit the framework's rows (more indicators, 科室 or
+    measures than the template has rows): nothing is ever dropped silently.
+    """
+    _check_fits(unit, framework)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    wb.set_properties({"title": f"{unit.budget_year}年预算绩效目标表", "subject": unit.unit.name,
+                       "author": "perfxl", "company": unit.unit.department_name or "", "created": FIXED_DATE,
+                       "comments": f"{TEMPLATE_ID} v{TEMPLATE_VERSION}"})
+    fmt = _Formats(wb)
+    locked: list[LockedCell] = []
+    sheet_names = project_sheet_names([p.name for p in unit.projects])
+
+    instructions = wb.add_worksheet(INSTRUCTIONS_SHEET)
+    dept = wb.add_worksheet(DEPARTMENT_SHEET)
+    projects = [wb.add_worksheet(n) for n in sheet_names]
+    _lists(wb, framework)
+
+    counts = [(DEPARTMENT_SHEET, _department_sheet(_Sheet(dept, fmt, locked), unit, framework))]
+    for i, (ws, p) in enumerate(zip(projects, unit.projects), start=1):
+        counts.append((ws.name, _project_sheet(_Sheet(ws, fmt, locked), unit, p, i, framework)))
+    _instructions_sheet(_Sheet(instructions, fmt, locked), unit, framework, counts)
+
+    fields = {
+        "template_id": TEMPLATE_ID, "template_version": TEMPLATE_VERSION, "perfxl_version": __version__,
+        "framework": framework.id, "framework_version": framework.version, "budget_year": str(unit.budget_year),
+        "money_unit": unit.money_unit, "unit_code": unit.unit.code, "unit_name": unit.unit.name,
+        "department_code": unit.unit.department_code or "", "department_name": unit.unit.department_name or "",
+        "project_codes": _json_list([p.code for p in unit.projects]),
+        "project_sheets": _json_list(sheet_names),
+    }
+    method, digest = sign(fields, locked, key)
+    fields.update(signature_method=method, signature=digest)
+    ident = wb.add_worksheet(IDENTITY_SHEET)
+    for r, row in enumerate(identity_rows(fields, locked)):
+        for c, v in enumerate(row):
+            ident.write_string(r, c, v)
+    ident.protect()
+    ident.very_hidden()
+    for k in ("template_id", "template_version", "perfxl_version", "framework", "budget_year", "unit_code",
+              "project_codes", "signature_method", "signature"):
+        wb.set_custom_property(f"perfxl.{k}", fields[k])
+
+    instructions.activate()  # the first sheet must stay visible and active: hidden sheets come last
+    wb.close()
+    return _lock_structure(buf.getvalue(), password)
+
+
+def _json_list(items: list[str]) -> str:
+    import json
+    return json.dumps(items, ensure_ascii=False)
+
+
+def _check_fits(unit: UnitData, fw: Framework) -> None:
+    where = f"单位 {unit.unit.code}"
+    problems = []
+    dg = unit.department_goals
+    if len(dg.sections) > fw.section_rows:
+        problems.append(f"{where}：分项绩效目标有 {len(dg.sections)} 项，模板只有 {fw.section_rows} 行")
+    if len(dg.measures) > fw.measure_rows:
+        problems.append(f"{where}：工作保障措施有 {len(dg.measures)} 条，模板只有 {fw.measure_rows} 行")
+    for p in unit.projects:
+        if len(p.indicators) > fw.indicator_rows:
+            problems.append(f"{where} 项目 {p.code}：有 {len(p.indicators)} 个指标，模板只有 {fw.indicator_rows} 行")
+        unknown = [k for k in p.spend_plan if k not in fw.milestones and p.spend_plan[k] is not None]
+        if unknown:
+            problems.append(f"{where} 项目 {p.code}：支出计划时点 {', '.join(unknown)} 不在指标体系 {fw.id} 的时点"
+                            f"（{'、'.join(fw.milestones)}）中")
+    if problems:
+        raise PerfxlError("；".join(problems) + "。请在指标体系文件的 rows 中调大行数，或选用对应的指标体系。")
+
+
+def _page_setup(ws: Worksheet, last_row: int, repeat: tuple[int, int] | None = None) -> None:
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.print_area(0, 0, last_row, LAST_COL)
+    if repeat:
+        ws.repeat_rows(*repeat)
+    for c, w in enumerate(WIDTHS):
+        ws.set_column(c, c, w)
+
+
+def _check_formats(sh: _Sheet, first: int, last: int) -> None:
+    """Colour the self-check column: red for ✗ (must change), amber for △ (advice), green for ✓."""
+    rng = (first, CHECK_COL, last, CHECK_COL)
+    top = a1(first, CHECK_COL).replace("$", "")
+    for mark, colours in ((CHECK_ERROR, {"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+                          (CHECK_WARNING, {"bg_color": "#FFEB9C", "font_color": "#9C5700"}),
+                          (CHECK_OK, {"font_color": "#006100"})):
+        sh.ws.conditional_format(*rng, {"type": "formula", "criteria": f'=LEFT({top},1)="{mark}"',
+                                        "format": sh.fmt.wb.add_format(colours)})
+
+
+def _status(sh: _Sheet, status: Span, count: Span, label_row: int, last_check_row: int) -> None:
+    """The sheet's status: how many ✗ checks remain, as a number (for the workbook) and in words."""
+    sh.label(Span(label_row, 0), "本表自查")
+    rng = f"{a1(0, CHECK_COL)}:{a1(last_check_row, CHECK_COL)}"
+    sh.ws.write_formula(count.row, count.col, f'=COUNTIF({rng},"{CHECK_ERROR}*")', sh.fmt.check, "")
+    sh.ws.merge_range(status.row, status.col, *status.end, None, sh.fmt(bold=True, align="center"))
+    sh.ws.write_formula(status.row, status.col,
+                        f'=IF({count.a1}=0,"自查通过","有 "&{count.a1}&" 处需修改")', sh.fmt(bold=True, align="center"), "")
+    sh.ws.conditional_format(status.row, status.col, status.row, status.col,
+                             {"type": "text", "criteria": "containing", "value": "需修改",
+                              "format": sh.fmt.wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
+    sh.ws.conditional_format(status.row, status.col, status.row, status.col,
+                             {"type": "text", "criteria": "containing", "value": "自查通过",
+                              "format": sh.fmt.wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})})
+
+
+def _unit_line(unit: UnitData) -> str:
+    return f"{unit.unit.code}{unit.unit.name}"
+
+
+def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Framework) -> Span:
+    L = ProjectLayout(fw)
+    ws, fmt = sh.ws, sh.fmt
+    lim = fw.text_limits
+    sh.register(L.title, f"{number}.{p.name}绩效目标表", bold=True, font_size=14, align="center", border=0,
+                bg_color="#FFFFFF")
+    sh.register(L.unit_line, _unit_line(unit), border=0)
+    sh.put(L.money_unit, f"单位：{unit.money_unit}", fmt(align="right", border=0))
+    sh.label(L.code_label, "项目编码")
+    sh.register(L.code, p.code)
+    sh.label(L.name_label, "项目名称")
+    sh.register(L.name, p.name)
+    sh.label(L.funds_label, "预算规模及资金用途")
+    money = _decimal_rule("金额（万元）" if unit.money_unit == "万元" else "金额（元）",
+                          f"填写数字，单位：{unit.money_unit}，保留两位小数。预算数 = 财政资金 + 其他资金。", 0)
+    for label_span, label, span, value in ((L.total_label, "预算数", L.total, p.funds.total),
+                                           (L.fiscal_label, "其中：财政资金", L.fiscal, p.funds.fiscal),
+                                           (L.other_label, "其他资金", L.other, p.funds.other)):
+        sh.label(label_span, label)
+        sh.field(span, value, None, money, num_format=NUM_FMT_MONEY)
+    for c in range(L.other.col + 1, CHECK_COL):
+        ws.write_blank(L.total.row, c, None, fmt.prefilled)
+    t, f_, o = L.total.a1, L.fiscal.a1, L.other.a1
+    sh.check(L.funds_check.row,
+             f'=IF(NOT(ISNUMBER({t})),"{CHECK_ERROR} 预算数未填",IF(ABS({t}-N({f_})-N({o}))<='
+             f'{fw.thresholds["funds_tolerance"]},"{CHECK_OK} 资金合计相符","{CHECK_ERROR} 预算数≠财政资金+其他资金"))')
+    sh.label(L.purpose_label, "资金用途")
+    sh.field(L.purpose, p.purpose, None,
+             _text_rule(lim["short"], "资金用途", "简要写明资金用于什么。"), align="left")
+
+    sh.label(L.plan_label, "资金支出计划（%）")
+    cumulative = fw.spend_mode == "cumulative"
+    plan_msg = ("填写截至该时点累计支出占预算数的百分比（填 30 表示 30%），逐期不减少，最后一期为 100。" if cumulative
+                else "填写该时段支出占预算数的百分比（填 30 表示 30%），各期合计为 100。")
+    for label_span, span, m in zip(L.milestone_labels, L.milestones, fw.milestones):
+        sh.label(label_span, m)
+        sh.input(span, p.spend_plan.get(m), _decimal_rule(f"{m}支出比例（%）", plan_msg, 0, 100))
+    sh.label(L.plan_sum_label, "最后一期" if cumulative else "合计")
+    first, last = L.milestones[0].a1, L.milestones[-1].a1
+    sum_formula = f"={last}" if cumulative else f"=SUM({first}:{last})"
+    ws.write_formula(L.plan_sum.row, L.plan_sum.col, sum_formula, fmt(align="center"), "")
+    for c in range(L.plan_sum.col + 1, CHECK_COL):
+        ws.write_blank(L.plan_sum_label.row, c, None, fmt.prefilled)
+        ws.write_blank(L.plan_sum.row, c, None, fmt.prefilled)
+    tol = fw.thresholds["spend_plan_tolerance"]
+    if cumulative:
+        steps = ",".join(f"N({b.a1})<N({a.a1})" for a, b in zip(L.milestones, L.milestones[1:]))
+        plan = (f'=IF(OR({steps}),"{CHECK_ERROR} 累计比例不应低于上一期",IF(ABS(N({last})-100)<={tol},'
+                f'"{CHECK_OK} 支出计划相符","{CHECK_ERROR} 最后一期应为100"))') if steps else \
+               f'=IF(ABS(N({last})-100)<={tol},"{CHECK_OK} 支出计划相符","{CHECK_ERROR} 最后一期应为100")'
+    else:
+        plan = (f'=IF(ABS(SUM({first}:{last})-100)<={tol},"{CHECK_OK} 支出计划相符",'
+                f'"{CHECK_ERROR} 各期合计应为100（现为"&SUM({first}:{last})&"）")')
+    sh.check(L.plan_check.row, plan)
+
+    sh.label(L.goals_label, "绩效目标")
+    goals_text = "\n".join(f"{i}.{g}" for i, g in enumerate(p.goals, start=1))
+    sh.input(L.goals, goals_text, _text_rule(
+        lim["goal"], "绩效目标", "写明年度绩效目标，可分条：1.…… 2.……（Alt+回车换行）。要具体、可衡量，不要照抄资金用途。"),
+        align="left", valign="top")
+    ws.set_row(L.goals.row, 60)
+    sh.check(L.goals_check.row, f'=IF(LEN(TRIM({L.goals.a1}))=0,"{CHECK_ERROR} 绩效目标未填","{CHECK_OK}")')
+
+    cols = L.columns
+    for name, c in cols.items():
+        sh.label(Span(L.header_row, c), cols.HEADINGS[name])
+    rows = L.indicator_rows
+    r1, r2 = rows.start, rows.stop - 1
+    for r, ind in zip(rows, p.indicators + [None] * len(rows)):
+        values = {} if ind is None else {
+            "level1": ind.level1, "level2": ind.level2, "name": ind.name, "description": ind.description,
+            "operator": OPERATOR_FROM_JSON.get(ind.operator, ind.operator) if ind.operator else None,
+            "value": ind.value, "unit": ind.unit, "value_note": ind.value_note, "basis": ind.basis}
+        for name, c in cols.items():
+            if name == "check":
+                continue
+            centred = name in ("level1", "level2", "operator", "value", "unit")
+            sh.put(Span(r, c), values.get(name), fmt.input(align="center" if centred else "left"))
+        ws.set_row(r, 30)
+        A, B, C, E, F, G = (a1(r, getattr(cols, k)) for k in ("level1", "level2", "name", "operator", "value", "unit"))
+        first_c, last_c = a1(r, cols.level1), a1(r, cols.basis)
+        sh.check(r, f'=IF(COUNTA({first_c}:{last_c})=0,"",IF({C}="","{CHECK_ERROR} 缺三级指标",'
+                    f'IF(OR({A}="",{B}=""),"{CHECK_ERROR} 缺一级/二级指标",IF({E}="","{CHECK_ERROR} 缺符号",'
+                    f'IF({E}="定性",IF({F}="","{CHECK_ERROR} 缺指标值","{CHECK_OK}"),'
+                    f'IF({F}="","{CHECK_ERROR} 缺指标值",IF(NOT(ISNUMBER({F})),"{CHECK_ERROR} 指标值应为数字",'
+                    f'IF({G}="","{CHECK_ERROR} 缺计量单位","{CHECK_OK}"))))))))')
+    a_top = a1(r1, cols.level1).replace("$", "")
+    sh.validate(r1, cols.level1, r2, cols.level1, _list_rule(
+        "=pxl_L1", "一级指标", "从下拉列表选择一级指标。每一行都要选，不要合并单元格。"))
+    sh.validate(r1, cols.level2, r2, cols.level2, _list_rule(
+        f'=INDIRECT("pxl_L2_"&MATCH(${a_top.rstrip("0123456789")}{r1 + 1},pxl_L1,0))', "二级指标",
+        "先选一级指标，再从下拉列表选择其下的二级指标。"))
+    sh.validate(r1, cols.name, r2, cols.name, _text_rule(
+        lim["short"], "三级指标", "写具体指标名称，如“培训人次”“资金支付及时率”，不要写“社会效益指标”等类别名。"))
+    sh.validate(r1, cols.description, r2, cols.description, _text_rule(
+        lim["short"], "绩效指标描述", "说明该指标衡量什么、怎么算。"))
+    sh.validate(r1, cols.operator, r2, cols.operator, _list_rule(
+        "=pxl_OPS", "符号", "定量指标选 ≥ ≤ ＝ ＞ ＜；无法量化的选“定性”。成本指标一般用 ≤。"))
+    sh.validate(r1, cols.value, r2, cols.value, _text_rule(
+        lim["value"], "指标值", "定量指标只填数字（80% 填 80），符号和单位分别填在左右两栏；定性指标填等级或简短描述。"))
+    sh.validate(r1, cols.unit, r2, cols.unit, _list_rule(
+        "=pxl_UNITS", "计量单位", "选择计量单位；列表中没有的可直接输入。定性指标可不填。", strict=False))
+    sh.validate(r1, cols.value_note, r2, cols.value_note, _text_rule(
+        lim["short"], "指标值说明", "对指标值的补充说明，如“财政拨入资金支付80%以上”。"))
+    sh.validate(r1, cols.basis, r2, cols.basis, {
+        **_list_rule("=pxl_BASIS", "指标值确定依据", "选择依据类别，或直接写明依据。", strict=False),
+        "error_type": "information", "error_title": "确定依据", "error_message": "已按您填写的内容保存。"})
+    sh.validate(r1, cols.explanation, r2, cols.explanation, _text_rule(
+        lim["explanation"], "出错说明", "审核提示（△）确实无需修改时，在此说明理由；审核时显示为“已说明”。"))
+
+    # Per-一级 counts: a missing required level is a ✗ (or △ where the framework makes it advice).
+    sh.put(Span(L.summary_title_row, 0, L.summary_title_row, 8), "指标自查（自动计算，无需填写）", fmt.label)
+    col_a = f"${_col(cols.level1)}${r1 + 1}:${_col(cols.level1)}${r2 + 1}"
+    for name, r in L.level_count_rows.items():
+        sh.label(Span(r, 0, r, 1), f"{name}个数")
+        ws.write_formula(r, 2, f'=COUNTIF({col_a},"{name}")', fmt(align="center"), "")
+        need = fw.required.get(name, "no")
+        mark = {"error": f"{CHECK_ERROR} 缺少{name}（必填）", "warning": f"{CHECK_WARNING} 建议填写{name}"}.get(need)
+        sh.check(r, f'=IF({a1(r, 2)}=0,"{mark}","{CHECK_OK}")' if mark else f'="{CHECK_OK}"')
+    tr = L.total_count_row
+    col_c = f"${_col(cols.name)}${r1 + 1}:${_col(cols.name)}${r2 + 1}"
+    minimum = fw.thresholds["min_indicators"]
+    sh.label(Span(tr, 0, tr, 1), "指标总数")
+    ws.write_formula(tr, 2, f"=COUNTA({col_c})", fmt(align="center"), "")
+    sh.check(tr, f'=IF({a1(tr, 2)}<{minimum},"{CHECK_WARNING} 少于{minimum}个指标","{CHECK_OK}")')
+    ex = L.sheet_explanation
+    sh.label(Span(ex.row, 0), "出错说明（本表）")
+    sh.input(ex, None, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
+             align="left")
+    _status(sh, L.status, L.error_count, L.status_row, L.status_row - 1)
+    _check_formats(sh, 0, L.status_row - 1)
+    sh.label(Span(L.header_row, CHECK_COL), "自查")
+    _page_setup(ws, L.last_row, (L.header_row, L.header_row))
+    ws.freeze_panes(L.header_row + 1, 0)
+    ws.protect("", _PROTECT)
+    return L.error_count
+
+
+_PROTECT = {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True}
+
+
+def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> Span:
+    L = DepartmentLayout(fw)
+    ws, fmt = sh.ws, sh.fmt
+    lim = fw.text_limits
+    dg = unit.department_goals
+    sh.register(L.title, f"{unit.budget_year}年部门整体绩效目标", bold=True, font_size=14, align="center", border=0,
+                bg_color="#FFFFFF")
+    sh.register(L.unit_line, _unit_line(unit), border=0)
+    sh.put(L.overall_label, "一、总体绩效目标", fmt(bold=True, border=0))
+    sh.input(L.overall, dg.overall, _text_rule(
+        lim["overall"], "总体绩效目标", "概括本部门本年度的总体绩效目标：做什么、达到什么程度。"), align="left", valign="top")
+    ws.set_row(L.overall.row, 150)
+    sh.check(L.overall_check.row, f'=IF(LEN(TRIM({L.overall.a1}))=0,"{CHECK_ERROR} 总体绩效目标未填","{CHECK_OK}")')
+    sh.put(L.sections_label, "二、分项绩效目标", fmt(bold=True, border=0))
+    sh.label(Span(L.section_header_row, 0), "科室")
+    sh.label(Span(L.section_header_row, 1, L.section_header_row, 8), "绩效目标")
+    rows = L.section_rows
+    for r, s in zip(rows, dg.sections + [None] * len(rows)):
+        sh.put(L.section_name(r), s.name if s else None, fmt.input(align="center"))
+        sh.put(L.section_goal(r), s.goal if s else None, fmt.input(align="left"))
+        ws.set_row(r, 45)
+        n, g = L.section_name(r).a1, L.section_goal(r).a1
+        sh.check(r, f'=IF(AND({n}="",{g}=""),"",IF({n}="","{CHECK_ERROR} 缺科室名称",'
+                    f'IF({g}="","{CHECK_ERROR} 缺绩效目标","{CHECK_OK}")))')
+    sh.validate(rows.start, 0, rows.stop - 1, 0, _text_rule(50, "科室", "填写科室名称，如“综合科”，一行一个科室。"))
+    sh.validate(rows.start, 1, rows.stop - 1, 1, _text_rule(
+        lim["goal"], "分项绩效目标", "写明该科室本年度的绩效目标。"))
+    names = f"{a1(rows.start, 0)}:{a1(rows.stop - 1, 0)}"
+    sh.check(L.sections_check.row, f'=IF(COUNTA({names})=0,"{CHECK_WARNING} 未填分项绩效目标","{CHECK_OK}")')
+    sh.put(L.measures_label, "三、工作保障措施", fmt(bold=True, border=0))
+    mrows = L.measure_rows
+    for i, (r, m) in enumerate(zip(mrows, dg.measures + [None] * len(mrows)), start=1):
+        sh.put(L.measure_number(r), f"（{_cn_number(i)}）", fmt.label)
+        sh.put(L.measure(r), m, fmt.input(align="left"))
+        ws.set_row(r, 45)
+    sh.validate(mrows.start, 1, mrows.stop - 1, 1, _text_rule(
+        lim["goal"], "工作保障措施", "每行一条措施，如“完善制度，加强支出管理。……”，编号已列在左侧。"))
+    mcells = f"{a1(mrows.start, 1)}:{a1(mrows.stop - 1, 1)}"
+    sh.check(L.measures_check.row, f'=IF(COUNTA({mcells})=0,"{CHECK_WARNING} 未填工作保障措施","{CHECK_OK}")')
+    ex = L.sheet_explanation
+    sh.label(Span(ex.row, 0), "出错说明（本表）")
+    sh.input(ex, None, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
+             align="left")
+    _status(sh, L.status, L.error_count, L.status_row, L.status_row - 1)
+    _check_formats(sh, 0, L.status_row - 1)
+    sh.label(Span(L.section_header_row, CHECK_COL), "自查")
+    _page_setup(ws, L.last_row)
+    ws.protect("", _PROTECT)
+    return L.error_count
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 20 → 二十: the （一） numbering of the seed's measures."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[tuple[str, Span]]) -> None:
+    L = InstructionsLayout()
+    ws, fmt = sh.ws, sh.fmt
+    for c, w in enumerate(L.widths):
+        ws.set_column(c, c, w)
+    sh.register(L.title, f"{unit.budget_year}年预算绩效目标填报说明", bold=True, font_size=16, align="center", border=0,
+                bg_color="#FFFFFF")
+    sh.register(L.unit_line, f"填报单位：{_unit_line(unit)}", border=0)
+    sh.label(L.status_label, "本工作簿自查")
+    total = "+".join(f"{_sheet_ref(name)}!{span.a1}" for name, span in counts)
+    ws.merge_range(L.status.row, L.status.col, *L.status.end, None, fmt(bold=True, align="center"))
+    ws.write_formula(L.status.row, L.status.col, f'=IF(({total})=0,"自查通过","有 "&({total})&" 处需修改")',
+                     fmt(bold=True, align="center"), "")
+    for text, colours in (("需修改", {"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+                          ("自查通过", {"bg_color": "#C6EFCE", "font_color": "#006100"})):
+        ws.conditional_format(L.status.row, L.status.col, L.status.row, L.status.col,
+                              {"type": "text", "criteria": "containing", "value": text,
+                               "format": fmt.wb.add_format(colours)})
+    r = L.body_start_row
+    body = fmt(border=0, align="left")
+    head = fmt(bold=True, border=0, font_size=12)
+    wide = L.widths and len(L.widths) - 1
+
+    def para(text: str, f: Any = body, height: int | None = None) -> None:
+        nonlocal r
+        ws.merge_range(r, 0, r, wide, None, f)
+        ws.write_string(r, 0, text, f)
+        if height:
+            ws.set_row(r, height)
+        r += 1
+
+    para("一、填报步骤", head)
+    steps = [
+        "1. 浅黄色单元格为填报区，灰色单元格由财政部门预填并锁定（单位、项目编码、项目名称、预算金额等），不能修改。",
+        "2. 先填“部门整体绩效目标”表，再逐个填写各项目表（每个项目一张表，表名以序号开头）。",
+        "3. 指标表每行一个三级指标：一级、二级指标、符号、计量单位请从下拉列表选择；一级、二级每行都要选，不要合并单元格。",
+        "4. 定量指标：符号选 ≥ ≤ ＝ ＞ ＜，指标值只填数字（80% 填 80），计量单位选 %、万元、个 等；定性指标符号选“定性”，指标值填等级或简短描述。",
+        f"5. 资金支出计划填百分比数字（填 30 表示 30%），{'逐期累计，最后一期为 100' if fw.spend_mode == 'cumulative' else '各期合计为 100'}。",
+        "6. 每张表右侧“自查”列实时检查：✗ 为必须修改，△ 为提示，✓ 为通过。本页上方显示全工作簿自查结果，显示“自查通过”后再报送。",
+        "7. 提示（△）确实无需修改的，在该行“出错说明”栏或表下方“出错说明（本表）”中写明理由。",
+        "8. 请勿增删工作表、插入或删除行列、修改表名，也不要另存为其他格式；直接保存本文件（.xlsx）报送。",
+    ]
+    for s in steps:
+        para(s, height=30)
+    r += 1
+    para("二、各栏说明", head)
+    columns = [
+        ("项目编码 / 项目名称", "由财政部门按项目清单预填，不能修改。"),
+        ("预算数 / 财政资金 / 其他资金", f"单位：{unit.money_unit}。预算数 = 财政资金 + 其他资金；已预填的不能修改。"),
+        ("资金支出计划（%）", f"各时点（{'、'.join(fw.milestones)}）支出占预算数的百分比。"),
+        ("绩效目标", "项目年度绩效目标，分条填写，具体、可衡量。"),
+        ("一级 / 二级指标", "；".join(f"{n}：{'、'.join(l2)}" for n, l2 in fw.levels)),
+        ("三级指标", "具体的指标名称，不能用类别名称代替。"),
+        ("符号 / 指标值 / 计量单位", "定量指标三栏都要填；指标值只填数字。"),
+        ("指标值说明", "对指标值的补充说明（可选）。"),
+        ("指标值确定依据", f"{'、'.join(fw.basis_suggestions)}，或写明具体依据。"),
+        ("出错说明", "对不予修改的提示写明理由。"),
+    ]
+    for name, text in columns:
+        ws.write_string(r, 0, name, fmt(bold=True, align="left"))
+        ws.merge_range(r, 1, r, wide, None, fmt(align="left"))
+        ws.write_string(r, 1, text, fmt(align="left"))
+        ws.set_row(r, 30)
+        r += 1
+    r += 1
+    para("三、审核规则（报送后财政部门将逐条审核）", head)
+    for c, h in enumerate(("代码", "类别", "规则")):
+        ws.write_string(r, c, h, fmt.label)
+    ws.merge_range(r, 2, r, wide, None, fmt.label)
+    ws.write_string(r, 2, "规则", fmt.label)
+    r += 1
+    for info in CATALOGUE.values():
+        ws.write_string(r, 0, info.code, fmt(align="center"))
+        ws.write_string(r, 1, SEVERITY_ZH[info.severity], fmt(align="center"))
+        ws.merge_range(r, 2, r, wide, None, fmt(align="left"))
+        ws.write_string(r, 2, info.title_zh, fmt(align="left"))
+        r += 1
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.protect("", _PROTECT)
+
+
+def _lock_structure(data: bytes, password: str | None) -> bytes:
+    """Add <workbookProtection lockStructure="1"/> (XlsxWriter cannot) and, with a password, apply
+    it to every sheet's protection too. Entry order and dates are kept so output stays deterministic."""
+    from xlsxwriter.worksheet import Worksheet as _W
+
+    hashed = _W._encode_password(None, password) if password else None  # Excel's legacy 16-bit hash
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                attrs = f' workbookPassword="{hashed}"' if hashed else ""
+                text = body.decode("utf-8")
+                text = re.sub(r"(<workbookPr[^>]*/>)", rf'\1<workbookProtection{attrs} lockStructure="1"/>', text, count=1)
+                if "<workbookProtection" not in text:
+                    raise AssertionError("workbookPr not found in workbook.xml")
+                body = text.encode("utf-8")
+            elif hashed and info.filename.startswith("xl/worksheets/sheet"):
+                body = body.replace(b"<sheetProtection ", f'<sheetProtection password="{hashed}" '.encode(), 1)
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def write_workbook(unit: UnitData, framework: Framework, out_dir: str | Path, **options: Any) -> Path:
+    """Render one unit's workbook into ``out_dir`` (created if needed); returns the path written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / workbook_filename(unit)
+    tmp = path.with_suffix(".xlsx.part")
+    tmp.write_bytes(render_workbook(unit, framework, **options))
+    tmp.replace(path)
+    return path
+
+
+def write_templates(units: Iterable[UnitData], framework: Framework, out_dir: str | Path, *,
+                    password: str | None = None, key: bytes | None = None,
+                    progress: Callable[[UnitData], None] | None = None) -> list[Path]:
+    """One workbook per unit; the register's order is kept in the returned list."""
+    paths = []
+    for unit in units:
+        paths.append(write_workbook(unit, framework, out_dir, password=password, key=key))
+        if progress:
+            progress(unit)
+    return paths

@@ -1,0 +1,235 @@
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+import perfxl
+from perfxl.integrity import load_key
+from perfxl.layout import DEPARTMENT_SHEET, DepartmentLayout, ProjectLayout, project_sheet_names
+from perfxl.reader import load_grid, verify_grid
+
+from conftest import SAMPLES
+from workbook_assertions import assert_unit_workbook
+
+# Functions an Excel 2007 workbook may compute with (no dynamic arrays, nothing newer).
+EXCEL_2007 = {"IF", "SUM", "COUNTIF", "COUNTA", "ABS", "N", "NOT", "ISNUMBER", "LEN", "TRIM", "OR", "AND",
+              "LEFT", "INDIRECT", "MATCH"}
+
+
+@pytest.fixture(scope="module")
+def register_units():
+    return perfxl.read_register(SAMPLES / "register.xlsx", 2023, "hebei-2023")
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory, register_units, hebei):
+    out = tmp_path_factory.mktemp("templates")
+    return perfxl.write_templates(register_units, hebei, out)
+
+
+def test_one_workbook_per_unit_named_by_code(templates, register_units):
+    assert len(templates) == len(register_units)
+    for path, unit in zip(templates, register_units):
+        assert path.name.startswith(unit.unit.code + "_") and path.suffix == ".xlsx"
+
+
+def test_register_templates(templates, register_units, hebei):
+    for path, unit in zip(templates, register_units):
+        assert_unit_workbook(path, unit, hebei)
+
+
+def test_blank_template_inputs_are_empty_and_funds_locked(templates, register_units, hebei):
+    wb = load_workbook(templates[0])
+    unit = register_units[0]
+    L = ProjectLayout(hebei)
+    ws = wb[project_sheet_names([p.name for p in unit.projects])[0]]
+    assert all(ws[s.a1].value is None for s in L.milestones)
+    assert ws[L.goals.a1].value is None
+    assert ws[L.total.a1].protection.locked and ws[L.total.a1].value == unit.projects[0].funds.total
+
+
+def test_prefilled_seed_workbook(tmp_path, seed_unit, hebei):
+    path = perfxl.write_workbook(seed_unit, hebei, tmp_path)
+    assert_unit_workbook(path, seed_unit, hebei)
+    wb = load_workbook(path)
+    L = ProjectLayout(hebei)
+    names = project_sheet_names([p.name for p in seed_unit.projects])
+    assert names == ["1.郭营子棚改本金利息", "2.土地成本核算专项"]
+    ws = wb[names[0]]
+    assert ws[L.title.a1].value == "1.郭营子棚改本金利息绩效目标表"
+    assert ws[L.unit_line.a1].value == "115001承德高新技术产业开发区土地收购储备中心本级"
+    assert [ws[s.a1].value for s in L.milestone_labels] == ["3月底", "6月底", "10月底", "12月底"]
+    assert [ws[s.a1].value for s in L.milestones] == [20, 30, 30, 20]
+    assert ws[L.goals.a1].value == "1.按协议完成还款"
+    c = L.columns
+    first = seed_unit.projects[0].indicators[0]
+    r = L.first_indicator_row + 1
+    row = {name: ws.cell(r, col + 1).value for name, col in c.items()}
+    assert (row["level1"], row["level2"], row["name"], row["operator"], row["value"], row["value_note"]) == (
+        first.level1, first.level2, first.name, "≥", 80, "财政拨入资金支付80%以上")
+    qualitative = ws.cell(L.first_indicator_row + 5, c.value + 1)
+    assert ws.cell(L.first_indicator_row + 5, c.operator + 1).value == "定性"
+    assert qualitative.value == "资金使用与年初预算批复相符"
+    wb2 = wb[names[1]]
+    assert [wb2[s.a1].value for s in L.milestones] == [50, 50, None, None]
+    D = DepartmentLayout(hebei)
+    dept = wb[DEPARTMENT_SHEET]
+    assert dept[D.overall.a1].value == seed_unit.department_goals.overall
+    rows = list(D.section_rows)
+    assert [dept[D.section_name(r).a1].value for r in rows[:5]] == ["综合科", "征收科", "收储科", "财务科", None]
+    assert dept[D.measure(list(D.measure_rows)[0]).a1].value.startswith("成立组织、加强领导。")
+    assert dept[D.measure_number(list(D.measure_rows)[1]).a1].value == "（二）"
+
+
+def test_equals_operator_and_formula_text_stay_text(tmp_path, seed_unit, hebei):
+    ind = seed_unit.projects[0].indicators[0]
+    ind.operator, ind.value = "=", "=HYPERLINK(\"http://example.com\",\"点我\")"
+    seed_unit.projects[0].goals = ["=1+1"]
+    path = perfxl.write_workbook(seed_unit, hebei, tmp_path)
+    ws = load_workbook(path)["1.郭营子棚改本金利息"]
+    L = ProjectLayout(hebei)
+    assert ws.cell(L.first_indicator_row + 1, L.columns.operator + 1).value == "＝"
+    cell = ws.cell(L.first_indicator_row + 1, L.columns.value + 1)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    assert ws[L.goals.a1].data_type == "s"
+
+
+def test_deterministic_bytes(seed_unit, hebei):
+    a = perfxl.render_workbook(seed_unit, hebei)
+    b = perfxl.render_workbook(seed_unit, hebei)
+    assert a == b
+    seed_unit.projects[0].funds.total = 5296
+    assert perfxl.render_workbook(seed_unit, hebei) != a
+
+
+def test_structure_lock_and_password(seed_unit, hebei):
+    data = perfxl.render_workbook(seed_unit, hebei, password="s3cret")
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode()
+    assert re.search(r'<workbookProtection workbookPassword="[0-9A-F]{4}" lockStructure="1"/>', xml)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.security.lockStructure
+    for ws in wb.worksheets:
+        assert ws.protection.sheet and ws.protection.password, ws.title
+    plain = load_workbook(io.BytesIO(perfxl.render_workbook(seed_unit, hebei)))
+    assert plain.security.lockStructure and not plain.security.workbookPassword
+    assert all(not ws.protection.password for ws in plain.worksheets)
+
+
+def _tamper(path: Path, sheet: str, ref: str, value) -> Path:
+    wb = load_workbook(path)
+    wb[sheet][ref] = value
+    out = path.with_name("tampered.xlsx")
+    wb.save(out)
+    return out
+
+
+def test_signature_fails_after_locked_value_changed(tmp_path, seed_unit, hebei):
+    path = perfxl.write_workbook(seed_unit, hebei, tmp_path)
+    L = ProjectLayout(hebei)
+    assert verify_grid(load_grid(path), None).ok
+    tampered = _tamper(path, "1.郭营子棚改本金利息", L.total.a1, 9999)
+    v = verify_grid(load_grid(tampered), None)
+    assert not v.ok and v.signature_ok  # the signature itself is intact; the cell no longer matches it
+    assert [(c.sheet, c.cell, c.value, now) for c, now in v.changed] == [
+        ("1.郭营子棚改本金利息", L.total.a1, "5295", "9999")]
+    # Editing the signed record in the hidden sheet to match breaks the signature instead.
+    wb = load_workbook(tampered)
+    ident = wb["_perfxl"]
+    for row in ident.iter_rows():
+        if row[0].value == "1.郭营子棚改本金利息" and row[1].value == L.total.a1:
+            row[2].value = "9999"
+    wb.save(tampered)
+    v = verify_grid(load_grid(tampered), None)
+    assert not v.changed and not v.signature_ok
+
+
+def test_filled_inputs_do_not_break_signature(tmp_path, register_units, hebei):
+    path = perfxl.write_workbook(register_units[0], hebei, tmp_path)
+    L = ProjectLayout(hebei)
+    sheet = project_sheet_names([p.name for p in register_units[0].projects])[0]
+    filled = _tamper(path, sheet, L.goals.a1, "1.完成还款")
+    assert verify_grid(load_grid(filled), None).ok
+
+
+def test_hmac_key(tmp_path, seed_unit, hebei, monkeypatch):
+    key_file = tmp_path / "office.key"
+    key_file.write_bytes(b"office-secret\n")
+    key = load_key(key_file)
+    path = perfxl.write_workbook(seed_unit, hebei, tmp_path, key=key)
+    grid = load_grid(path)
+    assert verify_grid(grid, key).ok and verify_grid(grid, key).method == "hmac-sha256"
+    assert not verify_grid(grid, None).ok
+    assert not verify_grid(grid, b"another office").ok
+    monkeypatch.setenv("PERFXL_KEY", "office-secret")
+    assert load_key() == b"office-secret"
+    empty = tmp_path / "empty.key"
+    empty.write_bytes(b"")
+    with pytest.raises(perfxl.PerfxlError, match="密钥文件为空"):
+        load_key(empty)
+
+
+def test_only_excel_2007_functions(seed_unit, hebei, mof):
+    for fw in (hebei, mof):
+        seed_unit.framework = fw.id
+        seed_unit.projects[0].spend_plan = {m: None for m in fw.milestones}
+        seed_unit.projects[1].spend_plan = {}
+        wb = load_workbook(io.BytesIO(perfxl.render_workbook(seed_unit, fw)))
+        used = set()
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    if c.data_type == "f":
+                        used |= set(re.findall(r"([A-Z][A-Z0-9.]*)\(", c.value))
+        used |= {f for ws in wb.worksheets for dv in ws.data_validations.dataValidation
+                 for f in re.findall(r"([A-Z][A-Z0-9.]*)\(", dv.formula1 or "")}
+        assert used and used <= EXCEL_2007, used - EXCEL_2007
+
+
+def test_mof_framework_template(tmp_path, seed_unit, mof):
+    seed_unit.framework = "mof-2021"
+    for p in seed_unit.projects:
+        p.spend_plan = dict(zip(mof.milestones, [10, 40, 70, 100]))
+        for ind in p.indicators:
+            if ind.level2 == "成本指标":
+                ind.level1, ind.level2 = "成本指标", "经济成本指标"
+    path = perfxl.write_workbook(seed_unit, mof, tmp_path)
+    assert_unit_workbook(path, seed_unit, mof)
+    ws = load_workbook(path)["1.郭营子棚改本金利息"]
+    L = ProjectLayout(mof)
+    assert [ws[s.a1].value for s in L.milestone_labels] == list(mof.milestones)
+    assert "最后一期" == ws[L.plan_sum_label.a1].value
+
+
+def test_data_that_does_not_fit_is_refused(seed_unit, hebei):
+    seed_unit.projects[0].indicators *= 3  # 27 indicators, 20 rows
+    with pytest.raises(perfxl.PerfxlError, match="13081123P008047100028：有 27 个指标，模板只有 20 行"):
+        perfxl.render_workbook(seed_unit, hebei)
+    seed_unit.projects[0].indicators = []
+    seed_unit.projects[1].spend_plan = {"9月底": 50}
+    with pytest.raises(perfxl.PerfxlError, match="9月底"):
+        perfxl.render_workbook(seed_unit, hebei)
+
+
+def test_sheet_names_valid_and_unique():
+    long = "承德高新技术产业开发区智慧园区综合管理平台建设及运行维护项目（一期）"
+    names = project_sheet_names([long, long, "a/b:c*d?[e]\\f", "填报说明", "'quoted'"])
+    assert len(set(n.lower() for n in names)) == len(names)
+    for n in names:
+        assert len(n) <= 31 and not re.search(r"[\[\]:*?/\\]", n) and not n.startswith("'")
+    assert names[2] == "3.a_b_c_d__e__f"
+
+
+def test_print_setup(seed_unit, hebei):
+    wb = load_workbook(io.BytesIO(perfxl.render_workbook(seed_unit, hebei)))
+    L = ProjectLayout(hebei)
+    for ws in wb.worksheets[:4]:
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9, ws.title
+        # fit to one page wide (1 is the XML default, so it may be omitted), any number of pages tall
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+    ws = wb["1.郭营子棚改本金利息"]
+    assert ws.print_title_rows == f"${L.header_row + 1}:${L.header_row + 1}"
+    assert ws.column_dimensions["D"].width >= 20
