@@ -10,6 +10,11 @@ from .model import (DepartmentGoals, Funds, Indicator, Project, Section, Unit, U
                     dump_unit, load_unit, unit_from_dict, unit_to_dict)
 from .register import read_register  # noqa: E402
 from .writer import render_workbook, workbook_filename, write_templates, write_workbook  # noqa: E402
+from .findings import FileReport, Finding, Report  # noqa: E402
+from .reader import ReadResult, read_workbook  # noqa: E402
+from .check import (Checked, CheckRun, annotate, check_file, check_paths, check_unit,  # noqa: E402
+                    load_register_index)
+from .export import export_unit  # noqa: E402
 
 __all__ = [
     "__version__", "PerfxlError", "FrameworkError", "RegisterError", "UnitDataError",
@@ -17,4 +22,7 @@ __all__ = [
     "UnitData", "Unit", "DepartmentGoals", "Section", "Project", "Funds", "Indicator",
     "load_unit", "dump_unit", "unit_from_dict", "unit_to_dict",
     "read_register", "render_workbook", "write_workbook", "write_templates", "workbook_filename",
+    "Finding", "FileReport", "Report", "ReadResult", "read_workbook",
+    "Checked", "CheckRun", "check_unit", "check_file", "check_paths", "annotate", "load_register_index",
+    "export_unit",
 ]

@@ -15,10 +15,27 @@ SEVERITY_ZH = {"error": "必须修改", "warning": "提示", "info": "信息"}
 
 @dataclass(frozen=True)
 class RuleInfo:
+    """One catalogue entry; ``message_*`` are templates with named placeholders, saying what is wrong
+    and how to fix it (the finding puts where first)."""
+
     code: str
     severity: str
     title_zh: str
     title_en: str
+    message_zh: str = ""
+    message_en: str = ""
+    settings: tuple[str, ...] = ()
+
+    def render(self, lang: str = "zh", **values: object) -> str:
+        template = self.message_en if lang == "en" else self.message_zh
+        return template.format_map(_Blank(values)) if template else (self.title_en if lang == "en" else self.title_zh)
+
+
+class _Blank(dict):
+    """format_map helper: a placeholder a check did not fill shows as empty, never as a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 _ROWS = [
@@ -73,3 +90,84 @@ CATALOGUE: dict[str, RuleInfo] = {code: RuleInfo(code, sev, zh, en) for code, se
 
 def rule(code: str) -> RuleInfo:
     return CATALOGUE[code]
+
+# code -> (message_zh, message_en, framework settings the rule reads)
+_MESSAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "S01": ("文件无法读取：{reason}。请用 Excel 或 WPS 打开确认文件完好，另存为 .xlsx 后重新报送。",
+            "The file cannot be read: {reason_en}. Open it in Excel or WPS, save as .xlsx and send it again.", ()),
+    "S02": ("工作簿设置了打开密码，无法读取。请在 Excel 中“文件→信息→保护工作簿→用密码进行加密”清除密码后重新报送。",
+            "The workbook is encrypted with a password to open. Remove the password and send it again.", ()),
+    "S03": ("这不是本次下发的填报模板（找不到模板标识）。请使用财政部门下发的模板填报，不要另建表格或复制到新工作簿。",
+            "This is not a perfxl workbook (no template identity). Fill in the workbook that was issued.", ()),
+    "S04": ("锁定内容被改动：原为“{expected}”，现为“{actual}”。请恢复原值；如清单有误请联系财政部门。",
+            "A locked value was changed: it was '{expected}', now '{actual}'. Restore it; ask the office if the register is wrong.", ()),
+    "S05": ("工作簿用的是{what}，本次要求{expected}。请使用本次下发的模板重新填报。",
+            "The workbook uses {what_en}; this round requires {expected}. Use the template issued for this round.", ()),
+    "S06": ("工作簿带有宏。宏不会被运行，只读取数据；请另存为不含宏的 .xlsx 后报送。",
+            "The workbook carries macros. They are never run; please save as a macro-free .xlsx.", ()),
+    "S07": ("表样被改动：{what}。请使用下发的模板，不要增删工作表、改表名或插入删除行列。",
+            "The structure was changed: {what_en}. Use the issued template without adding, removing or renaming sheets, rows or columns.", ()),
+    "S08": ("工作簿属于单位 {unit_code}，{what}。请确认报送的是本单位的工作簿。",
+            "The workbook belongs to unit {unit_code}, {what_en}. Make sure the unit's own workbook is sent.", ()),
+    "F01": ("预算数 {total} 不等于财政资金 {fiscal} 与其他资金 {other} 之和 {sum}。请核对金额。",
+            "预算数 {total} is not 财政资金 {fiscal} + 其他资金 {other} = {sum}. Check the amounts.", ("funds_tolerance",)),
+    "F02": ("{field}{problem}。请填写不小于 0 的数字（单位：{money_unit}）。",
+            "{field} {problem_en}. Enter a non-negative number ({money_unit}).", ()),
+    "F03": ("{field} {actual} 与项目清单的 {expected} 不一致。请按清单填写，或联系财政部门更正清单。",
+            "{field} {actual} differs from the register's {expected}.", ()),
+    "P01": ("{what}。请调整各期支出比例。", "{what_en}. Adjust the spend plan.", ("spend_plan_tolerance",)),
+    "P02": ("{milestone}支出比例“{value}”{problem}。请填写 0 到 100 之间的数字（填 30 表示 30%）。",
+            "Spend plan {milestone} '{value}' {problem_en}. Enter a number from 0 to 100.", ()),
+    "P03": ("累计支出比例{milestone} {value} 低于上一期{previous} {previous_value}。累计比例应逐期不减少。",
+            "Cumulative {milestone} {value} is lower than {previous} {previous_value}.", ()),
+    "G01": ("{what}未填。请填写具体、可衡量的绩效目标。", "{what_en} is missing. Write a specific, measurable goal.", ()),
+    "G02": ("“{text}”是模板占位文字。请删除并写明实际内容。", "'{text}' is placeholder text. Replace it with the real content.",
+            ("placeholder_patterns",)),
+    "G03": ("写有“{year}年”，本次为 {budget_year} 年度，可能照抄了上年内容。请核对年份。",
+            "Mentions {year}, but the budget year is {budget_year}: possibly copied from last year.", ()),
+    "G04": ("“{word}”表述笼统、无法衡量。请写明具体数量、程度或时限。",
+            "'{word}' is vague. State a quantity, degree or deadline.", ("vague_words",)),
+    "G05": ("绩效目标只是重复了{what}。请写明资金使用后要达到的产出和效果。",
+            "The goal only restates the {what_en}. State the outputs and effects to be achieved.", ()),
+    "G06": ("部门整体绩效目标缺少{what}。请补充。", "The department goals lack {what_en}.", ()),
+    "I01": ("缺少{level1}。请至少填写一个{level1}下的三级指标。", "No {level1} indicator. Add at least one.", ("levels",)),
+    "I02": ("{what}。请从下拉列表选择。", "{what_en}. Choose from the dropdown.", ("levels",)),
+    "I03": ("三级指标名称{what}。请填写具体的指标名称。", "The level-3 indicator name {what_en}. Name the indicator.", ()),
+    "I04": ("定量指标缺少{missing}。请补充{missing}；无法量化的请把符号选为“定性”。",
+            "Quantitative indicator lacks {missing_en}. Fill it in, or mark the indicator 定性.", ()),
+    "I05": ("指标值“{value}”不是数字。定量指标的指标值只填数字，单位和说明填在其他栏。",
+            "Value '{value}' is not a number. Enter only the number; unit and note go in their own columns.", ()),
+    "I06": ("{name}的指标值 {value} 不在 0–100 之间。请核对百分比。", "{name}: value {value} is outside 0–100.", ()),
+    "I07": ("符号“{operator}”与表述“{word}”矛盾。请核对符号。", "Operator '{operator}' contradicts '{word}'.", ()),
+    "I08": ("{what}。成本指标一般用“≤”，金额不应超过项目预算数。", "{what_en}.", ()),
+    "I09": ("满意度目标为 {value}，{what}。请按实际确定合理目标（一般不低于 {minimum}%，不宜定为 100%）。",
+            "Satisfaction target {value} {what_en}.", ("satisfaction_min",)),
+    "I10": ("三级指标“{name}”在本项目中重复（另见 {other}）。请合并或改名。",
+            "Indicator '{name}' appears twice in this project (also {other}).", ()),
+    "I11": ("指标值确定依据{what}。请填写{options}之一，或写明具体依据。",
+            "Basis {what_en}.", ("basis_suggestions", "basis_requires_category")),
+    "I12": ("本项目只有 {count} 个绩效指标，少于 {minimum} 个。请补充指标。",
+            "Only {count} indicators, fewer than {minimum}.", ("min_indicators",)),
+    "I13": ("三级指标名称“{name}”是类别名称。请写具体指标名称。", "Indicator name '{name}' is a category name.", ()),
+    "I14": ("定性指标 {count} 个，占 {share}，超过 {limit}。请尽量改为可量化的指标。",
+            "{count} qualitative indicators ({share}), more than {limit}.", ("qualitative_max_share",)),
+    "I15": ("“{name}”是满意度类指标，应放在“满意度指标”下。", "'{name}' is a satisfaction indicator outside 满意度指标.", ()),
+    "I16": ("指标值中写的单位“{found}”与计量单位“{unit}”不一致。请核对。",
+            "The value says '{found}' but the unit is '{unit}'.", ()),
+    "I17": ("指标值“{value}”有 {size} 字节，超过预算系统交换字段的 {limit} 字节。请精简，说明写入指标值说明栏。",
+            "Value '{value}' is {size} bytes, over the exchange field's {limit}.", ("value_max_bytes",)),
+    "C01": ("项目编码“{code}”不符合编码规则（6位区划+2位年度+1位字母+12位数字或大写字母）。请核对。",
+            "Project code '{code}' does not match the pattern.", ("project_code_pattern",)),
+    "C02": ("项目编码中的年度“{year}”晚于预算年度 {budget_year}。请核对编码。",
+            "The year in project code ({year}) is later than the budget year {budget_year}.", ()),
+    "C03": ("单位编码“{code}”{what}。请核对。", "Unit code '{code}' {what_en}.", ("unit_code_pattern",)),
+    "X01": ("项目编码 {code} {what}。同一项目只能报送一次。", "Project code {code} {what_en}.", ()),
+    "X02": ("指标内容含有“{text}”，这属于项目“{other}”，可能照抄自该项目。请改写为本项目的内容。",
+            "The indicator mentions '{text}', which belongs to project '{other}': possibly copied.", ()),
+    "X03": ("{what}。请核对项目清单。", "{what_en}.", ()),
+    "X04": ("单位 {unit_code} 报送了 {count} 份，采用 {taken}，其余作废：{superseded}。",
+            "Unit {unit_code} sent {count} files; {taken} was taken, superseded: {superseded}.", ()),
+}
+
+CATALOGUE = {code: RuleInfo(info.code, info.severity, info.title_zh, info.title_en, *_MESSAGES[code])
+             for code, info in CATALOGUE.items()}

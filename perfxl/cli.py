@@ -3,6 +3,7 @@ library's expected errors (PerfxlError) into a one-line message and exit status 
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from pathlib import Path
 
@@ -93,14 +94,100 @@ class _progress:
               help="示例文件夹（含 register.xlsx 与 units/）；默认为源码中的 samples/。")
 @_clean_errors
 def demo(out_dir, samples):
-    """用自带示例跑一遍：为每个示例单位生成模板，并生成示例单位的预填工作簿。"""
+    """用自带示例跑一遍：生成模板、模拟单位报送、审核、生成标注退回工作簿。"""
     from .demo import run_demo
 
     r = run_demo(out_dir, samples)
-    t, p = r.templates, r.prefilled
+    t = r.templates
     click.echo(f"示例项目清单：{len(t.units)} 个单位、{sum(len(u.projects) for u in t.units)} 个项目，"
                f"{t.framework.id}，{t.units[0].budget_year} 年度")
-    click.echo(f"空白模板：{len(t.paths)} 个 → {out_dir / 'templates'}")
-    for path in p.paths:
-        click.echo(f"预填工作簿：{path}")
+    click.echo(f"1. 空白模板 {len(t.paths)} 个：{r.out_dir / '1-templates'}")
+    click.echo(f"2. 示例单位报送的工作簿 {len(r.returned.paths)} 个：{r.out_dir / '2-returned'}")
+    rep = r.check.report
+    bad = sum(not f.valid for f in rep.files)
+    click.echo(f"3. 审核：{len(rep.files)} 个文件，{bad} 个不通过，"
+               f"错误 {sum(f.errors for f in rep.files)} 处，提示 {sum(f.warnings for f in rep.files)} 处"
+               f" → {r.report_json}、{r.findings_xlsx}")
+    click.echo(f"4. 标注退回工作簿 {len(r.returns)} 个：{r.out_dir / '4-returns'}")
     click.echo("用 Excel、WPS 或 LibreOffice 打开查看；黄色为填报区，右侧“自查”列实时检查。")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--register", "register_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="项目清单；给出时另查金额与清单一致（F03）、单位与项目在清单中（S08、X03）。")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "xlsx"]), default="table", show_default=True,
+              help="输出格式：table 按文件列出问题；json 为审核报告；xlsx 为问题清单工作簿（需 -o）。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="写入文件而不是屏幕。")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="为每个工作簿生成标注了问题的退回工作簿，写入此文件夹。")
+@click.option("--mode", type=click.Choice(["submit", "draft"]), default="submit", show_default=True,
+              help="submit 全部规则；draft 只查文件结构与模板标识。")
+@click.option("--framework", default=None, help="本次使用的指标体系；工作簿用的不同则提示 S05。")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="签名密钥文件（生成模板时所用）；不给时读 PERFXL_KEY。")
+@click.option("--jobs", type=int, default=1, show_default=True, help="并行进程数。")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="表格输出的语言。")
+@_clean_errors
+def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_file, jobs, lang):
+    """审核报送的工作簿（或单位数据 JSON）：逐条列出问题、所在单元格和修改建议。
+
+    PATHS 可以是文件和文件夹的任意组合。退出状态：0 无错误，1 有错误，2 用法或输入有误。
+
+    \b
+    perfxl check returned/ --register samples/register.xlsx
+    perfxl check returned/ --format json -o report.json --annotate returns/
+    """
+    from .check import annotate, check_paths, load_register_index
+    from .frameworks import load_framework
+    from .report_out import findings_workbook, report_table
+
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx 需要用 -o 指定输出文件。")
+    key = load_key(key_file)
+    register = load_register_index(register_path)
+    fw = load_framework(framework) if framework else None
+    run = check_paths(paths, register=register, framework=fw, key=key, mode=mode, jobs=jobs)
+    report = run.report
+    if fmt == "json":
+        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        _emit(text, output)
+    elif fmt == "xlsx":
+        output.write_bytes(findings_workbook(report))
+        click.echo(f"问题清单：{output}")
+    else:
+        _emit(report_table(report, lang), output)
+    if annotate_dir:
+        made = [annotate(c, annotate_dir, key=key) for c in run.files]
+        click.echo(f"已生成 {sum(m is not None for m in made)} 个标注退回工作簿：{annotate_dir}", err=fmt == "json" and not output)
+    sys.exit(0 if report.valid else 1)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"已写入：{output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="写入的 JSON 文件；默认输出到屏幕。")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="签名密钥文件；不给时读 PERFXL_KEY。")
+@_clean_errors
+def export(workbook, output, key_file):
+    """把填好的工作簿导出为单位数据 JSON（unit-goals.schema.json 格式，template --data 的逆操作）。
+
+    \b
+    perfxl export 115001_….xlsx -o 115001.json
+    """
+    from .export import export_unit
+
+    data, problems = export_unit(workbook, key=load_key(key_file))
+    for f in problems:
+        click.echo(f"提示：{f.message}", err=True)
+    _emit(json.dumps(data, ensure_ascii=False, indent=2) + "\n", output)

@@ -36,7 +36,8 @@ def canonical(value: Any) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
-        f = float(value)
+        # Excel keeps 15 significant digits (and XlsxWriter writes no more), so compare at that precision.
+        f = float(f"{float(value):.15g}")
         if math.isfinite(f) and f.is_integer() and abs(f) < 1e15:
             return str(int(f))
         return repr(f)

@@ -16,7 +16,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .frameworks import Framework
 
 __all__ = ["TEMPLATE_ID", "TEMPLATE_VERSION", "INSTRUCTIONS_SHEET", "DEPARTMENT_SHEET", "LISTS_SHEET",
-           "IDENTITY_SHEET", "a1", "Span", "ProjectLayout", "DepartmentLayout", "InstructionsLayout",
+           "IDENTITY_SHEET", "REVIEW_SHEET", "a1", "Span", "ProjectLayout", "DepartmentLayout", "InstructionsLayout",
            "IndicatorColumns", "project_sheet_names", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING"]
 
 TEMPLATE_ID = "perfxl.unit-goals"
@@ -26,6 +26,7 @@ INSTRUCTIONS_SHEET = "填报说明"
 DEPARTMENT_SHEET = "部门整体绩效目标"
 LISTS_SHEET = "_lists"        # hidden: dropdown sources behind defined names (inline lists cap at 255 chars)
 IDENTITY_SHEET = "_perfxl"    # very hidden: template identity and the signed locked values
+REVIEW_SHEET = "审核意见"       # only in annotated returns: every finding, linked to its cell
 
 # Self-check cells start with one of these marks, so one COUNTIF per sheet counts what must change.
 CHECK_OK, CHECK_ERROR, CHECK_WARNING = "✓", "✗", "△"

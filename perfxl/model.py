@@ -50,6 +50,7 @@ class DepartmentGoals:
     overall: str | None = None
     sections: list[Section] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
+    explanation: str | None = field(default=None, compare=False)  # 出错说明（本表）, not in the JSON
 
 
 @dataclass
@@ -74,6 +75,9 @@ class Indicator:
     unit: str | None = None
     value_note: str | None = None
     basis: str | None = None
+    # Not part of the interchange JSON: what the cell held before parsing, and the unit's 出错说明.
+    raw_value: Any = field(default=None, compare=False, repr=False)
+    explanation: str | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -87,6 +91,7 @@ class Project:
     spend_plan: dict[str, Value] = field(default_factory=dict)
     goals: list[str] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
+    explanation: str | None = field(default=None, compare=False)  # 出错说明（本表）, not in the JSON
 
 
 @dataclass

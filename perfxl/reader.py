@@ -1,45 +1,80 @@
-"""The reader: a filled workbook back into the model.
+"""The reader: any filled workbook back into the model, with the structural findings (S01–S07).
 
-This first part reads a workbook's identity and checks its signature over the locked values; it
-works on a plain grid (sheet name -> rows of values) so the same code serves any office suite's
-file once it has been opened safely.
+It works on a plain grid (sheet name -> rows of values) produced by ``safe_open``, so a workbook
+saved by Excel, WPS or LibreOffice — or as .xls/.ods where the layout survived — reads the same way.
+Every value keeps the place it came from (``ReadResult.locations``) so rules can name the exact cell.
+Tolerance follows what staff really type (see values.py); what was typed is kept beside what was
+parsed (``Indicator.raw_value``), and nothing is ever dropped without a finding.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from .integrity import Identity, Verification, parse_identity_rows, verify
-from .layout import IDENTITY_SHEET
+from .errors import FrameworkError
+from .findings import Finding, finding
+from .frameworks import Framework, load_framework
+from .integrity import Identity, Verification, canonical, parse_identity_rows, verify
+from .layout import (DEPARTMENT_SHEET, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET, REVIEW_SHEET,
+                     TEMPLATE_ID, TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1)
+from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
+from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
+from .values import normalize_operator, parse_indicator_value, parse_number, parse_percent
 
-__all__ = ["Grid", "load_grid", "cell_value", "identity_of", "verify_grid"]
+__all__ = ["Grid", "ReadResult", "read_workbook", "read_grid", "cell_value", "identity_of", "verify_grid",
+           "load_grid", "json_locations", "split_goals"]
 
 Grid = dict[str, list[list[Any]]]
+Locations = dict[tuple, tuple[str, str]]
+_GOAL_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[)）]\s*[.．、]?)\s*")
 
+
+@dataclass
+class ReadResult:
+    """One file read: the unit (None when unreadable), the findings so far, where each value lives."""
+
+    path: str
+    unit: UnitData | None = None
+    findings: list[Finding] = field(default_factory=list)
+    identity: Identity | None = None
+    framework: Framework | None = None
+    locations: Locations = field(default_factory=dict)
+    modified: str | None = None  # the workbook's own last-saved time (docProps/core.xml), ISO text
+    percent_cells: set[tuple[str, str]] = field(default_factory=set)
+
+    def where(self, key: tuple) -> tuple[str | None, str | None]:
+        return self.locations.get(key, (None, None))
+
+
+# ---------------------------------------------------------------- grid access
 
 def load_grid(path: str | Path) -> Grid:
-    """Every sheet's values (no formulas evaluated, none trusted: cached results are not read)."""
-    from openpyxl import load_workbook
+    """Every sheet's values through the safe opener (raises nothing; an unreadable file gives {})."""
+    opened = open_workbook(path)
+    return opened.sheets if opened.problem is None else {}
 
-    wb = load_workbook(path, read_only=True, data_only=False)
-    try:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
-    finally:
-        wb.close()
+
+def _rc(ref: str) -> tuple[int, int]:
+    col_letters, row = coordinate_from_string(ref.replace("$", ""))
+    return row - 1, column_index_from_string(col_letters) - 1
+
+
+def _at(grid: Grid, sheet: str, row: int, col: int) -> Any:
+    rows = grid.get(sheet)
+    if rows is None or row >= len(rows) or col >= len(rows[row]):
+        return None
+    v = rows[row][col]
+    return None if isinstance(v, str) and v == "" else v
 
 
 def cell_value(grid: Grid, sheet: str, ref: str) -> Any:
     """Value at an A1 reference, None where the sheet or the cell does not exist."""
-    rows = grid.get(sheet)
-    if rows is None:
-        return None
-    col_letters, row = coordinate_from_string(ref.replace("$", ""))
-    r, c = row - 1, column_index_from_string(col_letters) - 1
-    if r >= len(rows) or c >= len(rows[r]):
-        return None
-    return rows[r][c]
+    return _at(grid, sheet, *_rc(ref))
 
 
 def identity_of(grid: Grid) -> Identity | None:
@@ -48,7 +83,7 @@ def identity_of(grid: Grid) -> Identity | None:
     if not rows:
         return None
     ident = parse_identity_rows(rows)
-    return ident if ident.get("template_id") else None
+    return ident if ident.get("template_id") == TEMPLATE_ID else None
 
 
 def verify_grid(grid: Grid, key: bytes | None) -> Verification | None:
@@ -57,3 +92,331 @@ def verify_grid(grid: Grid, key: bytes | None) -> Verification | None:
     if ident is None:
         return None
     return verify(ident, lambda sheet, ref: cell_value(grid, sheet, ref), key)
+
+
+# ---------------------------------------------------------------- value helpers
+
+def _text(v: Any) -> str | None:
+    """A cell as text, kept as typed; dates as ISO; None when blank (only white space counts as blank)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, (datetime, date)):
+        v = v.isoformat()
+    s = str(v)
+    return s if s.strip() else None
+
+
+def _money(v: Any) -> float | str | None:
+    """A number; the text as typed when it is not one (F02 reports it); None when blank."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    n = parse_number(v)
+    return n if n is not None else _text(v)
+
+
+def _plain_number(v: Any) -> Any:
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def split_goals(text: str | None) -> list[str]:
+    """Numbered goals in one cell, one per line; one leading "1." (as the writer numbers) is removed."""
+    if not text:
+        return []
+    out = []
+    for line in re.split(r"\r\n|\r|\n", text):
+        line = _GOAL_NUMBER.sub("", line, count=1).strip()
+        if line:
+            out.append(line)
+    return out
+
+
+# ---------------------------------------------------------------- reading
+
+def read_workbook(path: str | Path, *, key: bytes | None = None, framework: Framework | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> ReadResult:
+    """Read one returned workbook. Never raises for the file's content: problems become findings.
+
+    ``framework`` is the one in force for this round; a workbook made from another gets S05.
+    """
+    path = Path(path)
+    opened = open_workbook(path, limits=limits)
+    result = ReadResult(str(path))
+    if opened.problem:
+        result.findings.append(finding(opened.problem, reason=opened.reason_zh, reason_en=opened.reason_en))
+        return result
+    result.modified = opened.doc_props.get("dcterms:modified")
+    if opened.has_macros:
+        result.findings.append(finding("S06"))
+    result.percent_cells = set(getattr(opened, "percent_cells", set()) or set())
+    return read_grid(opened.sheets, str(path), key=key, framework=framework, result=result)
+
+
+def read_grid(grid: Grid, path: str = "<grid>", *, key: bytes | None = None, framework: Framework | None = None,
+              result: ReadResult | None = None) -> ReadResult:
+    """The model from a grid of values; the core of read_workbook, with no file access."""
+    r = result or ReadResult(path)
+    ident = identity_of(grid)
+    if ident is None:
+        r.findings.append(finding("S03"))
+        return r
+    r.identity = ident
+    fw = _framework_of(r, ident, framework)
+    if fw is None:
+        return r
+    r.framework = fw
+    _check_identity_versions(r, ident, fw, framework)
+    issued = _verify(r, grid, ident, key)
+    sheets = ident.project_sheets
+    _check_sheets(r, grid, ident)
+    unit = UnitData(
+        budget_year=int(ident.get("budget_year") or 0), framework=fw.id, money_unit=ident.get("money_unit") or "万元",
+        unit=Unit(code=ident.get("unit_code") or "", name=ident.get("unit_name") or "",
+                  department_code=ident.get("department_code") or None,
+                  department_name=ident.get("department_name") or None))
+    get = _getter(grid, issued)
+    if DEPARTMENT_SHEET in grid and _anchors_ok(r, grid, DEPARTMENT_SHEET, _department_anchors(fw)):
+        unit.department_goals = _read_department(r, get, fw)
+    r.locations[("unit",)] = (DEPARTMENT_SHEET, DepartmentLayout(fw).unit_line.a1)
+    codes = ident.project_codes
+    for pi, sheet in enumerate(sheets):
+        if sheet not in grid or not _anchors_ok(r, grid, sheet, _project_anchors(fw)):
+            continue
+        unit.projects.append(_read_project(r, get, fw, sheet, len(unit.projects), codes[pi] if pi < len(codes) else None))
+    r.unit = unit
+    return r
+
+
+def _framework_of(r: ReadResult, ident: Identity, expected: Framework | None) -> Framework | None:
+    fid = ident.get("framework") or ""
+    if expected is not None and expected.id == fid:
+        return expected
+    try:
+        return load_framework(fid)
+    except FrameworkError:
+        r.findings.append(finding("S05", value=fid, what=f"未知的指标体系“{fid}”", what_en=f"unknown framework '{fid}'",
+                                  expected=expected.id if expected else "本次下发的指标体系"))
+        return None
+
+
+def _check_identity_versions(r: ReadResult, ident: Identity, fw: Framework, expected: Framework | None) -> None:
+    version = ident.get("template_version")
+    if version != TEMPLATE_VERSION:
+        r.findings.append(finding("S05", value=version, what=f"第 {version} 版模板", what_en=f"template version {version}",
+                                  expected=f"第 {TEMPLATE_VERSION} 版"))
+    if expected is not None and expected.id != fw.id:
+        r.findings.append(finding("S05", value=fw.id, what=f"指标体系 {fw.id}", what_en=f"framework {fw.id}",
+                                  expected=f"指标体系 {expected.id}"))
+    elif ident.get("framework_version") not in (None, fw.version):
+        r.findings.append(finding("S05", value=ident.get("framework_version"),
+                                  what=f"指标体系 {fw.id} 的 {ident.get('framework_version')} 版",
+                                  what_en=f"framework {fw.id} version {ident.get('framework_version')}",
+                                  expected=f"{fw.version} 版"))
+
+
+def _verify(r: ReadResult, grid: Grid, ident: Identity, key: bytes | None) -> dict[tuple[str, str], str]:
+    """S04 for each changed locked cell; the issued values are returned so the model keeps them
+    (the register is the office's, not the unit's), the unit's value being in the finding."""
+    v = verify(ident, lambda sheet, ref: cell_value(grid, sheet, ref), key)
+    issued: dict[tuple[str, str], str] = {}
+    for locked, now in v.changed:
+        if locked.sheet not in grid:
+            continue  # a missing sheet is one S07, not an S04 per cell
+        r.findings.append(finding("S04", sheet=locked.sheet, cell=locked.cell, value=now, expected=locked.value,
+                                  actual=now))
+    if not v.signature_ok:
+        reason = ("本工作簿用财政部门密钥签名，请用 --key-file 或 PERFXL_KEY 提供密钥后再审核" if v.method == "hmac-sha256" and not key
+                  else "模板标识或签名被改动，或签名所用密钥不同")
+        r.findings.append(finding("S04", sheet=None, expected="（签名）", actual=reason))
+        r.findings[-1].message = f"签名不符：{reason}。请使用财政部门下发的原模板填报。"
+        r.findings[-1].message_en = "The signature does not verify: the identity was altered or another key was used."
+    else:
+        issued = {(c.sheet, c.cell): c.value for c, _ in v.changed}
+    return issued
+
+
+def _check_sheets(r: ReadResult, grid: Grid, ident: Identity) -> None:
+    expected = [INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, *ident.project_sheets, LISTS_SHEET, IDENTITY_SHEET]
+    if ident.get("review_sheet") == "1":
+        expected.append(REVIEW_SHEET)
+    missing = [s for s in expected if s not in grid]
+    extra = [s for s in grid if s not in expected]
+    for s in missing:
+        r.findings.append(finding("S07", sheet=s, what=f"缺少工作表“{s}”（被删除或改名）",
+                                  what_en=f"sheet '{s}' is missing (deleted or renamed)"))
+    for s in extra:
+        r.findings.append(finding("S07", sheet=s, what=f"多出工作表“{s}”", what_en=f"extra sheet '{s}'"))
+
+
+def _project_anchors(fw: Framework) -> list[tuple[Span, str]]:
+    L = ProjectLayout(fw)
+    return [(L.code_label, "项目编码"), (L.funds_label, "预算规模及资金用途"), (L.goals_label, "绩效目标"),
+            *[(Span(L.header_row, c), L.columns.HEADINGS[n]) for n, c in L.columns.items()],
+            (Span(L.summary_title_row, 0), "指标自查（自动计算，无需填写）")]
+
+
+def _department_anchors(fw: Framework) -> list[tuple[Span, str]]:
+    L = DepartmentLayout(fw)
+    return [(L.overall_label, "一、总体绩效目标"), (L.sections_label, "二、分项绩效目标"),
+            (L.measures_label, "三、工作保障措施")]
+
+
+def _anchors_ok(r: ReadResult, grid: Grid, sheet: str, anchors: list[tuple[Span, str]]) -> bool:
+    """Headings where the layout puts them; otherwise rows or columns were inserted or deleted (S07)
+    and the sheet is not read, since every address on it would be wrong."""
+    for span, text in anchors:
+        got = _text(_at(grid, sheet, span.row, span.col))
+        if (got or "").strip() != text:
+            r.findings.append(finding("S07", sheet=sheet, cell=span.a1, value=got,
+                                      what=f"{span.a1} 应为“{text}”，现为“{got or '（空）'}”（插入或删除了行列），本表未读取",
+                                      what_en=f"{span.a1} should read '{text}' (rows or columns inserted or deleted); sheet not read"))
+            return False
+    return True
+
+
+def _getter(grid: Grid, issued: dict[tuple[str, str], str]):
+    def get(sheet: str, span: Span) -> Any:
+        if (sheet, span.a1) in issued:
+            text = issued[(sheet, span.a1)]
+            number = parse_number(text)
+            return number if number is not None and canonical(number) == text else text
+        return _at(grid, sheet, span.row, span.col)
+    get.grid = grid  # type: ignore[attr-defined]
+    return get
+
+
+def _outside(r: ReadResult, grid: Grid, sheet: str, last_row: int) -> None:
+    """S07 for anything typed outside the template's area (the sheet was unprotected to do it)."""
+    rows = grid.get(sheet, [])
+    hits = [a1(ri, ci) for ri, row in enumerate(rows) for ci, v in enumerate(row)
+            if (ri > last_row or ci > LAST_COL) and v not in (None, "")]
+    if hits:
+        shown = "、".join(hits[:5]) + (f" 等 {len(hits)} 处" if len(hits) > 5 else "")
+        r.findings.append(finding("S07", sheet=sheet, cell=hits[0], what=f"在填报区外填写了内容（{shown}）",
+                                  what_en=f"data outside the input area ({', '.join(hits[:5])})"))
+
+
+def _read_department(r: ReadResult, get, fw: Framework) -> DepartmentGoals:
+    L = DepartmentLayout(fw)
+    s = DEPARTMENT_SHEET
+    loc = r.locations
+    loc[("dept", "overall")] = (s, L.overall.a1)
+    loc[("dept", "sections")] = (s, L.sections_label.a1)
+    loc[("dept", "measures")] = (s, L.measures_label.a1)
+    dg = DepartmentGoals(overall=_text(get(s, L.overall)))
+    for row in L.section_rows:
+        name, goal = _text(get(s, L.section_name(row))), _text(get(s, L.section_goal(row)))
+        if name is None and goal is None:
+            continue
+        i = len(dg.sections)
+        loc[("section", i, "name")] = (s, L.section_name(row).a1)
+        loc[("section", i, "goal")] = (s, L.section_goal(row).a1)
+        dg.sections.append(Section(name=name or "", goal=goal or ""))
+    for row in L.measure_rows:
+        text = _text(get(s, L.measure(row)))
+        if text is not None:
+            loc[("measure", len(dg.measures))] = (s, L.measure(row).a1)
+            dg.measures.append(text)
+    dg.explanation = _text(get(s, L.sheet_explanation))
+    _outside(r, get.grid, s, L.last_row)
+    return dg
+
+
+def _read_project(r: ReadResult, get, fw: Framework, sheet: str, pi: int, issued_code: str | None) -> Project:
+    L = ProjectLayout(fw)
+    loc = r.locations
+    fields = {"code": L.code, "name": L.name, "total": L.total, "fiscal": L.fiscal, "other": L.other,
+              "purpose": L.purpose, "goals": L.goals, "indicators": Span(L.header_row, L.columns.level1)}
+    for name, span in fields.items():
+        loc[("project", pi, name)] = (sheet, span.a1)
+    loc[("project", pi)] = (sheet, L.title.a1)
+    p = Project(code=_text(get(sheet, L.code)) or issued_code or "", name=_text(get(sheet, L.name)) or "",
+                funds=Funds(*(_plain_number(_money(get(sheet, s))) for s in (L.total, L.fiscal, L.other))),
+                purpose=_text(get(sheet, L.purpose)))
+    for m, span in zip(fw.milestones, L.milestones):
+        loc[("project", pi, f"spend:{m}")] = (sheet, span.a1)
+        raw = get(sheet, span)
+        pct = parse_percent(raw, percent_formatted=(sheet, span.a1) in r.percent_cells)
+        p.spend_plan[m] = _plain_number(pct) if pct is not None else _text(raw)
+    p.goals = split_goals(_text(get(sheet, L.goals)))
+    c = L.columns
+    level1 = level2 = None
+    for row in L.indicator_rows:
+        cells = {name: get(sheet, Span(row, col)) for name, col in c.items() if name != "check"}
+        if all(_text(v) is None for v in cells.values()):
+            continue
+        ii = len(p.indicators)
+        for name, col in c.items():
+            loc[("indicator", pi, ii, name)] = (sheet, a1(row, col))
+        # A blank 一级/二级 means "same as above", as in merged cells of the official layout.
+        level1 = _text(cells["level1"]).strip() if _text(cells["level1"]) else level1
+        level2 = _text(cells["level2"]).strip() if _text(cells["level2"]) else level2
+        p.indicators.append(_indicator(cells, level1 or "", level2 or "", (sheet, a1(row, c.value)) in r.percent_cells))
+    p.explanation = _text(get(sheet, L.sheet_explanation))
+    _outside(r, get.grid, sheet, L.last_row)
+    return p
+
+
+def _indicator(cells: dict[str, Any], level1: str, level2: str, percent_formatted: bool) -> Indicator:
+    raw_value = cells["value"]
+    op_text = _text(cells["operator"])
+    operator = normalize_operator(op_text) if op_text else None
+    unit = (_text(cells["unit"]) or "").strip() or None
+    note = _text(cells["value_note"])
+    ind = Indicator(level1=level1, level2=level2, name=(_text(cells["name"]) or "").strip(),
+                    description=_text(cells["description"]), operator=operator, unit=unit, value_note=note,
+                    basis=_text(cells["basis"]), raw_value=_plain_number(raw_value),
+                    explanation=_text(cells["explanation"]))
+    if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
+        return ind
+    if operator == "定性":
+        ind.value = _text(raw_value) if isinstance(raw_value, str) else _plain_number(raw_value)
+        return ind
+    parsed = parse_indicator_value(raw_value, operator_cell=op_text, unit_cell=unit,
+                                   percent_formatted=percent_formatted)
+    if isinstance(parsed.value, (int, float)) and not isinstance(parsed.value, bool):
+        ind.value = _plain_number(parsed.value)
+        ind.operator = operator or parsed.operator
+        ind.unit = unit or parsed.unit
+        if parsed.note and not note:
+            ind.value_note = parsed.note
+    elif operator is None and isinstance(parsed.value, str) and not parsed.problems:
+        ind.value, ind.operator = raw_value, "定性"  # text with no number and no operator: a qualitative value
+    else:
+        ind.value = _text(raw_value)  # I05 reports it
+    return ind
+
+
+def json_locations(unit: UnitData, fw: Framework) -> Locations:
+    """Where the writer puts each value of a unit's JSON, so findings on JSON name the cells of the
+    workbook ``template --data`` makes from it."""
+    from .layout import project_sheet_names
+
+    loc: Locations = {}
+    D = DepartmentLayout(fw)
+    s = DEPARTMENT_SHEET
+    loc[("unit",)] = (s, D.unit_line.a1)
+    loc[("dept", "overall")] = (s, D.overall.a1)
+    loc[("dept", "sections")] = (s, D.sections_label.a1)
+    loc[("dept", "measures")] = (s, D.measures_label.a1)
+    for i, row in enumerate(D.section_rows):
+        loc[("section", i, "name")] = (s, D.section_name(row).a1)
+        loc[("section", i, "goal")] = (s, D.section_goal(row).a1)
+    for i, row in enumerate(D.measure_rows):
+        loc[("measure", i)] = (s, D.measure(row).a1)
+    L = ProjectLayout(fw)
+    for pi, sheet in enumerate(project_sheet_names([p.name for p in unit.projects])):
+        loc[("project", pi)] = (sheet, L.title.a1)
+        for name, span in {"code": L.code, "name": L.name, "total": L.total, "fiscal": L.fiscal, "other": L.other,
+                           "purpose": L.purpose, "goals": L.goals,
+                           "indicators": Span(L.header_row, L.columns.level1)}.items():
+            loc[("project", pi, name)] = (sheet, span.a1)
+        for m, span in zip(fw.milestones, L.milestones):
+            loc[("project", pi, f"spend:{m}")] = (sheet, span.a1)
+        for ii, row in enumerate(L.indicator_rows):
+            for name, col in L.columns.items():
+                loc[("indicator", pi, ii, name)] = (sheet, a1(row, col))
+    return loc

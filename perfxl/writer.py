@@ -23,11 +23,12 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import __version__
 from .catalogue import CATALOGUE, SEVERITY_ZH
+from .findings import SEVERITY_ORDER, Finding
 from .errors import PerfxlError
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .integrity import LockedCell, canonical, identity_rows, sign
 from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, IDENTITY_SHEET,
-                     INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET, TEMPLATE_ID, TEMPLATE_VERSION, WIDTHS,
+                     INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET, REVIEW_SHEET, TEMPLATE_ID, TEMPLATE_VERSION, WIDTHS,
                      DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1, project_sheet_names)
 from .model import Project, UnitData
 
@@ -48,6 +49,11 @@ def workbook_filename(unit: UnitData) -> str:
     return f"{unit.unit.code}_{name}_{unit.budget_year}年绩效目标表.xlsx"
 
 
+def _props(f: Any) -> dict:
+    """The properties a cached format was made from (to derive a marked variant of it)."""
+    return dict(getattr(f, "_perfxl_props", {}))
+
+
 @dataclass
 class _Formats:
     """XlsxWriter formats, created once per workbook."""
@@ -60,7 +66,9 @@ class _Formats:
         base.update(props)
         key = tuple(sorted(base.items()))
         if key not in self.cache:
-            self.cache[key] = self.wb.add_format(base)
+            made = self.wb.add_format(base)
+            made._perfxl_props = base
+            self.cache[key] = made
         return self.cache[key]
 
     @property
@@ -87,14 +95,26 @@ class _Formats:
         return self(align="center", font_size=9)
 
 
-class _Sheet:
-    """A worksheet plus the bookkeeping every sheet shares: locked register values to sign, and a
-    data validation checked at once (XlsxWriter warns and returns -1/-2 instead of raising)."""
+_MARK = {"error": "#FF8B8B", "warning": "#FFD966", "info": "#9BC2E6"}
 
-    def __init__(self, ws: Worksheet, fmt: _Formats, locked: list[LockedCell]):
-        self.ws, self.fmt, self.locked = ws, fmt, locked
+
+class _Sheet:
+    """A worksheet plus the bookkeeping every sheet shares: locked register values to sign, a data
+    validation checked at once (XlsxWriter warns and returns -1/-2 instead of raising), and the
+    review marks of an annotated return (every cell is written through ``put``, so every finding
+    lands on its cell)."""
+
+    def __init__(self, ws: Worksheet, fmt: _Formats, locked: list[LockedCell],
+                 marks: dict[tuple[str, str], list[Finding]] | None = None):
+        self.ws, self.fmt, self.locked, self.marks = ws, fmt, locked, marks or {}
 
     def put(self, span: Span, value: Any, f: Any) -> None:
+        found = self.marks.get((self.ws.name, span.a1))
+        if found:
+            worst = min(found, key=lambda x: SEVERITY_ORDER[x.severity]).severity
+            f = self.fmt(**{**_props(f), "bg_color": _MARK[worst], "border": 2, "border_color": "#C00000"})
+            note = "\n".join(f"[{x.code} {SEVERITY_ZH[x.severity]}] {x.message}" for x in found)
+            self.ws.write_comment(span.row, span.col, note[:2000], {"author": "审核意见", "x_scale": 3, "y_scale": 2})
         if span.merged:
             r2, c2 = span.end
             self.ws.merge_range(span.row, span.col, r2, c2, None, f)
@@ -195,8 +215,11 @@ def _col(c: int) -> str:
 
 
 def render_workbook(unit: UnitData, framework: Framework, *, password: str | None = None,
-                    key: bytes | None = None) -> bytes:
+                    key: bytes | None = None, findings: list[Finding] | None = None) -> bytes:
     """The unit's workbook as .xlsx bytes (no disk IO: a web page can stream it).
+
+    With ``findings`` it is an annotated return: each finding marked at its cell (colour by
+    severity, a note with the message) and a first sheet 审核意见 listing them with links.
 
     Raises PerfxlError when the data does not fit the framework's rows (more indicators, 科室 or
     measures than the template has rows): nothing is ever dropped silently.
@@ -212,15 +235,22 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
     locked: list[LockedCell] = []
     sheet_names = project_sheet_names([p.name for p in unit.projects])
 
+    review = wb.add_worksheet(REVIEW_SHEET) if findings is not None else None
     instructions = wb.add_worksheet(INSTRUCTIONS_SHEET)
     dept = wb.add_worksheet(DEPARTMENT_SHEET)
+    marks: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings or []:
+        if f.sheet and f.cell:
+            marks.setdefault((f.sheet, f.cell), []).append(f)
     projects = [wb.add_worksheet(n) for n in sheet_names]
     _lists(wb, framework)
 
-    counts = [(DEPARTMENT_SHEET, _department_sheet(_Sheet(dept, fmt, locked), unit, framework))]
+    counts = [(DEPARTMENT_SHEET, _department_sheet(_Sheet(dept, fmt, locked, marks), unit, framework))]
     for i, (ws, p) in enumerate(zip(projects, unit.projects), start=1):
-        counts.append((ws.name, _project_sheet(_Sheet(ws, fmt, locked), unit, p, i, framework)))
+        counts.append((ws.name, _project_sheet(_Sheet(ws, fmt, locked, marks), unit, p, i, framework)))
     _instructions_sheet(_Sheet(instructions, fmt, locked), unit, framework, counts)
+    if review is not None:
+        _review_sheet(review, fmt, unit, findings or [])
 
     fields = {
         "template_id": TEMPLATE_ID, "template_version": TEMPLATE_VERSION, "perfxl_version": __version__,
@@ -230,6 +260,8 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
         "project_codes": _json_list([p.code for p in unit.projects]),
         "project_sheets": _json_list(sheet_names),
     }
+    if review is not None:
+        fields["review_sheet"] = "1"
     method, digest = sign(fields, locked, key)
     fields.update(signature_method=method, signature=digest)
     ident = wb.add_worksheet(IDENTITY_SHEET)
@@ -242,7 +274,7 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
               "project_codes", "signature_method", "signature"):
         wb.set_custom_property(f"perfxl.{k}", fields[k])
 
-    instructions.activate()  # the first sheet must stay visible and active: hidden sheets come last
+    (review or instructions).activate()  # the first sheet must stay visible and active: hidden sheets come last
     wb.close()
     return _lock_structure(buf.getvalue(), password)
 
@@ -388,7 +420,7 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
         values = {} if ind is None else {
             "level1": ind.level1, "level2": ind.level2, "name": ind.name, "description": ind.description,
             "operator": OPERATOR_FROM_JSON.get(ind.operator, ind.operator) if ind.operator else None,
-            "value": ind.value, "unit": ind.unit, "value_note": ind.value_note, "basis": ind.basis}
+            "value": ind.value, "unit": ind.unit, "value_note": ind.value_note, "basis": ind.basis, "explanation": ind.explanation}
         for name, c in cols.items():
             if name == "check":
                 continue
@@ -443,7 +475,7 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
     sh.check(tr, f'=IF({a1(tr, 2)}<{minimum},"{CHECK_WARNING} 少于{minimum}个指标","{CHECK_OK}")')
     ex = L.sheet_explanation
     sh.label(Span(ex.row, 0), "出错说明（本表）")
-    sh.input(ex, None, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
+    sh.input(ex, p.explanation, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
              align="left")
     _status(sh, L.status, L.error_count, L.status_row, L.status_row - 1)
     _check_formats(sh, 0, L.status_row - 1)
@@ -498,7 +530,7 @@ def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> Span:
     sh.check(L.measures_check.row, f'=IF(COUNTA({mcells})=0,"{CHECK_WARNING} 未填工作保障措施","{CHECK_OK}")')
     ex = L.sheet_explanation
     sh.label(Span(ex.row, 0), "出错说明（本表）")
-    sh.input(ex, None, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
+    sh.input(ex, dg.explanation, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
              align="left")
     _status(sh, L.status, L.error_count, L.status_row, L.status_row - 1)
     _check_formats(sh, 0, L.status_row - 1)
@@ -600,6 +632,45 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.protect("", _PROTECT)
+
+
+def _review_sheet(ws: Worksheet, fmt: _Formats, unit: UnitData, findings: list[Finding]) -> None:
+    """审核意见: every finding, most severe first, each linked to its cell."""
+    from .findings import FileReport
+
+    ordered = FileReport("", unit.unit.code, list(findings)).sorted_findings()
+    errors = sum(f.severity == "error" for f in ordered)
+    warnings = sum(f.severity == "warning" for f in ordered)
+    ws.merge_range(0, 0, 0, 5, f"{unit.budget_year}年预算绩效目标审核意见", fmt.title)
+    ws.merge_range(1, 0, 1, 5, f"{_unit_line(unit)}：必须修改 {errors} 处，提示 {warnings} 处。"
+                   "标红的单元格必须修改；标黄的为提示，确实无需修改的请在“出错说明”栏写明理由。修改后直接保存本文件重新报送。",
+                   fmt(border=0, align="left"))
+    ws.set_row(1, 36)
+    heads = ("序号", "类别", "代码", "位置", "问题与修改建议", "单位说明")
+    for c, (h, w) in enumerate(zip(heads, (6, 10, 7, 26, 90, 30))):
+        ws.write_string(3, c, h, fmt.label)
+        ws.set_column(c, c, w)
+    link = fmt(font_color="#0563C1", underline=1, align="left")
+    for i, f in enumerate(ordered, start=1):
+        r = 3 + i
+        ws.write_number(r, 0, i, fmt(align="center"))
+        ws.write_string(r, 1, SEVERITY_ZH[f.severity] + ("（已说明）" if f.explained else ""),
+                        fmt(align="center", bg_color=_MARK[f.severity]))
+        ws.write_string(r, 2, f.code, fmt(align="center"))
+        if f.sheet and f.cell:
+            ws.write_url(r, 3, f"internal:{_sheet_ref(f.sheet)}!{f.cell}", link, f"{f.sheet} {f.cell}")
+        else:
+            ws.write_string(r, 3, f.sheet or "整个文件", fmt(align="left"))
+        ws.write_string(r, 4, f.message, fmt(align="left"))
+        ws.write_string(r, 5, f.explanation or "", fmt(align="left"))
+    if not ordered:
+        ws.write_string(4, 4, "未发现问题。", fmt(align="left"))
+    ws.freeze_panes(4, 0)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(3, 3)
     ws.protect("", _PROTECT)
 
 

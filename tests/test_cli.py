@@ -55,12 +55,20 @@ def test_template_errors_are_clean(tmp_path):
 
 
 def test_demo(tmp_path):
+    import json as _json
+
     r = run("demo", tmp_path / "demo")
     assert r.exit_code == 0, r.output
-    assert len(list((tmp_path / "demo" / "templates").glob("*.xlsx"))) == len(
-        perfxl.read_register(SAMPLES / "register.xlsx", 2023))
-    (prefilled,) = (tmp_path / "demo" / "prefilled").glob("115001_*.xlsx")
-    assert str(prefilled) in r.output
+    demo = tmp_path / "demo"
+    assert len(list((demo / "1-templates").glob("*.xlsx"))) == len(perfxl.read_register(SAMPLES / "register.xlsx", 2023))
+    units = sorted((SAMPLES / "units").glob("*.json"))
+    returned = sorted((demo / "2-returned").glob("*.xlsx"))
+    assert [p.name[:6] for p in returned] == [u.stem for u in units]
+    report = _json.loads((demo / "3-审核报告.json").read_text("utf-8"))
+    valid = {f["unit_code"]: f["valid"] for f in report["files"]}
+    assert valid["108001"] and valid["112001"] and not valid["115001"]  # clean samples pass, the seed does not
+    assert len(list((demo / "4-returns").glob("*_审核意见.xlsx"))) == len(units)
+    assert (demo / "3-问题清单.xlsx").is_file() and "4. 标注退回工作簿" in r.output
 
 
 def test_every_command_has_help_and_is_in_readme():
@@ -69,3 +77,77 @@ def test_every_command_has_help_and_is_in_readme():
         assert cmd.help and len(cmd.help) > 10, name
         assert re.search(rf"perfxl {name}\b", readme), f"README does not show `perfxl {name}`"
         assert run(name, "--help").exit_code == 0
+
+
+def _round(tmp_path, hebei):
+    """A folder of returns: a clean unit and the seed unit (which has errors)."""
+    from perfxl.model import unit_from_dict
+    from units import clean
+
+    folder = tmp_path / "returned"
+    other = clean()
+    other["unit"].update(code="108001", name="教育局本级")
+    for k, proj in enumerate(other["projects"]):
+        proj["code"] = f"13081123P10800100000{k}"
+    perfxl.write_workbook(unit_from_dict(other), hebei, folder)
+    seed = perfxl.write_workbook(perfxl.load_unit(SAMPLES / "units" / "115001.json"), hebei, folder / "sub")
+    return folder, seed
+
+
+def test_check_table_json_xlsx_and_exit_status(tmp_path, hebei):
+    import json as _json
+
+    from perfxl.check import check_paths
+
+    folder, seed = _round(tmp_path, hebei)
+    r = run("check", folder)
+    assert r.exit_code == 1
+    assert "不通过：错误 13 处" in r.output and "【2.土地成本核算专项 B8】" in r.output
+    assert r.output.index("I04 必须修改") < r.output.index("G05 提示")  # most severe first within a file
+
+    r = run("check", folder, "--format", "json")
+    assert r.exit_code == 1
+    assert _json.loads(r.output) == _json.loads(_json.dumps(check_paths([folder]).report.to_dict()))
+    files = _json.loads(r.output)["files"]
+    assert [f["valid"] for f in files] == [True, False]
+    assert set(files[1]["findings"][0]) >= {"code", "severity", "sheet", "cell", "project_code", "message"}
+
+    out = tmp_path / "findings.xlsx"
+    r = run("check", folder, "--format", "xlsx", "-o", out, "--annotate", tmp_path / "returns")
+    assert r.exit_code == 1
+    ws = load_workbook(out)["问题清单"]
+    assert len(ws.tables) == 1 and ws.max_row == 1 + len(files[1]["findings"])
+    assert len(list((tmp_path / "returns").glob("*_审核意见.xlsx"))) == 2
+
+    assert run("check", folder / next(folder.glob("*.xlsx")).name).exit_code == 0
+    assert run("check", seed, "--mode", "draft").exit_code == 0
+    r = run("check", tmp_path / "nothing-here")
+    assert r.exit_code == 2 and "不存在" in r.output
+    r = run("check", folder, "--format", "xlsx")
+    assert r.exit_code == 2
+
+
+def test_check_with_register(tmp_path, hebei):
+    folder, _ = _round(tmp_path, hebei)
+    r = run("check", folder, "--register", SAMPLES / "register.xlsx", "--format", "json")
+    import json as _json
+    files = _json.loads(r.output)["files"]
+    other = {f["code"] for f in files[0]["findings"]}
+    seed = {f["code"] for f in files[1]["findings"]}
+    assert {"S08", "X03"} <= other  # 108001 is 教育局本级 in the register, with other projects
+    assert not seed & {"F03", "S08", "X03"}  # the seed unit matches its register rows
+
+
+def test_export(tmp_path, hebei):
+    import json as _json
+
+    seed_json = SAMPLES / "units" / "115001.json"
+    path = perfxl.write_workbook(perfxl.load_unit(seed_json), hebei, tmp_path)
+    out = tmp_path / "115001.json"
+    r = run("export", path, "-o", out)
+    assert r.exit_code == 0, r.output
+    assert _json.loads(out.read_text("utf-8")) == _json.loads(seed_json.read_text("utf-8"))
+    bad = tmp_path / "empty.xlsx"
+    bad.write_bytes(b"")
+    r = run("export", bad)
+    assert r.exit_code == 2 and "empty.xlsx" in r.output and "Traceback" not in r.output

@@ -14,7 +14,8 @@ from openpyxl.worksheet.cell_range import CellRange
 
 from perfxl.frameworks import Framework
 from perfxl.integrity import canonical
-from perfxl.layout import (DEPARTMENT_SHEET, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, DepartmentLayout,
+from perfxl.layout import (DEPARTMENT_SHEET, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, REVIEW_SHEET,
+                           DepartmentLayout,
                            ProjectLayout, Span, project_sheet_names)
 from perfxl.model import UnitData
 from perfxl.reader import load_grid, verify_grid
@@ -47,8 +48,9 @@ def assert_unit_workbook(path: Path, unit: UnitData, fw: Framework, *, key: byte
                          structure_locked: bool = True) -> None:
     wb = load_workbook(path)
     names = project_sheet_names([p.name for p in unit.projects])
-    assert wb.sheetnames[:2 + len(names)] == [INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, *names]
-    assert set(wb.sheetnames) == {INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, LISTS_SHEET, IDENTITY_SHEET, *names}
+    review = [REVIEW_SHEET] if REVIEW_SHEET in wb.sheetnames else []  # annotated returns lead with it
+    assert wb.sheetnames[:2 + len(names) + len(review)] == [*review, INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, *names]
+    assert set(wb.sheetnames) == {*review, INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, LISTS_SHEET, IDENTITY_SHEET, *names}
     assert wb[INSTRUCTIONS_SHEET].sheet_state == "visible"
     assert wb[LISTS_SHEET].sheet_state == "hidden"
     assert wb[IDENTITY_SHEET].sheet_state in ("veryHidden", "hidden")  # LibreOffice keeps only "hidden"

@@ -1,0 +1,230 @@
+"""Check returned workbooks (or units' JSON): reader + rule catalogue, per file and across files.
+
+``check_paths`` is what ``perfxl check`` and consolidation call: it expands folders, reads and checks
+every file (in parallel processes when asked), then runs the checks that need every file at once
+(X01 across units, X02 over the whole round, X04 resubmissions). Nothing here raises for a bad
+input file: each gets its findings and stays in the result.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .errors import PerfxlError, UnitDataError
+from .findings import FileReport, Finding, Report, finding
+from .frameworks import Framework, load_framework
+from .model import UnitData, load_unit
+from .reader import ReadResult, json_locations, read_workbook
+from .register import read_register
+from .rules import Context, CopyIndex, copied_across, run_rules
+from .writer import render_workbook
+
+__all__ = ["Checked", "CheckRun", "check_unit", "check_file", "check_paths", "expand_paths", "annotate",
+           "mark_explained", "load_register_index"]
+
+
+@dataclass
+class Checked:
+    """One input file checked: its report, and what the reader made of it (None for JSON input)."""
+
+    path: str
+    report: FileReport
+    unit: UnitData | None = None
+    framework: Framework | None = None
+    read: ReadResult | None = None
+    size: int = 0
+    mtime: float = 0.0
+    superseded_by: str | None = None
+
+
+@dataclass
+class CheckRun:
+    files: list[Checked] = field(default_factory=list)
+
+    @property
+    def report(self) -> Report:
+        return Report([c.report for c in self.files])
+
+
+def load_register_index(path: str | Path | None) -> dict[str, UnitData] | None:
+    """The register keyed by 单位编码 (the budget year is irrelevant to the checks)."""
+    if path is None:
+        return None
+    return {u.unit.code: u for u in read_register(path, 0)}
+
+
+def mark_explained(findings: list[Finding], unit: UnitData, locations: dict[tuple, tuple[str, str]]) -> None:
+    """A warning the unit explained (出错说明 on its row, or on its sheet) is reported as explained.
+
+    Errors cannot be explained away: they must be fixed.
+    """
+    by_cell = {v: k for k, v in locations.items()}
+    sheet_notes: dict[str, str | None] = {}
+    for key, (sheet, _) in locations.items():
+        if key[0] == "project" and len(key) == 2 and key[1] < len(unit.projects):
+            sheet_notes[sheet] = unit.projects[key[1]].explanation
+        elif key[0] == "dept":
+            sheet_notes[sheet] = unit.department_goals.explanation
+    for f in findings:
+        if f.severity == "error" or not f.sheet:
+            continue
+        note = None
+        key = by_cell.get((f.sheet, f.cell))
+        if key and key[0] == "indicator" and key[1] < len(unit.projects):
+            indicators = unit.projects[key[1]].indicators
+            if key[2] < len(indicators):
+                note = indicators[key[2]].explanation
+        note = note or sheet_notes.get(f.sheet)
+        if note and note.strip():
+            f.explained, f.explanation = True, note.strip()
+
+
+def check_unit(unit: UnitData, framework: Framework, *, locations: dict | None = None,
+               register: dict[str, UnitData] | None = None, mode: str = "submit",
+               copy_index: CopyIndex | None = None, select: Iterable[str] | None = None,
+               skip: Iterable[str] = ()) -> list[Finding]:
+    """The catalogue's checks over one unit's data, explained warnings marked."""
+    locations = locations if locations is not None else json_locations(unit, framework)
+    ctx = Context(unit, framework, where=lambda key: locations.get(key, (None, None)), register=register,
+                  copy_index=copy_index)
+    out = run_rules(ctx, mode=mode, select=select, skip=skip)
+    mark_explained(out, unit, locations)
+    return out
+
+
+def check_file(path: str | Path, *, register: dict[str, UnitData] | None = None, framework: Framework | None = None,
+               key: bytes | None = None, mode: str = "submit", skip: Iterable[str] = ()) -> Checked:
+    """Read and check one file: a returned workbook, or a unit's JSON (``.json``)."""
+    path = Path(path)
+    stat = path.stat() if path.exists() else None
+    if path.suffix.lower() == ".json":
+        try:
+            unit = load_unit(path)
+        except UnitDataError as e:
+            report = FileReport(str(path), None, [finding("S01", reason=str(e), reason_en=str(e))])
+            return Checked(str(path), report)
+        fw = framework or load_framework(unit.framework or "hebei-2023")
+        findings = check_unit(unit, fw, register=register, mode=mode, skip=skip)
+        return Checked(str(path), FileReport(str(path), unit.unit.code, findings), unit, fw,
+                       size=stat.st_size if stat else 0, mtime=stat.st_mtime if stat else 0)
+    read = read_workbook(path, key=key, framework=framework)
+    findings = list(read.findings)
+    if read.unit is not None and read.framework is not None:
+        findings += check_unit(read.unit, read.framework, locations=read.locations, register=register, mode=mode,
+                               skip=skip)
+    if mode == "draft":
+        findings = [f for f in findings if f.code.startswith("S")]
+    unit_code = read.unit.unit.code if read.unit else None
+    return Checked(str(path), FileReport(str(path), unit_code, findings), read.unit, read.framework, read,
+                   size=stat.st_size if stat else 0, mtime=stat.st_mtime if stat else 0)
+
+
+_SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """Files as given, folders recursively (sorted); a path that does not exist is a usage error."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.name not in _SKIP_NAMES)
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise PerfxlError(f"{p}: 文件或文件夹不存在")
+    return out
+
+
+def _check_job(args: tuple) -> Checked:
+    path, register, framework, key, mode = args
+    try:
+        return check_file(path, register=register, framework=framework, key=key, mode=mode)
+    except Exception as e:  # the last line of defence: a bug must not lose a file from the round
+        return Checked(str(path), FileReport(str(path), None, [finding(
+            "S01", reason=f"读取时出现内部错误（{type(e).__name__}: {e}），请将此文件提交给 perfxl 维护者",
+            reason_en=f"internal error {type(e).__name__}: {e}")]))
+
+
+def check_paths(paths: Sequence[str | Path], *, register: dict[str, UnitData] | None = None,
+                framework: Framework | None = None, key: bytes | None = None, mode: str = "submit",
+                jobs: int = 1, progress: Callable[[Checked], None] | None = None) -> CheckRun:
+    """Check every file, then the rules across files. Order of the result = order of the inputs."""
+    files = expand_paths(paths)
+    args = [(f, register, framework, key, mode) for f in files]
+    run = CheckRun()
+    if jobs > 1 and len(files) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for checked in pool.map(_check_job, args, chunksize=max(1, len(files) // (jobs * 8))):
+                run.files.append(checked)
+                if progress:
+                    progress(checked)
+    else:
+        for a in args:
+            run.files.append(_check_job(a))
+            if progress:
+                progress(run.files[-1])
+    if mode != "draft":
+        _across(run)
+    return run
+
+
+def _modified_key(c: Checked) -> tuple:
+    """Newest first by the workbook's own last-saved time, then by the file's time."""
+    modified = c.read.modified if c.read and c.read.modified else ""
+    return (modified, c.mtime, c.path)
+
+
+def _across(run: CheckRun) -> None:
+    """X04 resubmissions (the newest is taken), X01 across units, X02 copied from another unit."""
+    by_unit: dict[str, list[Checked]] = {}
+    for c in run.files:
+        if c.unit is not None:
+            by_unit.setdefault(c.unit.unit.code, []).append(c)
+    taken: list[Checked] = []
+    for code, group in by_unit.items():
+        group.sort(key=_modified_key, reverse=True)
+        taken.append(group[0])
+        if len(group) > 1:
+            names = [os.path.basename(g.path) for g in group]
+            for g in group[1:]:
+                g.superseded_by = group[0].path
+            for g in group:
+                g.report.findings.append(finding("X04", unit_code=code, count=len(group), taken=names[0],
+                                                 superseded="、".join(names[1:]), value=g.path))
+    owners: dict[str, Checked] = {}
+    for c in taken:
+        for pi, p in enumerate(c.unit.projects):
+            first = owners.setdefault(p.code, c)
+            if first is not c:
+                sheet, cell = c.read.where(("project", pi, "code")) if c.read else (None, None)
+                c.report.findings.append(finding(
+                    "X01", sheet=sheet, cell=cell, project_code=p.code, value=p.code, code=p.code,
+                    what=f"也出现在单位 {first.unit.unit.code} 的工作簿（{os.path.basename(first.path)}）中",
+                    what_en=f"also appears in unit {first.unit.unit.code}'s workbook"))
+    by_id = {id(c.unit): c for c in taken}
+    for unit, pi, ii, text, other in copied_across([c.unit for c in taken]):
+        c = by_id[id(unit)]
+        sheet, cell = c.read.where(("indicator", pi, ii, "description")) if c.read else (None, None)
+        p = unit.projects[pi]
+        c.report.findings.append(finding("X02", sheet=sheet, cell=cell, project_code=p.code,
+                                         value=p.indicators[ii].description, text=text, other=other.name))
+
+
+def annotate(checked: Checked, out_dir: str | Path, *, key: bytes | None = None,
+             password: str | None = None) -> Path | None:
+    """The annotated return of one checked workbook: the unit's data in a fresh workbook from the
+    writer, every finding marked at its cell. None when the file could not be read into a unit."""
+    if checked.unit is None or checked.framework is None:
+        return None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{Path(checked.path).stem}_审核意见.xlsx"
+    data = render_workbook(checked.unit, checked.framework, key=key, password=password,
+                           findings=checked.report.findings)
+    tmp = target.with_suffix(".xlsx.part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return target

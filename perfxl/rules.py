@@ -1,0 +1,673 @@
+"""The checks of the rule catalogue, one function per code, over the model.
+
+Rules are data: the catalogue (catalogue.py) holds each code's severity and messages; this module
+attaches a check to each code. A check reads the unit's model and the framework's settings and yields
+findings; it never raises for bad data. The reader's locations say which cell each value came from,
+so a finding names the exact cell; data from JSON has no cells and its findings name none.
+
+Structural rules (S01–S07) come from the reader, which alone sees the file; the rest run here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from .catalogue import CATALOGUE
+from .findings import Finding, finding
+from .frameworks import OPERATOR_FROM_JSON, Framework
+from .model import Indicator, Project, UnitData
+from .values import parse_indicator_value
+
+__all__ = ["Context", "CHECKS", "run_rules", "DRAFT_CODES", "Where", "CopyIndex"]
+
+Where = Callable[[tuple], tuple[str | None, str | None]]
+JUNK_NAMES = {"-", "_", "*", "null", "none", "无", "/", "—", "——", "…", "...", "0", "x", "xx"}
+# Words that contradict an operator (rules.md I07): ≥ with "at most" words, ≤ with "at least" words.
+_AT_MOST = ("不超过", "以内", "以下", "控制在", "不高于", "不多于")
+_AT_LEAST = ("以上", "不低于", "达到", "不少于")
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?=年)")
+DRAFT_CODES = frozenset(c for c in CATALOGUE if c.startswith("S"))
+
+
+@dataclass
+class Context:
+    """What a check may read: the unit, the framework, where values came from, the register."""
+
+    unit: UnitData
+    framework: Framework
+    where: Where = lambda key: (None, None)
+    register: dict[str, UnitData] | None = None
+    copy_index: "CopyIndex | None" = None  # X02 over a whole round instead of one workbook
+
+    @property
+    def t(self) -> dict[str, Any]:
+        return self.framework.thresholds
+
+    def at(self, code: str, key: tuple, project: Project | None = None, /, **kw: Any) -> Finding:
+        sheet, cell = self.where(key)
+        return finding(code, sheet=sheet, cell=cell, project_code=project.code if project else None, **kw)
+
+
+CHECKS: dict[str, Callable[[Context], Iterable[Finding]]] = {}
+
+
+def check(code: str):
+    def register(fn):
+        CHECKS[code] = fn
+        return fn
+    return register
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _projects(ctx: Context) -> Iterator[tuple[int, Project]]:
+    return enumerate(ctx.unit.projects)
+
+
+def _indicators(ctx: Context) -> Iterator[tuple[int, Project, int, Indicator]]:
+    for pi, p in _projects(ctx):
+        for ii, ind in enumerate(p.indicators):
+            yield pi, p, ii, ind
+
+
+def _texts(ctx: Context) -> Iterator[tuple[tuple, Project | None, str, str]]:
+    """Every goal text with its place: (location key, project, what it is, text)."""
+    dg = ctx.unit.department_goals
+    if dg.overall:
+        yield ("dept", "overall"), None, "总体绩效目标", dg.overall
+    for si, s in enumerate(dg.sections):
+        yield ("section", si, "goal"), None, f"{s.name}分项绩效目标", s.goal
+    for mi, m in enumerate(dg.measures):
+        yield ("measure", mi), None, "工作保障措施", m
+    for pi, p in _projects(ctx):
+        for gi, g in enumerate(p.goals):
+            yield ("project", pi, "goals"), p, "绩效目标", g
+
+
+# ------------------------------------------------------------------ F: funds
+
+_FUND_FIELDS = (("total", "预算数"), ("fiscal", "财政资金"), ("other", "其他资金"))
+
+
+@check("F01")
+def _f01(ctx: Context):
+    tol = ctx.t["funds_tolerance"]
+    for pi, p in _projects(ctx):
+        f = p.funds
+        if not _num(f.total) or not all(_num(v) or _blank(v) for v in (f.fiscal, f.other)):
+            continue  # F02 reports what is not a number
+        parts = (f.fiscal if _num(f.fiscal) else 0) + (f.other if _num(f.other) else 0)
+        if abs(f.total - parts) > tol:
+            yield ctx.at("F01", ("project", pi, "total"), p, value=f.total, total=f.total, fiscal=f.fiscal,
+                         other=f.other, sum=round(parts, 6))
+
+
+@check("F02")
+def _f02(ctx: Context):
+    for pi, p in _projects(ctx):
+        for attr, label in _FUND_FIELDS:
+            v = getattr(p.funds, attr)
+            if _blank(v):
+                if attr == "total":
+                    yield ctx.at("F02", ("project", pi, attr), p, field=label, problem="未填", problem_en="is missing",
+                                 money_unit=ctx.unit.money_unit)
+            elif not _num(v):
+                yield ctx.at("F02", ("project", pi, attr), p, value=v, field=label, problem=f"“{v}”不是数字",
+                             problem_en=f"'{v}' is not a number", money_unit=ctx.unit.money_unit)
+            elif v < 0:
+                yield ctx.at("F02", ("project", pi, attr), p, value=v, field=label, problem=f"为负数 {v:g}",
+                             problem_en=f"is negative ({v:g})", money_unit=ctx.unit.money_unit)
+
+
+@check("F03")
+def _f03(ctx: Context):
+    if ctx.register is None:
+        return
+    issued = ctx.register.get(ctx.unit.unit.code)
+    if issued is None:
+        return  # S08
+    by_code = {p.code: p for p in issued.projects}
+    tol = ctx.t["funds_tolerance"]
+    for pi, p in _projects(ctx):
+        reg = by_code.get(p.code)
+        if reg is None:
+            continue  # X03
+        for attr, label in _FUND_FIELDS:
+            expected, actual = getattr(reg.funds, attr), getattr(p.funds, attr)
+            if expected is None:
+                continue
+            if not (_num(actual) and abs(actual - expected) <= tol):
+                yield ctx.at("F03", ("project", pi, attr), p, value=actual, field=label, actual=actual, expected=expected)
+
+
+# ------------------------------------------------------------------ P: spend plan
+
+def _plan(ctx: Context, p: Project) -> list[tuple[str, Any]]:
+    return [(m, p.spend_plan.get(m)) for m in ctx.framework.milestones]
+
+
+@check("P01")
+def _p01(ctx: Context):
+    tol = ctx.t["spend_plan_tolerance"]
+    cumulative = ctx.framework.spend_mode == "cumulative"
+    for pi, p in _projects(ctx):
+        plan = _plan(ctx, p)
+        if any(not _blank(v) and not _num(v) for _, v in plan):
+            continue  # P02
+        if cumulative:
+            last_m, last = plan[-1]
+            if not (_num(last) and abs(last - 100) <= tol):
+                yield ctx.at("P01", ("project", pi, f"spend:{last_m}"), p, value=last,
+                             what=f"累计支出计划最后一期（{last_m}）为 {_fmt(last)}，应为 100",
+                             what_en=f"the last cumulative milestone ({last_m}) is {_fmt(last)}, not 100")
+        else:
+            total = sum(v for _, v in plan if _num(v))
+            if abs(total - 100) > tol:
+                what = "未填资金支出计划" if all(_blank(v) for _, v in plan) else f"各期支出比例合计为 {_fmt(total)}，应为 100"
+                yield ctx.at("P01", ("project", pi, f"spend:{plan[0][0]}"), p, value=total, what=what,
+                             what_en=f"the periods add up to {_fmt(total)}, not 100")
+
+
+def _fmt(v: Any) -> str:
+    if _num(v):
+        return f"{v:.2f}".rstrip("0").rstrip(".")
+    return "（空）" if _blank(v) else str(v)
+
+
+@check("P02")
+def _p02(ctx: Context):
+    for pi, p in _projects(ctx):
+        for m, v in _plan(ctx, p):
+            if _blank(v):
+                continue
+            if not _num(v):
+                yield ctx.at("P02", ("project", pi, f"spend:{m}"), p, value=v, milestone=m, problem="不是数字",
+                             problem_en="is not a number")
+            elif not 0 <= v <= 100:
+                yield ctx.at("P02", ("project", pi, f"spend:{m}"), p, value=v, milestone=m, problem="不在 0–100 之间",
+                             problem_en="is outside 0–100")
+
+
+@check("P03")
+def _p03(ctx: Context):
+    if ctx.framework.spend_mode != "cumulative":
+        return
+    for pi, p in _projects(ctx):
+        previous: tuple[str, float] | None = None
+        for m, v in _plan(ctx, p):
+            if not _num(v):
+                continue
+            if previous and v < previous[1]:
+                yield ctx.at("P03", ("project", pi, f"spend:{m}"), p, value=v, milestone=m, previous=previous[0],
+                             previous_value=previous[1])
+            previous = (m, v)
+
+
+# ------------------------------------------------------------------ G: goals
+
+@check("G01")
+def _g01(ctx: Context):
+    if _blank(ctx.unit.department_goals.overall):
+        yield ctx.at("G01", ("dept", "overall"), what="部门总体绩效目标", what_en="The department's overall goal")
+    for pi, p in _projects(ctx):
+        if not any(not _blank(g) for g in p.goals):
+            yield ctx.at("G01", ("project", pi, "goals"), p, what=f"项目“{p.name}”的绩效目标",
+                         what_en=f"The goal of project '{p.name}'")
+
+
+def _placeholder(ctx: Context, text: str) -> str | None:
+    for pattern in ctx.t["placeholder_patterns"]:
+        m = re.search(pattern, text)
+        if m:
+            return m.group(0)
+    return None
+
+
+@check("G02")
+def _g02(ctx: Context):
+    for key, p, _, text in _texts(ctx):
+        hit = _placeholder(ctx, text)
+        if hit:
+            yield ctx.at("G02", key, p, value=text, text=hit)
+    for pi, p, ii, ind in _indicators(ctx):
+        for attr in ("name", "description", "value_note"):
+            text = getattr(ind, attr)
+            hit = _placeholder(ctx, text) if isinstance(text, str) else None
+            if hit:
+                yield ctx.at("G02", ("indicator", pi, ii, attr), p, value=text, text=hit)
+
+
+@check("G03")
+def _g03(ctx: Context):
+    year = ctx.unit.budget_year
+    for key, p, _, text in _texts(ctx):
+        for other in sorted({int(y) for y in _YEAR.findall(text)} - {year}):
+            yield ctx.at("G03", key, p, value=text, year=other, budget_year=year)
+
+
+@check("G04")
+def _g04(ctx: Context):
+    for key, p, what, text in _texts(ctx):
+        if key[0] == "measure":
+            continue  # measures describe effort, not results; vagueness there is not a goal defect
+        for word in ctx.t["vague_words"]:
+            if word in text:
+                yield ctx.at("G04", key, p, value=text, word=word)
+
+
+def _bare(text: str | None) -> str:
+    return re.sub(r"[\s\d.、．，,。;；:：()（）]+", "", text or "")
+
+
+@check("G05")
+def _g05(ctx: Context):
+    for pi, p in _projects(ctx):
+        goal = "".join(p.goals)
+        for pattern in ctx.t["placeholder_patterns"]:
+            goal = re.sub(pattern, "", goal)
+        goal = _bare(goal)
+        if not goal:
+            continue
+        for what, what_en, other in (("资金用途", "purpose", p.purpose), ("项目名称", "project name", p.name)):
+            if _bare(other) and goal == _bare(other):
+                yield ctx.at("G05", ("project", pi, "goals"), p, value="".join(p.goals), what=what, what_en=what_en)
+                break
+
+
+@check("G06")
+def _g06(ctx: Context):
+    dg = ctx.unit.department_goals
+    if not dg.sections:
+        yield ctx.at("G06", ("dept", "sections"), what="分项绩效目标", what_en="分项绩效目标 (section goals)")
+    if not dg.measures:
+        yield ctx.at("G06", ("dept", "measures"), what="工作保障措施", what_en="工作保障措施 (measures)")
+
+
+# ------------------------------------------------------------------ I: indicators
+
+@check("I01")
+def _i01(ctx: Context):
+    for pi, p in _projects(ctx):
+        present = {ind.level1 for ind in p.indicators}
+        for level1 in ctx.framework.level1_names:
+            need = ctx.framework.required.get(level1, "no")
+            if need != "no" and level1 not in present:
+                yield ctx.at("I01", ("project", pi, "indicators"), p, severity=need, level1=level1)
+
+
+@check("I02")
+def _i02(ctx: Context):
+    fw = ctx.framework
+    for pi, p, ii, ind in _indicators(ctx):
+        if ind.level1 not in fw.level1_names:
+            yield ctx.at("I02", ("indicator", pi, ii, "level1"), p, value=ind.level1,
+                         what=f"一级指标“{ind.level1 or '（空）'}”不在指标体系中（{'、'.join(fw.level1_names)}）",
+                         what_en=f"level-1 '{ind.level1}' is not in the framework")
+        elif ind.level2 not in fw.level2_of(ind.level1):
+            known = "不属于" if ind.level2 in fw.all_level2 else "不在指标体系中，也不属于"
+            yield ctx.at("I02", ("indicator", pi, ii, "level2"), p, value=ind.level2,
+                         what=f"二级指标“{ind.level2 or '（空）'}”{known}“{ind.level1}”（可选：{'、'.join(fw.level2_of(ind.level1))}）",
+                         what_en=f"level-2 '{ind.level2}' does not belong to '{ind.level1}'")
+
+
+@check("I03")
+def _i03(ctx: Context):
+    for pi, p, ii, ind in _indicators(ctx):
+        name = (ind.name or "").strip()
+        if not name:
+            yield ctx.at("I03", ("indicator", pi, ii, "name"), p, what="未填", what_en="is missing")
+        elif name.lower() in JUNK_NAMES or not re.search(r"\w", name):
+            yield ctx.at("I03", ("indicator", pi, ii, "name"), p, value=name, what=f"“{name}”无意义",
+                         what_en=f"'{name}' is not a name")
+
+
+def _qualitative(ind: Indicator) -> bool:
+    return ind.operator == "定性"
+
+
+@check("I04")
+def _i04(ctx: Context):
+    unit_severity = ctx.t.get("missing_unit_severity", "error")
+    for pi, p, ii, ind in _indicators(ctx):
+        if _qualitative(ind):
+            continue
+        missing = [(label, en, attr) for label, en, attr in (("符号", "operator", "operator"), ("指标值", "value", "value"))
+                   if _blank(getattr(ind, attr))]
+        if missing:
+            yield ctx.at("I04", ("indicator", pi, ii, missing[0][2]), p, value=ind.raw_value,
+                         missing="、".join(m[0] for m in missing), missing_en=", ".join(m[1] for m in missing))
+        if _blank(ind.unit) and not _blank(ind.value):
+            yield ctx.at("I04", ("indicator", pi, ii, "unit"), p, value=ind.value, severity=unit_severity,
+                         missing="计量单位", missing_en="unit")
+
+
+@check("I05")
+def _i05(ctx: Context):
+    for pi, p, ii, ind in _indicators(ctx):
+        if not _qualitative(ind) and not _blank(ind.value) and not _num(ind.value):
+            yield ctx.at("I05", ("indicator", pi, ii, "value"), p, value=ind.value)
+
+
+def _is_rate(ind: Indicator) -> bool:
+    return ind.unit == "%" or (ind.name or "").endswith("率")
+
+
+@check("I06")
+def _i06(ctx: Context):
+    for pi, p, ii, ind in _indicators(ctx):
+        if _num(ind.value) and _is_rate(ind) and not 0 <= ind.value <= 100:
+            yield ctx.at("I06", ("indicator", pi, ii, "value"), p, value=ind.value, name=ind.name)
+
+
+def _contradiction(words: tuple[str, ...], note: str | None, description: str | None) -> str | None:
+    """A word of ``words`` in the value note, or next to a number in the description: "县级以上媒体"
+    describes the subject, while "80%以上" or "不超过30万元" states the target."""
+    for w in words:
+        if note and w in note:
+            return w
+        if description and re.search(rf"\d\s*[%％万元个人次天户家项件]*\s*{w}|{w}\s*\d", description):
+            return w
+    return None
+
+
+@check("I07")
+def _i07(ctx: Context):
+    for pi, p, ii, ind in _indicators(ctx):
+        words = _AT_MOST if ind.operator in ("≥", ">") else _AT_LEAST if ind.operator in ("≤", "<") else ()
+        word = _contradiction(words, ind.value_note if isinstance(ind.value_note, str) else None,
+                              ind.description if isinstance(ind.description, str) else None)
+        if word:
+            yield ctx.at("I07", ("indicator", pi, ii, "operator"), p, value=ind.operator,
+                         operator=OPERATOR_FROM_JSON.get(ind.operator, ind.operator), word=word)
+
+
+def _is_cost(ctx: Context, ind: Indicator) -> bool:
+    return ind.level1 == "成本指标" or ind.level2 in ctx.framework.cost_level2
+
+
+_TO_MONEY_UNIT = {("元", "万元"): 1 / 10000, ("万元", "元"): 10000, ("万元", "万元"): 1, ("元", "元"): 1}
+
+
+@check("I08")
+def _i08(ctx: Context):
+    for pi, p, ii, ind in _indicators(ctx):
+        if _is_cost(ctx, ind) and ind.operator in ("≥", ">"):
+            yield ctx.at("I08", ("indicator", pi, ii, "operator"), p, value=ind.operator,
+                         what=f"成本指标“{ind.name}”用了“{OPERATOR_FROM_JSON[ind.operator]}”",
+                         what_en=f"cost indicator '{ind.name}' uses {ind.operator}")
+        factor = _TO_MONEY_UNIT.get((ind.unit or "", ctx.unit.money_unit)) if _is_cost(ctx, ind) else None
+        if factor and _num(ind.value) and _num(p.funds.total) and ind.value * factor > p.funds.total + 1e-9:
+            yield ctx.at("I08", ("indicator", pi, ii, "value"), p, value=ind.value,
+                         what=f"指标值 {_fmt(ind.value)}{ind.unit} 超过项目预算数 {_fmt(p.funds.total)}{ctx.unit.money_unit}",
+                         what_en=f"value {ind.value}{ind.unit} is above the budget {p.funds.total}")
+
+
+def _is_satisfaction(ctx: Context, ind: Indicator) -> bool:
+    return ind.level2 in ctx.framework.satisfaction_level2 or "满意" in (ind.name or "")
+
+
+@check("I09")
+def _i09(ctx: Context):
+    minimum = ctx.t["satisfaction_min"]
+    for pi, p, ii, ind in _indicators(ctx):
+        if _is_satisfaction(ctx, ind) and _num(ind.value) and ind.unit in ("%", None, ""):
+            what = (f"低于下限 {minimum}%" if ind.value < minimum else "恰为 100%" if ind.value == 100 else None)
+            if what:
+                yield ctx.at("I09", ("indicator", pi, ii, "value"), p, value=ind.value, what=what, minimum=minimum,
+                             what_en="is below the minimum" if ind.value < minimum else "is exactly 100%")
+
+
+@check("I10")
+def _i10(ctx: Context):
+    for pi, p in _projects(ctx):
+        seen: dict[str, int] = {}
+        for ii, ind in enumerate(p.indicators):
+            name = (ind.name or "").strip()
+            if not name:
+                continue
+            if name in seen:
+                other = ctx.where(("indicator", pi, seen[name], "name"))[1] or f"第 {seen[name] + 1} 个指标"
+                yield ctx.at("I10", ("indicator", pi, ii, "name"), p, value=name, name=name, other=other)
+            else:
+                seen[name] = ii
+
+
+@check("I11")
+def _i11(ctx: Context):
+    options = "、".join(ctx.framework.basis_suggestions)
+    for pi, p, ii, ind in _indicators(ctx):
+        basis = (ind.basis or "").strip()
+        if not basis:
+            yield ctx.at("I11", ("indicator", pi, ii, "basis"), p, what="未填", what_en="is missing", options=options)
+        elif ctx.framework.basis_requires_category and basis not in ctx.framework.basis_suggestions:
+            yield ctx.at("I11", ("indicator", pi, ii, "basis"), p, value=basis, what=f"“{basis}”不是规定类别",
+                         what_en=f"'{basis}' is not one of the categories", options=options)
+
+
+@check("I12")
+def _i12(ctx: Context):
+    minimum = ctx.t["min_indicators"]
+    for pi, p in _projects(ctx):
+        if len(p.indicators) < minimum:
+            yield ctx.at("I12", ("project", pi, "indicators"), p, value=len(p.indicators), count=len(p.indicators),
+                         minimum=minimum)
+
+
+@check("I13")
+def _i13(ctx: Context):
+    categories = set(ctx.framework.level1_names) | set(ctx.framework.all_level2)
+    for pi, p, ii, ind in _indicators(ctx):
+        if (ind.name or "").strip() in categories:
+            yield ctx.at("I13", ("indicator", pi, ii, "name"), p, value=ind.name, name=ind.name)
+
+
+@check("I14")
+def _i14(ctx: Context):
+    limit = ctx.t["qualitative_max_share"]
+    for pi, p in _projects(ctx):
+        if not p.indicators:
+            continue
+        count = sum(_qualitative(i) for i in p.indicators)
+        share = count / len(p.indicators)
+        if share > limit:
+            yield ctx.at("I14", ("project", pi, "indicators"), p, value=count, count=count, share=f"{share:.0%}",
+                         limit=f"{limit:.0%}")
+
+
+@check("I15")
+def _i15(ctx: Context):
+    home = {l1 for l1, l2s in ctx.framework.levels if set(l2s) & set(ctx.framework.satisfaction_level2)}
+    for pi, p, ii, ind in _indicators(ctx):
+        if "满意" in (ind.name or "") and ind.level1 not in home and ind.level1 in ctx.framework.level1_names:
+            yield ctx.at("I15", ("indicator", pi, ii, "level1"), p, value=ind.level1, name=ind.name)
+
+
+@check("I16")
+def _i16(ctx: Context):
+    for pi, p, ii, ind in _indicators(ctx):
+        if _qualitative(ind) or _blank(ind.unit) or not isinstance(ind.raw_value, str):
+            continue
+        found = parse_indicator_value(ind.raw_value).unit
+        if found and found != ind.unit:
+            yield ctx.at("I16", ("indicator", pi, ii, "value"), p, value=ind.raw_value, found=found, unit=ind.unit)
+
+
+@check("I17")
+def _i17(ctx: Context):
+    limit = ctx.t["value_max_bytes"]
+    for pi, p, ii, ind in _indicators(ctx):
+        text = ind.raw_value if isinstance(ind.raw_value, str) else ind.value if isinstance(ind.value, str) else None
+        if text:
+            size = len(text.encode("gb18030", errors="replace"))  # the budget systems' exchange encoding
+            if size > limit:
+                yield ctx.at("I17", ("indicator", pi, ii, "value"), p, value=text, size=size, limit=limit)
+
+
+# ------------------------------------------------------------------ C: codes
+
+@check("C01")
+def _c01(ctx: Context):
+    pattern = re.compile(ctx.t["project_code_pattern"])
+    for pi, p in _projects(ctx):
+        if not pattern.match(p.code or ""):
+            yield ctx.at("C01", ("project", pi, "code"), p, value=p.code, code=p.code)
+
+
+@check("C02")
+def _c02(ctx: Context):
+    for pi, p in _projects(ctx):
+        yy = (p.code or "")[6:8]
+        if len(p.code or "") == 21 and yy.isdigit() and 2000 + int(yy) > ctx.unit.budget_year:
+            yield ctx.at("C02", ("project", pi, "code"), p, value=p.code, year=2000 + int(yy),
+                         budget_year=ctx.unit.budget_year)
+
+
+@check("C03")
+def _c03(ctx: Context):
+    code = ctx.unit.unit.code
+    if _blank(code):
+        yield ctx.at("C03", ("unit",), code="", what="缺失", what_en="is missing")
+    elif not re.match(ctx.t["unit_code_pattern"], code):
+        yield ctx.at("C03", ("unit",), value=code, code=code, what="格式不对", what_en="is malformed")
+
+
+# ------------------------------------------------------------------ X within one workbook, S08 and X03 with a register
+
+@check("X01")
+def _x01(ctx: Context):
+    first: dict[str, int] = {}
+    for pi, p in _projects(ctx):
+        if p.code in first:
+            yield ctx.at("X01", ("project", pi, "code"), p, value=p.code, code=p.code,
+                         what=f"在本工作簿中出现两次（另见第 {first[p.code] + 1} 个项目）",
+                         what_en="appears twice in this workbook")
+        else:
+            first[p.code] = pi
+
+
+def _grams(text: str, n: int = 4) -> set[str]:
+    text = re.sub(r"[\s\d\W_]+", "", text or "")
+    return {text[i:i + n] for i in range(len(text) - n + 1)}
+
+
+class CopyIndex:
+    """What is distinctive of each project: the 4-character runs of its name and purpose that no
+    other project's name or purpose has. Built once over every project in view (one workbook, or a
+    whole round), so looking an indicator up is linear in its text."""
+
+    def __init__(self, projects: Iterable[Project]):
+        owners: dict[str, Project | None] = {}
+        for p in projects:
+            for g in _grams(p.name) | _grams(p.purpose or ""):  # never a run across the two fields
+                owners[g] = p if g not in owners or owners[g] is p else None
+        self.owner = {g: p for g, p in owners.items() if p is not None}
+
+    def hits(self, p: Project, text: str) -> tuple[str, Project] | None:
+        own = set().union(*(_grams(t) for t in (p.name, p.purpose or "", *p.goals)))
+        for g in sorted(_grams(text) - own):
+            other = self.owner.get(g)
+            if other is not None and other is not p and other.code != p.code:
+                return g, other
+        return None
+
+
+@check("X02")
+def _x02(ctx: Context):
+    """An indicator that names what is distinctive of another project was likely copied from it."""
+    index = ctx.copy_index or CopyIndex(ctx.unit.projects)
+    for pi, p, ii, ind in _indicators(ctx):
+        text = " ".join(t for t in (ind.name, ind.description, ind.value_note) if isinstance(t, str))
+        hit = index.hits(p, text)
+        if hit:
+            yield ctx.at("X02", ("indicator", pi, ii, "description"), p, value=text, text=hit[0], other=hit[1].name)
+
+
+def copied_across(units: list[UnitData]) -> Iterator[tuple[UnitData, int, int, str, Project]]:
+    """X02 across workbooks: an indicator whose text is word for word another unit's indicator and
+    names that unit's project (a 4-character run of its name not found in its own project's texts).
+    Verbatim copying plus a foreign subject keeps this quiet on the generic phrases units share."""
+    seen: dict[str, list[tuple[UnitData, Project]]] = {}
+    for u in units:
+        for p in u.projects:
+            for ind in p.indicators:
+                key = re.sub(r"\s+", "", ind.description or "")
+                if len(key) >= 8:
+                    seen.setdefault(key, []).append((u, p))
+    for u in units:
+        for pi, p in enumerate(u.projects):
+            own = set().union(*(_grams(t) for t in (p.name, p.purpose or "", *p.goals)))
+            for ii, ind in enumerate(p.indicators):
+                key = re.sub(r"\s+", "", ind.description or "")
+                for other_unit, q in seen.get(key, []):
+                    if other_unit is u:
+                        continue
+                    hit = sorted((_grams(q.name) - own) & _grams(key))
+                    if hit:
+                        yield u, pi, ii, hit[0], q
+                        break
+
+
+@check("S08")
+def _s08(ctx: Context):
+    if ctx.register is None:
+        return
+    issued = ctx.register.get(ctx.unit.unit.code)
+    if issued is None:
+        yield ctx.at("S08", ("unit",), unit_code=ctx.unit.unit.code, what="不在项目清单中", what_en="not in the register")
+    elif issued.unit.name != ctx.unit.unit.name:
+        yield ctx.at("S08", ("unit",), unit_code=ctx.unit.unit.code, value=ctx.unit.unit.name,
+                     what=f"单位名称“{ctx.unit.unit.name}”与清单的“{issued.unit.name}”不符",
+                     what_en="its name differs from the register's")
+
+
+@check("X03")
+def _x03(ctx: Context):
+    if ctx.register is None or ctx.unit.unit.code not in ctx.register:
+        return
+    issued = ctx.register[ctx.unit.unit.code]
+    codes = {p.code for p in ctx.unit.projects}
+    expected = {p.code for p in issued.projects}
+    for pi, p in _projects(ctx):
+        if p.code not in expected:
+            yield ctx.at("X03", ("project", pi, "code"), p, value=p.code,
+                         what=f"项目 {p.code}“{p.name}”不在本单位的项目清单中",
+                         what_en=f"project {p.code} is not in the unit's register")
+    for p in issued.projects:
+        if p.code not in codes:
+            yield ctx.at("X03", ("unit",), p, value=p.code, what=f"清单中的项目 {p.code}“{p.name}”未填报",
+                         what_en=f"register project {p.code} is missing from the workbook")
+
+
+# ------------------------------------------------------------------ running
+
+CROSS_FILE_CODES = frozenset({"X04"})  # raised by checks over several files, not per unit
+READER_CODES = frozenset({"S01", "S02", "S03", "S04", "S05", "S06", "S07"})
+
+
+def run_rules(ctx: Context, *, mode: str = "submit", select: Iterable[str] | None = None,
+              skip: Iterable[str] = ()) -> list[Finding]:
+    """Every enabled check over the unit; ``mode='draft'`` keeps structure and identity only.
+
+    The framework's ``rules`` section can disable a code or change its severity.
+    """
+    chosen = set(select) if select else set(CHECKS)
+    chosen -= set(skip)
+    if mode == "draft":
+        chosen &= DRAFT_CODES
+    out: list[Finding] = []
+    for code in sorted(chosen):
+        settings = ctx.framework.rules.get(code, {})
+        if settings.get("enabled", True) is False:
+            continue
+        for f in CHECKS[code](ctx):
+            if "severity" in settings:
+                f.severity = settings["severity"]
+            out.append(f)
+    return out

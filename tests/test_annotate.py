@@ -1,0 +1,62 @@
+"""Annotated returns: the unit's own data back, every finding marked at its cell."""
+from openpyxl import load_workbook
+
+import perfxl
+from perfxl.check import annotate, check_file
+from perfxl.layout import REVIEW_SHEET
+from perfxl.model import unit_from_dict, unit_to_dict
+from perfxl.reader import read_workbook
+
+from conftest import SAMPLES
+from units import clean
+from workbook_assertions import assert_unit_workbook
+
+
+def test_annotated_return_marks_every_finding_and_reads_back_unchanged(tmp_path, hebei):
+    seed = perfxl.load_unit(SAMPLES / "units" / "115001.json")
+    seed.projects[1].indicators[0].explanation = "与上一项目共用的还款描述，已核实"
+    submitted = perfxl.write_workbook(seed, hebei, tmp_path / "in")
+    checked = check_file(submitted)
+    out = annotate(checked, tmp_path / "returns")
+    assert out.name.endswith("_审核意见.xlsx")
+
+    wb = load_workbook(out)
+    assert wb.sheetnames[0] == REVIEW_SHEET and wb.active.title == REVIEW_SHEET
+    worst: dict = {}
+    for f in checked.report.findings:
+        cell = wb[f.sheet][f.cell]
+        assert cell.comment is not None and f.code in cell.comment.text, (f.code, f.where)
+        worst[f.where] = "error" if f.severity == "error" or worst.get(f.where) == "error" else f.severity
+    for f in checked.report.findings:
+        colour = wb[f.sheet][f.cell].fill.fgColor.rgb
+        assert colour.endswith({"error": "FF8B8B", "warning": "FFD966"}[worst[f.where]]), f.where
+    review = wb[REVIEW_SHEET]
+    rows = [[c.value for c in r] for r in review.iter_rows(min_row=5) if r[2].value]
+    assert len(rows) == len(checked.report.findings)
+    assert rows[0][1] == "必须修改"  # most severe first
+    links = {c.hyperlink.location for r in review.iter_rows(min_row=5) for c in r if c.hyperlink}
+    assert f"'{checked.report.findings[0].sheet}'!{checked.report.findings[0].cell}" in links
+    explained = [r for r in rows if r[1] == "提示（已说明）"]
+    assert explained and explained[0][5] == "与上一项目共用的还款描述，已核实"
+
+    # The unit fixes it and resends: reading the return gives the submitted data and explanations.
+    again = read_workbook(out)
+    assert again.findings == []
+    assert unit_to_dict(again.unit) == unit_to_dict(seed)
+    assert again.unit.projects[1].indicators[0].explanation == "与上一项目共用的还款描述，已核实"
+    rechecked = check_file(out)
+    assert sorted((f.code, f.sheet, f.cell) for f in rechecked.report.findings) == \
+        sorted((f.code, f.sheet, f.cell) for f in checked.report.findings)
+    assert_unit_workbook(out, seed, hebei)
+
+
+def test_clean_workbook_return_says_no_problems(tmp_path, hebei):
+    path = perfxl.write_workbook(unit_from_dict(clean()), hebei, tmp_path)
+    out = annotate(check_file(path), tmp_path / "r")
+    assert load_workbook(out)[REVIEW_SHEET]["E5"].value == "未发现问题。"
+
+
+def test_unreadable_file_gets_no_return(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"")
+    assert annotate(check_file(bad), tmp_path / "r") is None
