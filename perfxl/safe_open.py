@@ -36,8 +36,8 @@ What is checked, by format
   the right CRC (a header that lies about the size is caught at the first byte past it).
   XML parts must be UTF-8 and contain no DTD (``<!DOCTYPE``/``<!ENTITY``): nothing in a workbook
   needs one, and it is how XML bombs and external entities (XXE) get in.
-* xlsx/xlsm: ``xl/workbook.xml``, its relationships, ``[Content_Types].xml`` and ``docProps/*.xml``
-  are parsed with defusedxml (DTDs forbidden). Each worksheet is streamed with expat (DTDs
+* xlsx/xlsm: ``xl/workbook.xml``, its relationships, ``[Content_Types].xml``, ``xl/styles.xml`` and
+  ``docProps/*.xml`` are parsed with defusedxml (DTDs forbidden). Each worksheet is streamed with expat (DTDs
   forbidden) and every cell that can carry a value is positioned exactly as calamine positions it
   (``r`` attribute, or ``<row r>`` plus a column counter); a row past ``max_rows`` or a column past
   ``max_cols`` is S01. Cells with no child element (``<c r="A50000" s="3"/>``, what formatting a long
@@ -59,6 +59,19 @@ What is checked, by format
   ``max_cells``, and the text the cells will hold (a shared string counts once per cell that uses
   it; a repeated ODS cell once per repeat) at most ``max_text_chars``: a 20 KB file can otherwise
   make a 1 MB string appear in a million cells.
+
+Percent-formatted cells
+-----------------------
+Calamine does not report number formats, but someone who types "20%" into a General cell gets 0.2
+stored under a percent format, and the reader must take it as 20. ``OpenResult.percent_cells`` lists
+such cells. xlsx/xlsm: ``xl/styles.xml`` (optional) is parsed like the other small parts
+(size-limited, defusedxml) for the ``cellXfs`` entries whose number format is built-in 9 or 10 or a
+custom code with a ``%`` outside "..." and not after a backslash; the worksheet scan above then
+records numeric cells (no ``t`` or ``t="n"``, with a ``<v>``) whose ``s`` is one of them, at the
+position it already computes (one set lookup per cell). ods: cells with
+``office:value-type="percentage"``, every repeat. xls: not detected (the BIFF XF/FORMAT records are
+not read), so ``percent_cells`` is always empty for .xls; a percent-formatted 0.2 reads as 0.2.
+The set holds at most one entry per cell already charged to ``max_cells``.
 
 Not covered (residual risk): calamine parses .xls formulas into text, and a hostile formula record
 can expand about 60× (defined-name references); ``max_file_bytes`` bounds that cost but does not
@@ -835,7 +848,7 @@ def _scan_xlsx_sheet(data: bytes, m: _Member, sheet: str, sst: array, limits: Li
     digits cannot amplify anything.
 
     Numeric cells (no ``t``, or ``t="n"``) with a ``<v>`` whose ``s`` (0 when absent) is in
-    ``pct_styles`` are added to ``pct_cells`` as ``row << 16 | col`` (0-based); a later cell at the
+    ``pct_styles`` are added to ``pct_cells`` as ``row << 32 | col`` (0-based); a later cell at the
     same position that is not one removes it, as calamine keeps the last. One frozenset lookup per
     cell, and only when the workbook has a percent style at all.
 
@@ -928,9 +941,9 @@ def _scan_xlsx_sheet(data: bytes, m: _Member, sheet: str, sst: array, limits: Li
                 if not cells & 4095:
                     budget.add_cells(4096, sheet)
                 if pct_cell and v_text:
-                    pct_cells.add(pos_r << 16 | pos_c)
+                    pct_cells.add(pos_r << 32 | pos_c)
                 elif pct_cells:
-                    pct_cells.discard(pos_r << 16 | pos_c)
+                    pct_cells.discard(pos_r << 32 | pos_c)
                 if cell_t in _STRING_TYPES:
                     cost = text_len
                     if cell_t == "s":
@@ -1035,7 +1048,8 @@ def _read_ooxml(data: bytes, by_key: dict[str, _Member], res: OpenResult, limits
             pct_by_part[m.key] = set()
             costs[m.key] = _scan_xlsx_sheet(data, m, name, sst.lengths, limits, pct_styles, pct_by_part[m.key])
         costs[m.key].charge(budget, name)
-    percent_cells = {(name, f"{_col_name(k & 0xFFFF)}{(k >> 16) + 1}") for name, m in parts for k in pct_by_part[m.key]}
+    percent_cells = {(name, f"{_col_name(k & 0xFFFFFFFF)}{(k >> 32) + 1}")
+                     for name, m in parts for k in pct_by_part[m.key]}
 
     custom = by_key.get("docprops/custom.xml")
     if custom is not None:
@@ -1069,6 +1083,8 @@ class _OdsScan:
     * trailing empty cells and rows, however repeated (LibreOffice writes 1 048 000 of them), cost
       nothing.
     Element and attribute names are compared by local name (a superset of calamine's raw names).
+    Cells with ``value-type="percentage"`` are collected in ``percent_cells`` (table name, A1), every
+    repeat of them, once the row's cells have been charged to the budget.
     """
 
     def __init__(self, data: bytes, m: _Member, budget: _Budget, limits: Limits):
@@ -1089,6 +1105,9 @@ class _OdsScan:
         self.cell_rep = 1
         self.cell_value = False
         self.cell_text = 0
+        self.cell_pct = False
+        self.row_pct: list[tuple[int, int]] = []  # (first column, repeat) of percentage cells in this row
+        self.percent_cells: set[tuple[str, str]] = set()
         _stream_xml(data, m, self._start, self._end, self._chars)
 
     def _int(self, attrs, local: str) -> int:
@@ -1123,10 +1142,12 @@ class _OdsScan:
             self.in_row = True
             self.row_rep = self._int(attrs, "number-rows-repeated")
             self.col_pos = self.row_end_col = self.row_cells = self.row_text = 0
+            self.row_pct.clear()
         elif local in ("table-cell", "covered-table-cell"):
             self.in_cell = 1
             self.cell_rep = self._int(attrs, "number-columns-repeated")
             self.cell_value = False
+            self.cell_pct = False
             self.cell_text = 0
             for k, v in attrs.items():
                 lk = k.rpartition(":")[2]
@@ -1134,6 +1155,8 @@ class _OdsScan:
                     self.cell_value = True
                     if lk in ("formula", "string-value"):
                         self.cell_text += len(v)
+                    elif lk == "value-type" and v == "percentage":
+                        self.cell_pct = True
 
     def _end(self, name: str) -> None:
         if self.in_cell:
@@ -1147,6 +1170,8 @@ class _OdsScan:
                     _check_pos(self.row_pos, self.col_pos - 1, self.name, self.limits)
                 self.row_cells += self.cell_rep
                 self.row_text += self.cell_text * self.cell_rep
+                if self.cell_pct:
+                    self.row_pct.append((self.col_pos - self.cell_rep, self.cell_rep))
             return
         local = name.rpartition(":")[2]
         if local == "table-row" and self.in_row and self.table_depth:
@@ -1160,6 +1185,10 @@ class _OdsScan:
                 self.budget.add_cells(self.row_cells * self.row_rep, self.name)
                 if self.row_text:
                     self.budget.add_text(self.row_text * self.row_rep, self.name)
+                for c0, rep in self.row_pct:  # bounded: these cells were just charged to the budget
+                    cols = [_col_name(c) for c in range(c0, c0 + rep)]
+                    self.percent_cells.update((self.name, f"{col}{r + 1}")
+                                              for r in range(self.row_pos, end) for col in cols)
             self.row_pos += self.row_rep
         elif local == "table" and self.table_depth:
             self.table_depth -= 1
@@ -1200,6 +1229,7 @@ def _read_ods(data: bytes, by_key: dict[str, _Member], res: OpenResult, limits: 
             else:  # dc:date: last modified
                 res.doc_props["dcterms:modified"] = text.strip()
     _calamine_read(data, res, scan.tables, states_from_calamine=True)
+    res.percent_cells = scan.percent_cells
 
 
 # ==================================================================================================
@@ -1360,6 +1390,7 @@ def _open_ole(data: bytes, res: OpenResult, limits: Limits) -> None:
     except Exception:  # noqa: BLE001 - document properties are optional; never a reason to refuse
         pass
     _calamine_read(data, res, None, states_from_calamine=True)
+    # res.percent_cells stays empty: percent formats of .xls (XF/FORMAT records) are not detected
 
 
 # ---- BIFF8 (.xls) records -----------------------------------------------------------------------

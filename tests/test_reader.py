@@ -99,6 +99,16 @@ def test_round_trip_after_libreoffice(tmp_path, soffice):
         assert unit_to_dict(read.unit) == data
 
 
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_other_formats_where_the_layout_survived(tmp_path, soffice, fmt):
+    data = unit_to_dict(perfxl.load_unit(SAMPLES / "units" / "115001.json"))
+    src = perfxl.write_workbook(unit_from_dict(data), HEBEI, tmp_path / "src")
+    converted = libreoffice_convert(soffice, src, tmp_path / fmt, fmt)
+    read = read_workbook(converted)
+    assert read.findings == [], [f.message for f in read.findings]
+    assert unit_to_dict(read.unit) == data
+
+
 def test_split_goals():
     assert split_goals("1.按期还款\n2、完成审计\r\n\n（3）建立台账") == ["按期还款", "完成审计", "建立台账"]
     assert split_goals("1.2023年完成") == ["2023年完成"]

@@ -405,6 +405,157 @@ def test_perfxl_generated_template(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
+# percent-formatted cells (calamine reports no number formats; the reader needs them)
+
+
+def _percent_xlsx(d: Path) -> Path:
+    """What staff type: '20%' into a cell makes Excel store 0.2 under a percent format."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "项目1"
+    for ref, value, fmt in [("A1", 0.2, "0%"), ("B1", 0.25, "0.00%"),
+                            ("C1", 0.3, '0.0"%"'),  # a literal percent sign: not a percent format
+                            ("D1", 0.5, "General"),
+                            ("E1", "20%", "0%")]:  # text in a percent cell: not a number
+        ws[ref] = value
+        ws[ref].number_format = fmt
+    p = Path(d) / "percent.xlsx"
+    wb.save(p)
+    return p
+
+
+def test_percent_formatted_cells_xlsx(tmp_path):
+    res = check(_percent_xlsx(tmp_path), None)
+    assert res.sheets["项目1"] == [[0.2, 0.25, 0.3, 0.5, "20%"]]
+    assert res.percent_cells == {("项目1", "A1"), ("项目1", "B1")}
+
+
+@pytest.mark.parametrize("code, percent", [
+    ("0%", True), ("0.00%", True), ("#,##0.0%;[Red]-0.0%", True), ("0.0;-0.0%", True),
+    ('"Rate "0%', True), ('0.0"%"', False), ("0.0\\%", False), ('"%"0', False), ("0.00", False),
+    ("General", False), ("", False), ('0.0"%', False),  # an unclosed quote runs to the end
+    ("\\\\%", True),  # an escaped backslash, then a real percent sign
+])
+def test_percent_format_codes(code, percent):
+    assert safe_open._is_percent_format(code) is percent
+
+
+_STYLES = (
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="3"><numFmt numFmtId="164" formatCode="0.0%"/>'
+    '<numFmt numFmtId="165" formatCode="0.0&quot;%&quot;"/>'
+    '<numFmt numFmtId="10" formatCode="0.00"/></numFmts>'  # a file may redefine a built-in id
+    '<cellStyleXfs count="2"><xf numFmtId="0"/><xf numFmtId="9"/></cellStyleXfs>'  # not cell formats
+    '<cellXfs count="6">{xf0}<xf numFmtId="9" xfId="1"/><xf numFmtId="164"/><xf numFmtId="165"/>'
+    '<xf numFmtId="10"/><xf numFmtId="bad"/></cellXfs></styleSheet>')
+
+
+def _styled_xlsx(d: Path, rows: str, *, xf0: str = '<xf numFmtId="0"/>', styles: bool = True) -> Path:
+    parts = H.minimal_xlsx_parts('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                 f'<sheetData>{rows}</sheetData></worksheet>',
+                                 shared_strings='<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                                                '2006/main"><si><t>x</t></si></sst>')
+    if styles:
+        parts["xl/styles.xml"] = _STYLES.format(xf0=xf0)
+    p = Path(d) / "styled.xlsx"
+    p.write_bytes(H.zip_bytes(parts))
+    return p
+
+
+def test_percent_cells_by_cell_xf_index(tmp_path):
+    rows = ('<row r="1"><c r="A1" s="1"><v>0.2</v></c>'  # built-in 9
+            '<c r="B1" s="2" t="n"><v>0.25</v></c>'  # custom 0.0%
+            '<c r="C1" s="3"><v>0.3</v></c>'  # custom 0.0"%": literal
+            '<c r="D1" s="4"><v>0.4</v></c>'  # id 10 redefined as 0.00
+            '<c r="E1" s="5"><v>0.5</v></c>'  # invalid numFmtId
+            '<c r="F1" s="1" t="s"><v>0</v></c>'  # shared string
+            '<c r="G1" s="1" t="b"><v>1</v></c>'  # boolean
+            '<c r="H1" s="1" t="str"><f>"a"</f><v>a</v></c>'  # formula giving text
+            '<c r="I1" s="2"><f>1/4</f><v>0.25</v></c>'  # formula giving a number
+            '<c r="J1" s="1"/>'  # formatted but empty
+            '<c r="K1"><v>0.6</v></c></row>'  # no s: cellXfs[0] (General here)
+            '<row r="2"><c s="2"><v>1</v></c><c s="2"><v>2</v></c></row>'  # positioned by counting: A2, B2
+            '<row r="3"><c r="C3" s="2"><v>1</v></c><c r="C3"><v>2</v></c>'  # the last cell at C3 wins
+            '<c r="D3"><v>1</v></c><c r="D3" s="1"><v>2</v></c></row>')
+    res = check(_styled_xlsx(tmp_path, rows), None)
+    assert res.percent_cells == {("Sheet1", a1) for a1 in ("A1", "B1", "I1", "A2", "B2", "D3")}
+    assert res.sheets["Sheet1"][0][:3] == [0.2, 0.25, 0.3]
+
+
+def test_percent_cells_default_style_and_missing_styles(tmp_path):
+    rows = '<row r="1"><c r="A1"><v>0.2</v></c><c r="B1" s="3"><v>0.3</v></c></row>'
+    d1, d2 = tmp_path / "a", tmp_path / "b"
+    d1.mkdir(), d2.mkdir()
+    res = check(_styled_xlsx(d1, rows, xf0='<xf numFmtId="9"/>'), None)  # a cell without s is style 0
+    assert res.percent_cells == {("Sheet1", "A1")}
+    res = check(_styled_xlsx(d2, rows, styles=False), None)  # no xl/styles.xml at all
+    assert res.percent_cells == set() and res.sheets == {"Sheet1": [[0.2, 0.3]]}
+
+
+def test_percent_cells_of_a_part_shared_by_two_sheets(tmp_path):
+    wb = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+          'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+          '<sheet name="甲" sheetId="1" r:id="rId1"/><sheet name="乙" sheetId="2" r:id="rId1"/></sheets></workbook>')
+    parts = H.minimal_xlsx_parts('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                 '<sheetData><row r="2"><c r="AB2" s="1"><v>0.5</v></c></row></sheetData>'
+                                 '</worksheet>', workbook_xml=wb)
+    parts["xl/styles.xml"] = _STYLES.format(xf0='<xf numFmtId="0"/>')
+    p = tmp_path / "shared.xlsx"
+    p.write_bytes(H.zip_bytes(parts))
+    assert check(p, None).percent_cells == {("甲", "AB2"), ("乙", "AB2")}
+
+
+def test_styles_part_is_parsed_safely(tmp_path, monkeypatch):
+    """xl/styles.xml goes through the size limit and defusedxml like the other small parts."""
+    rows = '<row r="1"><c r="A1" s="1"><v>0.2</v></c></row>'
+    p = _styled_xlsx(tmp_path, rows)
+    assert check(p, None).percent_cells == {("Sheet1", "A1")}
+    big = _STYLES.format(xf0='<xf numFmtId="0"/>').replace("<cellXfs", " " * 20_000 + "<cellXfs")
+    p.write_bytes(H.rezip(p.read_bytes(), {"xl/styles.xml": big}))
+    check(p, "S01", "xl/styles.xml", "过大", limits=Limits(max_xml_part_bytes=10_000))
+    bomb = ('<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+            + _STYLES.format(xf0='<xf numFmtId="0"/>').replace("<cellXfs", "<x>&b;</x><cellXfs"))
+    p.write_bytes(H.rezip(p.read_bytes(), {"xl/styles.xml": bomb}))
+    check(p, "S01", "xl/styles.xml", "DTD")
+    monkeypatch.setattr(safe_open, "_verify_members", lambda data, members: None)
+    check(p, "S01", "xl/styles.xml", "DTD")
+    p.write_bytes(H.rezip(p.read_bytes(), {"xl/styles.xml": "<styleSheet><cellXfs></styleSheet>"}))
+    check(p, "S01", "xl/styles.xml", "XML")
+
+
+def test_problem_leaves_no_percent_cells(tmp_path):
+    rows = '<row r="1"><c r="A1" s="1"><v>0.2</v></c><c r="IV1"><v>1</v></c></row>'  # column 256 > 200
+    res = check(_styled_xlsx(tmp_path, rows), "S01", "超出范围")
+    assert res.percent_cells == set()
+
+
+def test_perfxl_template_has_no_percent_cells(tmp_path):
+    import perfxl
+    root = Path(__file__).resolve().parent.parent
+    p = tmp_path / "template.xlsx"
+    p.write_bytes(perfxl.render_workbook(perfxl.load_unit(root / "samples" / "units" / "115001.json"),
+                                         perfxl.load_framework()))
+    res = check(p, None)
+    assert res.percent_cells == set()
+
+
+def test_percent_cells_ods(tmp_path):
+    p = tmp_path / "pct.ods"
+    p.write_bytes(H.zip_bytes(H.minimal_ods_parts(
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>率</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="percentage" office:value="0.2"><text:p>20%</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="float" office:value="0.3"><text:p>0.3</text:p></table:table-cell>'
+        '</table:table-row>'
+        '<table:table-row table:number-rows-repeated="2"><table:table-cell/>'
+        '<table:table-cell table:number-columns-repeated="2" office:value-type="percentage" office:value="0.5">'
+        '<text:p>50%</text:p></table:table-cell></table:table-row>'), stored_first="mimetype"))
+    res = check(p, None)
+    assert res.sheets == {"Sheet1": [["率", 0.2, 0.3], [None, 0.5, 0.5], [None, 0.5, 0.5]]}
+    assert res.percent_cells == {("Sheet1", a1) for a1 in ("B1", "B2", "C2", "B3", "C3")}
+
+
+# ---------------------------------------------------------------------------------------------
 # hostile .xls and .ods
 
 
@@ -465,6 +616,28 @@ def test_libreoffice_output(lo_files, fmt):
     assert res.sheets["_perfxl"] == [["template_id", "perfxl-goals"]]
     assert res.doc_props["perfxl.unit_code"] == "115001"
     assert res.doc_props["dcterms:created"].startswith("2024-03-01T08:30:00")
+
+
+@pytest.fixture(scope="module")
+def lo_percent_files(tmp_path_factory):
+    if not (shutil.which("soffice") or os.path.exists("/usr/bin/soffice")):
+        pytest.skip("LibreOffice (soffice) is not installed")
+    d = tmp_path_factory.mktemp("lo_pct")
+    src = _percent_xlsx(d)
+    out = {fmt: H.soffice_convert(src, fmt, d) for fmt in ("ods", "xls")}
+    if not all(out.values()):
+        pytest.skip("LibreOffice could not convert the workbook")
+    return out
+
+
+def test_libreoffice_percent_cells(lo_percent_files):
+    res = check(lo_percent_files["ods"], None)
+    assert res.sheets["项目1"] == [[0.2, 0.25, 0.3, 0.5, "20%"]]
+    assert res.percent_cells == {("项目1", "A1"), ("项目1", "B1")}
+    # .xls: percent formats are not detected (documented); the values still read
+    res = check(lo_percent_files["xls"], None)
+    assert res.sheets["项目1"][0][:2] == [0.2, 0.25]
+    assert res.percent_cells == set()
 
 
 # ---------------------------------------------------------------------------------------------
