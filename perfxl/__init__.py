@@ -15,6 +15,8 @@ from .reader import ReadResult, read_workbook  # noqa: E402
 from .check import (Checked, CheckRun, annotate, check_file, check_paths, check_unit,  # noqa: E402
                     load_register_index)
 from .export import export_unit  # noqa: E402
+from .consolidate import Consolidation, consolidate  # noqa: E402
+from .summary import summary_workbook, write_csv, write_summary  # noqa: E402
 
 __all__ = [
     "__version__", "PerfxlError", "FrameworkError", "RegisterError", "UnitDataError",
@@ -24,5 +26,5 @@ __all__ = [
     "read_register", "render_workbook", "write_workbook", "write_templates", "workbook_filename",
     "Finding", "FileReport", "Report", "ReadResult", "read_workbook",
     "Checked", "CheckRun", "check_unit", "check_file", "check_paths", "annotate", "load_register_index",
-    "export_unit",
+    "export_unit", "Consolidation", "consolidate", "summary_workbook", "write_summary", "write_csv",
 ]

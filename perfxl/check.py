@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .errors import PerfxlError, UnitDataError
+from .archives import InputFile, collect_inputs
+from .errors import UnitDataError
 from .findings import FileReport, Finding, Report, finding
 from .frameworks import Framework, load_framework
 from .model import UnitData, load_unit
@@ -22,7 +23,7 @@ from .register import read_register
 from .rules import Context, CopyIndex, copied_across, run_rules
 from .writer import render_workbook
 
-__all__ = ["Checked", "CheckRun", "check_unit", "check_file", "check_paths", "expand_paths", "annotate",
+__all__ = ["Checked", "CheckRun", "check_unit", "check_file", "check_paths", "check_inputs", "check_across", "annotate",
            "mark_explained", "load_register_index"]
 
 
@@ -96,9 +97,20 @@ def check_unit(unit: UnitData, framework: Framework, *, locations: dict | None =
 
 
 def check_file(path: str | Path, *, register: dict[str, UnitData] | None = None, framework: Framework | None = None,
-               key: bytes | None = None, mode: str = "submit", skip: Iterable[str] = ()) -> Checked:
-    """Read and check one file: a returned workbook, or a unit's JSON (``.json``)."""
+               key: bytes | None = None, mode: str = "submit", skip: Iterable[str] = (),
+               display: str | None = None) -> Checked:
+    """Read and check one file: a returned workbook, or a unit's JSON (``.json``).
+
+    ``display`` is the name reports use (e.g. "returns.zip!办公室/115001.xlsx" for an archive entry).
+    """
     path = Path(path)
+    checked = _check_file(path, register, framework, key, mode, skip)
+    if display:
+        checked.path = checked.report.path = display
+    return checked
+
+
+def _check_file(path: Path, register, framework, key, mode, skip) -> Checked:
     stat = path.stat() if path.exists() else None
     if path.suffix.lower() == ".json":
         try:
@@ -122,27 +134,16 @@ def check_file(path: str | Path, *, register: dict[str, UnitData] | None = None,
                    size=stat.st_size if stat else 0, mtime=stat.st_mtime if stat else 0)
 
 
-_SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-
-
-def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
-    """Files as given, folders recursively (sorted); a path that does not exist is a usage error."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.name not in _SKIP_NAMES)
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise PerfxlError(f"{p}: 文件或文件夹不存在")
-    return out
-
-
 def _check_job(args: tuple) -> Checked:
-    path, register, framework, key, mode = args
+    item, register, framework, key, mode = args
+    if item.path is None:  # refused before reading (an archive entry that tried to escape, a bomb...)
+        return Checked(item.display, FileReport(item.display, None, [finding("S01", reason=item.problem,
+                                                                             reason_en=item.problem)]),
+                       size=item.size)
     try:
-        return check_file(path, register=register, framework=framework, key=key, mode=mode)
+        return check_file(item.path, register=register, framework=framework, key=key, mode=mode, display=item.display)
     except Exception as e:  # the last line of defence: a bug must not lose a file from the round
+        path = item.display
         return Checked(str(path), FileReport(str(path), None, [finding(
             "S01", reason=f"读取时出现内部错误（{type(e).__name__}: {e}），请将此文件提交给 perfxl 维护者",
             reason_en=f"internal error {type(e).__name__}: {e}")]))
@@ -151,8 +152,22 @@ def _check_job(args: tuple) -> Checked:
 def check_paths(paths: Sequence[str | Path], *, register: dict[str, UnitData] | None = None,
                 framework: Framework | None = None, key: bytes | None = None, mode: str = "submit",
                 jobs: int = 1, progress: Callable[[Checked], None] | None = None) -> CheckRun:
-    """Check every file, then the rules across files. Order of the result = order of the inputs."""
-    files = expand_paths(paths)
+    """Check every file (folders recursively, .zip archives entry by entry), then the rules across
+    files. Order of the result = order of the inputs."""
+    with collect_inputs(paths) as inputs:
+        return check_inputs(inputs, register=register, framework=framework, key=key, mode=mode, jobs=jobs,
+                            progress=progress)
+
+
+def check_inputs(files: list[InputFile], *, register: dict[str, UnitData] | None = None,
+                 framework: Framework | None = None, key: bytes | None = None, mode: str = "submit",
+                 jobs: int = 1, progress: Callable[[Checked], None] | None = None,
+                 across: bool = True) -> CheckRun:
+    """check_paths on inputs already collected (the archive entries must still exist).
+
+    ``across=False`` leaves the rules across files to the caller (consolidation first decides
+    which files belong to the round).
+    """
     args = [(f, register, framework, key, mode) for f in files]
     run = CheckRun()
     if jobs > 1 and len(files) > 1:
@@ -166,8 +181,8 @@ def check_paths(paths: Sequence[str | Path], *, register: dict[str, UnitData] | 
             run.files.append(_check_job(a))
             if progress:
                 progress(run.files[-1])
-    if mode != "draft":
-        _across(run)
+    if mode != "draft" and across:
+        check_across(run)
     return run
 
 
@@ -177,11 +192,12 @@ def _modified_key(c: Checked) -> tuple:
     return (modified, c.mtime, c.path)
 
 
-def _across(run: CheckRun) -> None:
-    """X04 resubmissions (the newest is taken), X01 across units, X02 copied from another unit."""
+def check_across(run: CheckRun, eligible: Callable[[Checked], bool] = lambda c: True) -> list[Checked]:
+    """X04 resubmissions (the newest is taken), X01 across units, X02 copied from another unit;
+    over the files ``eligible`` admits. Returns the files taken, one per unit."""
     by_unit: dict[str, list[Checked]] = {}
     for c in run.files:
-        if c.unit is not None:
+        if c.unit is not None and eligible(c):
             by_unit.setdefault(c.unit.unit.code, []).append(c)
     taken: list[Checked] = []
     for code, group in by_unit.items():
@@ -211,6 +227,7 @@ def _across(run: CheckRun) -> None:
         p = unit.projects[pi]
         c.report.findings.append(finding("X02", sheet=sheet, cell=cell, project_code=p.code,
                                          value=p.indicators[ii].description, text=text, other=other.name))
+    return taken
 
 
 def annotate(checked: Checked, out_dir: str | Path, *, key: bytes | None = None,

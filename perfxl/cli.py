@@ -58,10 +58,14 @@ def template(register, data_files, out_dir, framework, year, password, key_file)
         raise click.UsageError("请给出项目清单 REGISTER，或用 --data 给出单位数据 JSON（二者选一）。")
     key = load_key(key_file)
     if register:
-        with _progress("生成") as tick:
+        bar = _Bar("生成", "个单位")
+        bar.start(None)
+        try:
             result = templates_from_register(register, out_dir, budget_year=year,
                                              framework=framework or DEFAULT_FRAMEWORK,
-                                             password=password, key=key, progress=tick)
+                                             password=password, key=key, progress=bar.tick)
+        finally:
+            bar.close()
     else:
         if year is not None:
             raise click.UsageError("--year 只用于项目清单；--data 的预算年度取自 JSON。")
@@ -69,23 +73,6 @@ def template(register, data_files, out_dir, framework, year, password, key_file)
     projects = sum(len(u.projects) for u in result.units)
     click.echo(f"已生成 {len(result.paths)} 个单位工作簿（{projects} 个项目，指标体系 {result.framework.id}）"
                f"：{out_dir}")
-
-
-class _progress:
-    """A tqdm bar on a terminal, nothing when output is piped (CI, scripts)."""
-
-    def __init__(self, label: str):
-        self.label, self.bar = label, None
-
-    def __enter__(self):
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-            self.bar = tqdm(desc=self.label, unit="个单位", leave=False)
-        return lambda _unit: self.bar.update(1) if self.bar else None
-
-    def __exit__(self, *exc):
-        if self.bar:
-            self.bar.close()
 
 
 @main.command()
@@ -102,13 +89,15 @@ def demo(out_dir, samples):
     click.echo(f"示例项目清单：{len(t.units)} 个单位、{sum(len(u.projects) for u in t.units)} 个项目，"
                f"{t.framework.id}，{t.units[0].budget_year} 年度")
     click.echo(f"1. 空白模板 {len(t.paths)} 个：{r.out_dir / '1-templates'}")
-    click.echo(f"2. 示例单位报送的工作簿 {len(r.returned.paths)} 个：{r.out_dir / '2-returned'}")
+    click.echo(f"2. 收到的报送文件 {len(r.returned)} 个（含重复报送、损坏文件和 zip 压缩包）：{r.out_dir / '2-returned'}")
     rep = r.check.report
     bad = sum(not f.valid for f in rep.files)
     click.echo(f"3. 审核：{len(rep.files)} 个文件，{bad} 个不通过，"
                f"错误 {sum(f.errors for f in rep.files)} 处，提示 {sum(f.warnings for f in rep.files)} 处"
                f" → {r.report_json}、{r.findings_xlsx}")
     click.echo(f"4. 标注退回工作簿 {len(r.returns)} 个：{r.out_dir / '4-returns'}")
+    o = dict(zip(r.consolidation.overview["项目"], r.consolidation.overview["数值"]))
+    click.echo(f"5. 汇总：应报 {o['应报单位']} 个单位，已报送 {o['已报送单位']} 个，未报送 {o['未报送']} 个 → {r.summary}")
     click.echo("用 Excel、WPS 或 LibreOffice 打开查看；黄色为填报区，右侧“自查”列实时检查。")
 
 
@@ -170,6 +159,70 @@ def _emit(text: str, output: Path | None) -> None:
         click.echo(f"已写入：{output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-r", "--register", "register_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="项目清单（应报单位与项目）。")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="汇总工作簿（.xlsx）。")
+@click.option("--jobs", type=int, default=None, help="并行进程数；默认为 CPU 核数。")
+@click.option("--year", type=int, default=None, help="本轮预算年度；默认取多数工作簿的年度。")
+@click.option("--framework", default=None, help="本轮使用的指标体系；工作簿用的不同则提示 S05。")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="签名密钥文件；不给时读 PERFXL_KEY。")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="另把各表写成 CSV（UTF-8）到此文件夹。")
+@_clean_errors
+def consolidate(paths, register_path, output, jobs, year, framework, key_file, csv_dir):
+    """汇总一轮报送：文件、文件夹（含子文件夹）和 .zip 压缩包，逐个读取审核，生成汇总工作簿。
+
+    \b
+    perfxl consolidate returned/ mail.zip -r samples/register.xlsx -o 汇总.xlsx
+    """
+    import os
+
+    from .consolidate import STATUS, consolidate as run_consolidation
+    from .frameworks import load_framework
+    from .summary import write_csv, write_summary
+
+    bar = _Bar("读取审核", "个文件")
+    try:
+        result = run_consolidation(paths, register_path, budget_year=year,
+                                   framework=load_framework(framework) if framework else None,
+                                   key=load_key(key_file), jobs=jobs or os.cpu_count() or 1,
+                                   progress=bar.tick, on_total=bar.start)
+    finally:
+        bar.close()
+    write_summary(result, output)
+    if csv_dir:
+        write_csv(result, csv_dir)
+    o = dict(zip(result.overview["项目"], result.overview["数值"]))
+    click.echo(f"{result.budget_year} 年度：应报 {o['应报单位']} 个单位，已报送 {o['已报送单位']} 个"
+               f"（通过 {o['通过（无错误）']}，有错误 {o['有错误']}），未报送 {o['未报送']} 个。")
+    click.echo(f"收到 {o['收到文件']} 个文件：" + "，".join(f"{v} {o['文件：' + v]} 个" for v in STATUS.values()))
+    click.echo(f"汇总工作簿：{output}" + (f"；CSV：{csv_dir}" if csv_dir else ""))
+
+
+class _Bar:
+    """A tqdm bar on a terminal, nothing when output is piped."""
+
+    def __init__(self, label: str, unit: str):
+        self.label, self.unit, self.bar = label, unit, None
+
+    def start(self, total: int) -> None:
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, desc=self.label, unit=self.unit, leave=False)
+
+    def tick(self, _item=None) -> None:
+        if self.bar:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()
 
 
 @main.command()

@@ -1,25 +1,40 @@
-"""``perfxl demo``: the main job on the shipped samples, so a new operator sees a whole round.
+"""``perfxl demo``: a whole collection round on the shipped samples, so a new operator sees it all.
 
-Templates for every unit of the sample register; the sample units' filled workbooks (their data,
-mistakes included, as units would send them back); the check of those returns with its report and
-findings workbook; and the annotated return of each.
+1. templates for every unit of the sample register;
+2. the returns as an office receives them: the sample units' filled workbooks (mistakes included),
+   one unit that sent twice (the later copy corrected), one broken file, two returns inside a zip
+   made on Chinese Windows, and units that never sent anything;
+3. the check of every return, with its report and findings workbook;
+4. the annotated return of each readable workbook;
+5. the consolidated summary workbook for the finance office.
 """
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import perfxl
 
+from .archives import write_gbk_zip
 from .check import CheckRun, annotate, check_paths, load_register_index
+from .consolidate import Consolidation, consolidate
 from .errors import PerfxlError
-from .generate import GenerateResult, templates_from_data, templates_from_register
+from .frameworks import load_framework
+from .generate import GenerateResult, templates_from_register
+from .model import load_unit
 from .report_out import findings_workbook
+from .summary import write_summary
+from .writer import workbook_filename, write_workbook
 
 __all__ = ["find_samples", "run_demo", "DemoResult", "DEMO_YEAR"]
 
 DEMO_YEAR = 2023  # the seed document's budget year, so the sample units' data match their register figures
+_RESENT = "101002"   # sends a first version with a mistake, then a corrected one
+_BROKEN = "112002"   # its file arrives truncated
+_ZIPPED = ("108001", "108002")  # arrive together in one zip from a Windows PC
 
 
 def find_samples(samples: str | Path | None = None) -> Path:
@@ -37,11 +52,43 @@ def find_samples(samples: str | Path | None = None) -> Path:
 class DemoResult:
     out_dir: Path
     templates: GenerateResult
-    returned: GenerateResult
+    returned: list[Path]
     check: CheckRun
     report_json: Path
     findings_xlsx: Path
     returns: list[Path]
+    consolidation: Consolidation
+    summary: Path
+
+
+def _returns(src: Path, folder: Path, staging: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    staging.mkdir(parents=True, exist_ok=True)
+    out: list[Path] = []
+    zipped: list[Path] = []
+    for data in sorted((src / "units").glob("*.json")):
+        unit = load_unit(data)
+        fw = load_framework(unit.framework or "hebei-2023")
+        target = staging if unit.unit.code in _ZIPPED else folder
+        path = write_workbook(unit, fw, target)
+        (zipped if unit.unit.code in _ZIPPED else out).append(path)
+        if unit.unit.code == _RESENT:
+            first = unit.projects[0]
+            first.goals = ["请输入绩效目标"]
+            early = folder / workbook_filename(unit).replace(".xlsx", "（第一次报送）.xlsx")
+            early.write_bytes(perfxl.render_workbook(unit, fw))
+            os.utime(early, (path.stat().st_mtime - 86400,) * 2)  # sent a day before the corrected copy
+            out.append(early)
+    broken = next(u for u in perfxl.read_register(src / "register.xlsx", DEMO_YEAR) if u.unit.code == _BROKEN)
+    data = perfxl.render_workbook(broken, load_framework())
+    path = folder / workbook_filename(broken)
+    path.write_bytes(data[: len(data) // 3])  # an attachment cut short in transit
+    out.append(path)
+    archive = folder / "邮件附件.zip"
+    write_gbk_zip(archive, {f"报送/{f.name}": f.read_bytes() for f in zipped})
+    shutil.rmtree(staging)
+    out.append(archive)
+    return out
 
 
 def run_demo(out_dir: str | Path = "perfxl-demo", samples: str | Path | None = None) -> DemoResult:
@@ -49,11 +96,14 @@ def run_demo(out_dir: str | Path = "perfxl-demo", samples: str | Path | None = N
     out = Path(out_dir)
     register = src / "register.xlsx"
     templates = templates_from_register(register, out / "1-templates", budget_year=DEMO_YEAR)
-    returned = templates_from_data(sorted((src / "units").glob("*.json")), out / "2-returned")
-    run = check_paths([out / "2-returned"], register=load_register_index(register))
+    returned = _returns(src, out / "2-returned", out / ".staging")
+    reg = load_register_index(register)
+    run = check_paths([out / "2-returned"], register=reg)
     report_json = out / "3-审核报告.json"
     report_json.write_text(json.dumps(run.report.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
     findings_xlsx = out / "3-问题清单.xlsx"
     findings_xlsx.write_bytes(findings_workbook(run.report))
     returns = [p for p in (annotate(c, out / "4-returns") for c in run.files) if p is not None]
-    return DemoResult(out, templates, returned, run, report_json, findings_xlsx, returns)
+    consolidation = consolidate([out / "2-returned"], reg, budget_year=DEMO_YEAR)
+    summary = write_summary(consolidation, out / "5-汇总.xlsx")
+    return DemoResult(out, templates, returned, run, report_json, findings_xlsx, returns, consolidation, summary)

@@ -37,15 +37,15 @@ What is checked, by format
   XML parts must be UTF-8 and contain no DTD (``<!DOCTYPE``/``<!ENTITY``): nothing in a workbook
   needs one, and it is how XML bombs and external entities (XXE) get in.
 * xlsx/xlsm: ``xl/workbook.xml``, its relationships, ``[Content_Types].xml``, ``xl/styles.xml`` and
-  ``docProps/*.xml`` are parsed with defusedxml (DTDs forbidden). Each worksheet is streamed with expat (DTDs
-  forbidden) and every cell that can carry a value is positioned exactly as calamine positions it
-  (``r`` attribute, or ``<row r>`` plus a column counter); a row past ``max_rows`` or a column past
-  ``max_cols`` is S01. Cells with no child element (``<c r="A50000" s="3"/>``, what formatting a long
-  range writes) are skipped, as calamine skips them (measured: such a file reads as 1×1).
-  ``<dimension ref>`` is *not* trusted either way: calamine caps the reservation it makes from it at
-  100 000 cells, a lying ``A1:XFD1048576`` over three cells reads as a 2×2 grid (measured), while a
-  small dimension does not stop a far cell. The streamed references are the truth; the dimension
-  alone never rejects a file.
+  ``docProps/*.xml`` are parsed with defusedxml (DTDs forbidden). Each worksheet is streamed with
+  expat (DTDs forbidden) and every cell that can carry a value is positioned exactly as calamine
+  positions it (``r`` attribute, or ``<row r>`` plus a column counter); a row past ``max_rows`` or a
+  column past ``max_cols`` is S01. Cells with no child element (``<c r="A50000" s="3"/>``, what
+  formatting a long range writes) are skipped, as calamine skips them (measured: such a file reads
+  as 1×1). ``<dimension ref>`` is *not* trusted either way: calamine caps the reservation it makes
+  from it at 100 000 cells, a lying ``A1:XFD1048576`` over three cells reads as a 2×2 grid
+  (measured), while a small dimension does not stop a far cell. The streamed references are the
+  truth; the dimension alone never rejects a file.
 * xls: the compound file is walked with the same sector arithmetic calamine uses, and every chain
   it will follow must stay inside the file, end properly and not loop; then the BIFF records are
   scanned: FILEPASS (password) → S02; DIMENSIONS *is* enforced here (rows × columns at most
@@ -1048,8 +1048,13 @@ def _read_ooxml(data: bytes, by_key: dict[str, _Member], res: OpenResult, limits
             pct_by_part[m.key] = set()
             costs[m.key] = _scan_xlsx_sheet(data, m, name, sst.lengths, limits, pct_styles, pct_by_part[m.key])
         costs[m.key].charge(budget, name)
-    percent_cells = {(name, f"{_col_name(k & 0xFFFFFFFF)}{(k >> 32) + 1}")
-                     for name, m in parts for k in pct_by_part[m.key]}
+    col_names: dict[int, str] = {}
+    percent_cells = set()
+    for name, m in parts:
+        for k in pct_by_part[m.key]:
+            c = k & 0xFFFFFFFF
+            col = col_names.get(c) or col_names.setdefault(c, _col_name(c))
+            percent_cells.add((name, f"{col}{(k >> 32) + 1}"))
 
     custom = by_key.get("docprops/custom.xml")
     if custom is not None:

@@ -60,15 +60,23 @@ def test_demo(tmp_path):
     r = run("demo", tmp_path / "demo")
     assert r.exit_code == 0, r.output
     demo = tmp_path / "demo"
-    assert len(list((demo / "1-templates").glob("*.xlsx"))) == len(perfxl.read_register(SAMPLES / "register.xlsx", 2023))
-    units = sorted((SAMPLES / "units").glob("*.json"))
-    returned = sorted((demo / "2-returned").glob("*.xlsx"))
-    assert [p.name[:6] for p in returned] == [u.stem for u in units]
+    register = perfxl.read_register(SAMPLES / "register.xlsx", 2023)
+    assert len(list((demo / "1-templates").glob("*.xlsx"))) == len(register)
+    units = sorted(u.stem for u in (SAMPLES / "units").glob("*.json"))
     report = _json.loads((demo / "3-审核报告.json").read_text("utf-8"))
-    valid = {f["unit_code"]: f["valid"] for f in report["files"]}
-    assert valid["108001"] and valid["112001"] and not valid["115001"]  # clean samples pass, the seed does not
-    assert len(list((demo / "4-returns").glob("*_审核意见.xlsx"))) == len(units)
-    assert (demo / "3-问题清单.xlsx").is_file() and "4. 标注退回工作簿" in r.output
+    by_unit: dict = {}
+    for f in report["files"]:
+        by_unit.setdefault(f["unit_code"], []).append(f)
+    assert sorted(k for k in by_unit if k) == units  # every sample unit's return was read, zipped ones too
+    assert len(by_unit["101002"]) == 2  # sent twice
+    assert [f["findings"][0]["code"] for f in by_unit[None]] == ["S01"]  # the broken file
+    assert all(f["valid"] for f in by_unit["108001"] + by_unit["112001"])  # the clean samples pass
+    assert not by_unit["115001"][0]["valid"]  # the seed does not
+    assert len(list((demo / "4-returns").glob("*_审核意见.xlsx"))) == len(units) + 1
+    summary = load_workbook(demo / "5-汇总.xlsx")
+    status = {r[2]: r[12] for r in summary["提交情况"].iter_rows(min_row=2, values_only=True)}
+    assert status["101001"] == status["112002"] == "未报送" and status["108001"] == "通过"
+    assert "5. 汇总" in r.output
 
 
 def test_every_command_has_help_and_is_in_readme():

@@ -51,3 +51,29 @@ CLEAN = {
 
 def clean() -> dict:
     return copy.deepcopy(CLEAN)
+
+
+def filled(unit, *, year: int = 2023):
+    """A register unit (perfxl.UnitData with register fields only) filled the way a careful unit would."""
+    from perfxl.model import DepartmentGoals, Indicator, Section
+
+    u = copy.deepcopy(unit)
+    u.budget_year = year
+    u.framework = "hebei-2023"
+    u.department_goals = DepartmentGoals(
+        overall=f"{year}年全面完成年度预算项目，资金支付率达到95%以上。",
+        sections=[Section("综合科", "按期完成年度工作计划，档案归档率100%。")],
+        measures=["完善内部控制制度。", "按季度开展绩效运行监控。"])
+    for p in u.projects:
+        p.spend_plan = {"3月底": 20, "6月底": 30, "10月底": 30, "12月底": 20}
+        p.goals = ["按计划完成年度任务，资金支付率达到95%以上"]
+        total = p.funds.total if isinstance(p.funds.total, (int, float)) else 0
+        p.indicators = [
+            Indicator("产出指标", "数量指标", "年度任务完成数", None, "≥", 4, "项", None, "计划标准"),
+            Indicator("产出指标", "质量指标", "验收合格率", None, "≥", 95, "%", None, "行业标准"),
+            Indicator("产出指标", "时效指标", "资金支付及时率", None, "≥", 95, "%", None, "历史标准"),
+            Indicator("产出指标", "成本指标", "年度支出", None, "≤", total, "万元", None, "预算支出标准"),
+            Indicator("效益指标", "社会效益指标", "服务保障水平", None, "定性", "保障到位", None, None, "其他标准"),
+            Indicator("满意度指标", "服务对象满意度指标", "服务对象满意度", None, "≥", 90, "%", None, "计划标准"),
+        ]
+    return u

@@ -1,0 +1,154 @@
+"""The summary workbook of a consolidated round, and its CSV form.
+
+Each sheet is an Excel table (filters, banded rows) with a frozen header, number formats and widths
+that read well, printed A4 landscape one page wide with the header repeated. Text a unit typed is
+always written as text (write_string), never as a formula or a link: a cell holding "=HYPERLINK(…)"
+stays those characters. Charts are native Excel charts over the 汇总 sheet's own ranges.
+"""
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from .consolidate import TABLE_SHEETS, Consolidation
+
+__all__ = ["summary_workbook", "write_summary", "write_csv"]
+
+_MONEY_COLUMNS = {"预算数", "财政资金", "其他资金", "清单预算数", "已报送预算数"}
+_WIDTH_CAP = 60
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _width(series: pd.Series, header: str) -> int:
+    """Display width in characters (CJK counts double), capped so long text wraps instead."""
+    def w(v) -> int:
+        s = str(v) if v is not None and not (isinstance(v, float) and math.isnan(v)) else ""
+        first = s.split("\n", 1)[0]
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in first)
+    sample = series.head(500).tolist()
+    return max(6, min(_WIDTH_CAP, max([w(header), *map(w, sample)]) + 2))
+
+
+def _write_table(wb, ws, df: pd.DataFrame, first_row: int, name: str, fmts: dict, *, first_col: int = 0) -> None:
+    """A DataFrame as an Excel table at (first_row, first_col); every value written by its type."""
+    cols = list(df.columns)
+    for r, row in enumerate(df.itertuples(index=False), start=first_row + 1):
+        for c, (col, v) in enumerate(zip(cols, row), start=first_col):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                ws.write_blank(r, c, None, fmts["text"])
+            elif _is_number(v):
+                ws.write_number(r, c, v, fmts["money"] if col in _MONEY_COLUMNS else fmts["number"])
+            else:
+                ws.write_string(r, c, str(v), fmts["text"])
+    last_row = first_row + max(len(df), 1)
+    ws.add_table(first_row, first_col, last_row, first_col + len(cols) - 1,
+                 {"name": name, "style": "Table Style Medium 2", "autofilter": True,
+                  "columns": [{"header": str(h)} for h in cols]})
+    for c, col in enumerate(cols, start=first_col):
+        ws.set_column(c, c, _width(df[col], str(col)) if len(df) else max(8, len(str(col)) * 2 + 2))
+
+
+def _page(ws, header_row: int) -> None:
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row, header_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def summary_workbook(c: Consolidation) -> bytes:
+    """The summary as .xlsx bytes (no disk IO: a web page can stream it)."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    wb.set_properties({"title": f"{c.budget_year or ''}年预算绩效目标汇总", "author": "perfxl"})
+    base = {"font_name": "宋体", "font_size": 10, "valign": "top"}
+    fmts = {"text": wb.add_format({**base, "text_wrap": True}), "number": wb.add_format(base),
+            "money": wb.add_format({**base, "num_format": "#,##0.00"}),
+            "title": wb.add_format({**base, "bold": True, "font_size": 16}),
+            "head": wb.add_format({**base, "bold": True, "font_size": 12})}
+
+    ws = wb.add_worksheet("汇总")
+    ws.write_string(0, 0, f"{c.budget_year or ''}年预算绩效目标汇总", fmts["title"])
+    ws.write_string(2, 0, "一、本轮概况", fmts["head"])
+    overview = c.overview
+    _write_table(wb, ws, overview, 3, "T_overview", fmts)
+    r = 3 + len(overview) + 3
+    ws.write_string(r, 0, "二、按主管部门", fmts["head"])
+    dept = c.departments
+    _write_table(wb, ws, dept, r + 1, "T_departments", fmts)
+    dept_first, dept_last = r + 2, r + 1 + max(len(dept), 1)
+    r = dept_last + 3
+    ws.write_string(r, 0, "三、问题按规则", fmts["head"])
+    rules = c.rules
+    _write_table(wb, ws, rules, r + 1, "T_rules", fmts)
+    rules_first, rules_last = r + 2, r + 1 + max(len(rules), 1)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 34)
+    ws.set_column(2, 5, 14)
+
+    # Charts over the ranges just written.
+    chart = wb.add_chart({"type": "column"})
+    for col, name, colour in ((4, "清单预算数", "#4472C4"), (5, "已报送预算数", "#ED7D31")):
+        chart.add_series({"name": name, "categories": ["汇总", dept_first, 1, dept_last, 1],
+                          "values": ["汇总", dept_first, col, dept_last, col], "fill": {"color": colour}})
+    chart.set_title({"name": "各主管部门预算数（万元）"})
+    chart.set_legend({"position": "bottom"})
+    ws.insert_chart(3, 8, chart, {"x_scale": 1.3, "y_scale": 1.1})
+    status_rows = {label: i for i, label in enumerate(overview["项目"])}
+    pie = wb.add_chart({"type": "pie"})
+    first = 4 + status_rows["通过（无错误）"]
+    pie.add_series({"name": "报送情况", "categories": ["汇总", first, 0, first + 2, 0],
+                    "values": ["汇总", first, 1, first + 2, 1], "data_labels": {"value": True, "category": True},
+                    "points": [{"fill": {"color": "#70AD47"}}, {"fill": {"color": "#FF6B6B"}},
+                               {"fill": {"color": "#A5A5A5"}}]})
+    pie.set_title({"name": "单位报送情况"})
+    ws.insert_chart(20, 8, pie)
+    bar = wb.add_chart({"type": "bar"})
+    bar.add_series({"name": "次数", "categories": ["汇总", rules_first, 0, rules_last, 0],
+                    "values": ["汇总", rules_first, 3, rules_last, 3], "fill": {"color": "#5B9BD5"}})
+    bar.set_title({"name": "问题按规则"})
+    bar.set_legend({"none": True})
+    bar.set_y_axis({"reverse": True})
+    ws.insert_chart(36, 8, bar, {"y_scale": 1.3})
+    _page(ws, 3)
+
+    for key, sheet in TABLE_SHEETS.items():
+        df = c.tables[key]
+        sh = wb.add_worksheet(sheet)
+        _write_table(wb, sh, df, 0, f"T_{key}", fmts)
+        sh.freeze_panes(1, 0)
+        _page(sh, 0)
+    wb.close()
+    return buf.getvalue()
+
+
+def write_summary(c: Consolidation, path: str | Path) -> Path:
+    """Write the summary to a temporary name and move it into place only when complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(summary_workbook(c))
+    tmp.replace(path)
+    return path
+
+
+def write_csv(c: Consolidation, folder: str | Path) -> list[Path]:
+    """Every table as UTF-8 CSV with BOM (what Excel on Chinese Windows opens without garbling)."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    names = {"overview": "汇总", "departments": "主管部门", "rules": "问题按规则", **TABLE_SHEETS}
+    for key, name in names.items():
+        p = out / f"{name}.csv"
+        c.tables[key].to_csv(p, index=False, encoding="utf-8-sig")
+        paths.append(p)
+    return paths

@@ -1,0 +1,61 @@
+"""Round inputs from folders and zip archives: names in any encoding, nothing escapes, nothing lost."""
+import io
+import stat
+import zipfile
+
+import pytest
+
+from perfxl.archives import collect_inputs, write_gbk_zip
+from perfxl.errors import PerfxlError
+
+
+def _utf8_zip(path, files):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_names_in_gbk_and_utf8_and_nested_archives(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("内层/115001.xlsx", b"inner")
+    write_gbk_zip(tmp_path / "gbk.zip", {"报送/108001_教育局.xlsx": b"a", "报送/嵌套.zip": inner.getvalue()})
+    _utf8_zip(tmp_path / "utf8.zip", {"财政局/112001.xlsx": b"b", "__MACOSX/._112001.xlsx": b"", "Thumbs.db": b""})
+    with collect_inputs([tmp_path]) as inputs:
+        shown = {i.display.split(str(tmp_path) + "/", 1)[1]: i for i in inputs}
+        assert set(shown) == {"gbk.zip!报送/108001_教育局.xlsx", "gbk.zip!报送/嵌套.zip!内层/115001.xlsx",
+                              "utf8.zip!财政局/112001.xlsx"}
+        assert shown["gbk.zip!报送/嵌套.zip!内层/115001.xlsx"].path.read_bytes() == b"inner"
+        extracted = shown["utf8.zip!财政局/112001.xlsx"].path
+        assert extracted.read_bytes() == b"b" and tmp_path not in extracted.parents
+    assert not extracted.exists()  # extracted entries live only as long as the round
+
+
+def test_escaping_linked_and_oversized_entries_are_refused_and_listed(tmp_path):
+    path = tmp_path / "bad.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("../up.xlsx", b"x")
+        zf.writestr("/abs.xlsx", b"x")
+        zf.writestr("C:/win.xlsx", b"x")
+        link = zipfile.ZipInfo("link.xlsx")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr(zipfile.ZipInfo("big.xlsx"), b"\0" * (60 * 1024 * 1024), compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("ok.xlsx", b"fine")
+    with collect_inputs([path]) as inputs:
+        problems = {i.display.rsplit("!", 1)[1]: i.problem for i in inputs}
+    assert problems["ok.xlsx"] is None
+    for name in ("../up.xlsx", "/abs.xlsx", "C:/win.xlsx"):
+        assert "跳出压缩包" in problems[name]
+    assert "符号链接" in problems["link.xlsx"] and "压缩炸弹" in problems["big.xlsx"]
+    assert not list(tmp_path.glob("*.xlsx")) and not (tmp_path.parent / "up.xlsx").exists()
+
+
+def test_broken_zip_and_missing_path(tmp_path):
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    with collect_inputs([tmp_path / "broken.zip"]) as inputs:
+        assert len(inputs) == 1 and "压缩包无法打开" in inputs[0].problem
+    with pytest.raises(PerfxlError, match="不存在"):
+        with collect_inputs([tmp_path / "nope"]):
+            pass
