@@ -44,8 +44,11 @@ def main() -> None:
 @click.option("--password", default=None, help="工作表与工作簿结构保护密码；默认不设密码。")
 @click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="签名密钥文件（HMAC-SHA256）；不给时读环境变量 PERFXL_KEY，都没有则用 SHA-256。")
+@click.option("--prefill", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="上年单位数据 JSON 所在文件夹（perfxl import 的结果）：延续项目（项目编码相同）预填上年目标与指标。")
+@click.option("--roll-year", is_flag=True, help="与 --prefill 同用：把沿用文字中的上年年份改为本预算年度。")
 @_clean_errors
-def template(register, data_files, out_dir, framework, year, password, key_file):
+def template(register, data_files, out_dir, framework, year, password, key_file, prefill, roll_year):
     """按项目清单为每个单位生成锁定的填报工作簿；或用 --data 生成预填数据的工作簿。
 
     \b
@@ -62,13 +65,15 @@ def template(register, data_files, out_dir, framework, year, password, key_file)
         bar.start(None)
         try:
             result = templates_from_register(register, out_dir, budget_year=year,
-                                             framework=framework or DEFAULT_FRAMEWORK,
-                                             password=password, key=key, progress=bar.tick)
+                                             framework=framework or DEFAULT_FRAMEWORK, password=password,
+                                             key=key, prefill=prefill, roll_year=roll_year, progress=bar.tick)
         finally:
             bar.close()
+        for note in result.notes:
+            click.echo(note)
     else:
-        if year is not None:
-            raise click.UsageError("--year 只用于项目清单；--data 的预算年度取自 JSON。")
+        if year is not None or prefill or roll_year:
+            raise click.UsageError("--year、--prefill、--roll-year 只用于项目清单；--data 的内容取自 JSON。")
         result = templates_from_data(data_files, out_dir, framework=framework, password=password, key=key)
     projects = sum(len(u.projects) for u in result.units)
     click.echo(f"已生成 {len(result.paths)} 个单位工作簿（{projects} 个项目，指标体系 {result.framework.id}）"
@@ -223,6 +228,43 @@ class _Bar:
     def close(self) -> None:
         if self.bar:
             self.bar.close()
+
+
+@main.command(name="import")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="一个单位时为 .json 文件；多个单位（平表）时为文件夹，每单位一个 JSON。")
+@click.option("--year", type=int, default=None, help="预算年度（平表没有“预算年度”列时需要）。")
+@click.option("--framework", default="hebei-2023", show_default=True, help="写入 JSON 的指标体系。")
+@_clean_errors
+def import_(source, output, year, framework):
+    """导入上年的部门预算绩效文本（.docx 或其文本导出）或预算系统导出的平表（.xlsx/.csv），得到单位数据 JSON。
+
+    \b
+    perfxl import 2023年部门预算绩效文本.docx -o 115001.json
+    perfxl import 绩效目标导出.xlsx -o last-year/
+    """
+    from .importer import import_file
+    from .model import dump_unit
+
+    result = import_file(source, budget_year=year, framework=framework)
+    for p in result.problems:
+        click.echo(f"提示：{p}", err=True)
+    if len(result.units) == 1 and output.suffix.lower() == ".json":
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(dump_unit(result.units[0]), encoding="utf-8")
+        written = [output]
+    else:
+        output.mkdir(parents=True, exist_ok=True)
+        written = []
+        for u in result.units:
+            path = output / f"{u.unit.code or u.unit.name}.json"
+            path.write_text(dump_unit(u), encoding="utf-8")
+            written.append(path)
+    projects = sum(len(u.projects) for u in result.units)
+    indicators = sum(len(p.indicators) for u in result.units for p in u.projects)
+    click.echo(f"已导入 {len(result.units)} 个单位、{projects} 个项目、{indicators} 个指标"
+               f"（{len(result.problems)} 处提示）：{', '.join(map(str, written))}")
 
 
 @main.command()
