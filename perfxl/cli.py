@@ -268,6 +268,47 @@ def import_(source, output, year, framework):
 
 
 @main.command()
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="输出的 .docx 文件（或文件夹）。")
+@click.option("--pdf", is_flag=True, help="另用 LibreOffice 转成 PDF（未安装时会说明）。")
+@click.option("--reviewer", default=None, help="封面的审核单位，如“承德市高新区”。")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="签名密钥文件；不给时读 PERFXL_KEY。")
+@_clean_errors
+def render(source, output, pdf, reviewer, key_file):
+    """由填好的工作簿或单位数据 JSON 生成正式的部门预算绩效文本（.docx，可另存 PDF）。
+
+    \b
+    perfxl render 115001_….xlsx -o 115001.docx --pdf --reviewer 承德市高新区
+    """
+    from .render import render_to_file
+
+    unit = _load_any(source, key_file)
+    docx_path, pdf_path = render_to_file(unit, output, pdf=pdf, reviewer=reviewer)
+    click.echo(f"已生成：{docx_path}")
+    if pdf:
+        if pdf_path:
+            click.echo(f"已生成：{pdf_path}")
+        else:
+            click.echo("未找到 LibreOffice（含 Writer），未生成 PDF：apt-get install -y libreoffice-writer-nogui", err=True)
+
+
+def _load_any(source: Path, key_file: Path | None):
+    """A unit from its JSON, or read from a filled workbook (which must be readable)."""
+    from .errors import PerfxlError
+    from .model import load_unit
+    from .reader import read_workbook
+
+    if source.suffix.lower() == ".json":
+        return load_unit(source)
+    read = read_workbook(source, key=load_key(key_file))
+    if read.unit is None:
+        raise PerfxlError(f"{source}: " + ("；".join(f.message for f in read.findings) or "无法读取"))
+    return read.unit
+
+
+@main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="写入的 JSON 文件；默认输出到屏幕。")

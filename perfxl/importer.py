@@ -140,12 +140,15 @@ def _document(blocks: list[Block], framework: str, source: str) -> ImportResult:
             break
     if year is None:
         problems.append(f"{source}：找不到“XXXX年部门预算绩效文本”封面标题，预算年度未知")
-    starts = [i for i, b in enumerate(blocks) if not b.is_table and _compact(b.text) == "第一部分"]
-    part2 = [i for i, b in enumerate(blocks) if not b.is_table and _compact(b.text) == "第二部分"]
-    if not starts or not part2:
+    # The 目录 lists both parts first; the body's headings are the last ones (alone, or with their title).
+    starts = [i for i, b in enumerate(blocks)
+              if not b.is_table and _compact(b.text) in ("第一部分", "第一部分部门整体绩效目标")]
+    part2 = [i for i, b in enumerate(blocks)
+             if not b.is_table and _compact(b.text) in ("第二部分", "第二部分预算项目绩效目标")]
+    if not starts or not part2 or starts[-1] > part2[-1]:
         raise PerfxlError(f"{source}：找不到“第一部分”与“第二部分”标题，不像部门预算绩效文本")
-    dept = _part_one(blocks[starts[0] + 1:part2[0]], problems)
-    projects, unit_code, unit_name, money_unit = _part_two(blocks[part2[0] + 1:], problems)
+    dept = _part_one(blocks[starts[-1] + 1:part2[-1]], problems)
+    projects, unit_code, unit_name, money_unit = _part_two(blocks[part2[-1] + 1:], problems)
     if not unit_code:
         problems.append(f"{source}：绩效目标表中找不到单位编码（表头“单位编码+单位名称”一行）")
     unit = UnitData(budget_year=year or 0, framework=framework, money_unit=money_unit or "万元",
@@ -170,7 +173,7 @@ def _part_one(blocks: list[Block], problems: list[str]) -> DepartmentGoals:
         if _HEADING.match(key) and key.endswith(("总体绩效目标", "分项绩效目标", "工作保障措施")) and len(key) <= 10:
             part = key[-6:]
             continue
-        if key == "部门整体绩效目标":
+        if key in ("部门整体绩效目标", "预算项目绩效目标"):
             continue
         if part == "总体绩效目标":
             overall.append(text)

@@ -153,3 +153,30 @@ def test_carry_forward_only_continuing_projects():
     assert seed.projects[0].funds.total == 5295  # this year's register figure
     assert "单位 115001：1/2 个项目沿用上年目标与指标" in notes
     assert sum("没有上年数据" in n for n in notes) == len(units) - 1
+
+
+def test_render_then_import_docx_gives_the_same_json(tmp_path, hebei):
+    from perfxl.importer import import_docx
+    from perfxl.render import render_document
+
+    seed = perfxl.load_unit(SAMPLES / "units" / "115001.json")
+    result = import_docx(render_document(seed))
+    assert result.problems == []
+    expected = unit_to_dict(seed)
+    expected["unit"].pop("department_code")
+    assert unit_to_dict(result.units[0]) == expected
+    # And through the CLI: render from the filled workbook, import the .docx back.
+    workbook = perfxl.write_workbook(seed, hebei, tmp_path)
+    r = CliRunner().invoke(main, ["render", str(workbook), "-o", str(tmp_path / "seed.docx")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["import", str(tmp_path / "seed.docx"), "-o", str(tmp_path / "again.json")])
+    assert r.exit_code == 0, r.output
+    again = json.loads((tmp_path / "again.json").read_text("utf-8"))
+    assert again == expected
+
+
+def test_render_unreadable_workbook_is_a_clean_error(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"")
+    r = CliRunner().invoke(main, ["render", str(bad), "-o", str(tmp_path / "x.docx")])
+    assert r.exit_code == 2 and "bad.xlsx" in r.output and "Traceback" not in r.output
