@@ -20,7 +20,7 @@ from .catalogue import CATALOGUE, SEVERITY_ZH
 from .check import Checked, CheckRun, check_across, check_inputs, load_register_index
 from .archives import collect_inputs
 from .findings import Report
-from .frameworks import OPERATOR_FROM_JSON, Framework, load_framework
+from .frameworks import OPERATOR_FROM_JSON, Framework
 from .model import UnitData
 
 __all__ = ["Consolidation", "consolidate", "STATUS", "TABLE_SHEETS"]

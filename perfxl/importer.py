@@ -9,16 +9,16 @@ row), never guessed silently; what was parsed is kept exactly as written.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .errors import PerfxlError
 from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
 from .reader import split_goals
+from .textfiles import csv_rows, decode_chinese
 from .values import normalize_operator, parse_indicator_value, parse_number, parse_percent
 
 __all__ = ["ImportResult", "import_file", "import_document_text", "import_docx", "import_flat", "Block"]
@@ -346,16 +346,9 @@ _FLAT_REQUIRED = ("单位名称", "项目名称", "一级指标", "二级指标"
 
 def _flat_rows(path: Path) -> list[tuple[str, dict[str, str]]]:
     if path.suffix.lower() == ".csv":
-        raw = path.read_bytes()
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
+        grid = csv_rows(path)
+        if grid is None:
             raise PerfxlError(f"{path}：CSV 编码无法识别（支持 UTF-8 与 GBK）")
-        grid = list(csv.reader(io.StringIO(text)))
     else:
         from .safe_open import open_workbook
 
@@ -450,8 +443,7 @@ def import_file(path: str | Path, *, budget_year: int | None = None, framework: 
         except Exception as e:  # a damaged .docx is the operator's input problem, said plainly
             raise PerfxlError(f"{path}：无法作为 Word 文档读取（{type(e).__name__}: {e}）") from None
     elif suffix in (".txt", ".text", ""):
-        raw = path.read_bytes()
-        text = next((raw.decode(enc) for enc in ("utf-8-sig", "gb18030") if _decodes(raw, enc)), None)
+        text = decode_chinese(path.read_bytes())
         if text is None:
             raise PerfxlError(f"{path}：文本编码无法识别（支持 UTF-8 与 GBK）")
         result = import_document_text(text, framework=framework, source=str(path))
@@ -463,11 +455,3 @@ def import_file(path: str | Path, *, budget_year: int | None = None, framework: 
         for u in result.units:
             u.budget_year = budget_year
     return result
-
-
-def _decodes(raw: bytes, enc: str) -> bool:
-    try:
-        raw.decode(enc)
-        return True
-    except UnicodeDecodeError:
-        return False

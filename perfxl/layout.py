@@ -8,8 +8,7 @@ them; ``a1`` turns them into what Excel shows and what findings report.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -88,8 +87,35 @@ class IndicatorColumns:
         return [(k, getattr(self, k)) for k in self.HEADINGS]
 
 
+class _Footer:
+    """The rows every data sheet ends with, below its ``footer_row``: 出错说明（本表） and the status."""
+
+    footer_row: int
+
+    @property
+    def sheet_explanation(self) -> Span:
+        return Span(self.footer_row, 1, self.footer_row, 8)
+
+    @property
+    def status_row(self) -> int:
+        return self.footer_row + 1
+
+    @property
+    def status(self) -> Span:
+        return Span(self.status_row, 1, self.status_row, 3)
+
+    @property
+    def error_count(self) -> Span:
+        """Number of ✗ self-checks on this sheet; the workbook status adds these up."""
+        return Span(self.status_row, CHECK_COL)
+
+    @property
+    def last_row(self) -> int:
+        return self.status_row
+
+
 @dataclass(frozen=True)
-class ProjectLayout:
+class ProjectLayout(_Footer):
     """One 项目绩效目标表 sheet, in the seed's order of rows and headings."""
 
     framework: Framework
@@ -158,30 +184,12 @@ class ProjectLayout:
         return self.summary_title_row + 1 + len(self.framework.levels)
 
     @property
-    def sheet_explanation(self) -> Span:
-        r = self.total_count_row + 1
-        return Span(r, 1, r, 8)
-
-    @property
-    def status_row(self) -> int:
-        return self.total_count_row + 2
-
-    @property
-    def status(self) -> Span:
-        return Span(self.status_row, 1, self.status_row, 3)
-
-    @property
-    def error_count(self) -> Span:
-        """Number of ✗ self-checks on this sheet; the workbook status adds these up."""
-        return Span(self.status_row, CHECK_COL)
-
-    @property
-    def last_row(self) -> int:
-        return self.status_row
+    def footer_row(self) -> int:
+        return self.total_count_row + 1
 
 
 @dataclass(frozen=True)
-class DepartmentLayout:
+class DepartmentLayout(_Footer):
     """The 部门整体绩效目标 sheet: 第一部分 of the official document."""
 
     framework: Framework
@@ -225,25 +233,8 @@ class DepartmentLayout:
         return Span(row, 1, row, 8)
 
     @property
-    def sheet_explanation(self) -> Span:
-        r = self.measure_rows.stop + 1
-        return Span(r, 1, r, 8)
-
-    @property
-    def status_row(self) -> int:
-        return self.measure_rows.stop + 2
-
-    @property
-    def status(self) -> Span:
-        return Span(self.status_row, 1, self.status_row, 3)
-
-    @property
-    def error_count(self) -> Span:
-        return Span(self.status_row, CHECK_COL)
-
-    @property
-    def last_row(self) -> int:
-        return self.status_row
+    def footer_row(self) -> int:
+        return self.measure_rows.stop + 1
 
 
 @dataclass(frozen=True)

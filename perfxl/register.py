@@ -5,14 +5,13 @@ template generated from a half-right register would be sent to units and be hard
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 from typing import Any
 
 from .errors import RegisterError
 from .model import Funds, Project, Unit, UnitData
+from .textfiles import csv_rows
 
 __all__ = ["COLUMNS", "REQUIRED_COLUMNS", "read_register", "register_rows"]
 
@@ -24,7 +23,6 @@ COLUMNS = {
 }
 REQUIRED_COLUMNS = ("单位编码", "单位名称", "项目编码", "项目名称", "预算数")
 _MONEY = ("预算数", "财政资金", "其他资金")
-_CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # what Excel and WPS on Chinese Windows save CSV as
 
 
 def _text(v: Any) -> str | None:
@@ -82,16 +80,10 @@ def register_rows(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _read_csv(path: Path) -> list[list[Any]]:
-    raw = path.read_bytes()
-    for enc in _CSV_ENCODINGS:
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    rows = csv_rows(path)
+    if rows is None:
         raise RegisterError(str(path), ["CSV 编码无法识别（支持 UTF-8 与 GBK/GB18030）"])
-    return [list(r) for r in csv.reader(io.StringIO(text))]
+    return rows
 
 
 def _read_sheet(path: Path) -> list[list[Any]]:

@@ -10,7 +10,7 @@ Structural rules (S01–S07) come from the reader, which alone sees the file; th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from .catalogue import CATALOGUE

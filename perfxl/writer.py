@@ -473,17 +473,23 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
     sh.label(Span(tr, 0, tr, 1), "指标总数")
     ws.write_formula(tr, 2, f"=COUNTA({col_c})", fmt(align="center"), "")
     sh.check(tr, f'=IF({a1(tr, 2)}<{minimum},"{CHECK_WARNING} 少于{minimum}个指标","{CHECK_OK}")')
+    _sheet_end(sh, L, p.explanation, lim, L.header_row)
+    _page_setup(ws, L.last_row, (L.header_row, L.header_row))
+    ws.freeze_panes(L.header_row + 1, 0)
+    return L.error_count
+
+
+def _sheet_end(sh: _Sheet, L: ProjectLayout | DepartmentLayout, explanation: str | None, lim: dict,
+               check_header_row: int) -> None:
+    """What every data sheet ends with: its 出错说明, its status, the colours of the 自查 column, protection."""
     ex = L.sheet_explanation
     sh.label(Span(ex.row, 0), "出错说明（本表）")
-    sh.input(ex, p.explanation, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
+    sh.input(ex, explanation, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
              align="left")
     _status(sh, L.status, L.error_count, L.status_row, L.status_row - 1)
     _check_formats(sh, 0, L.status_row - 1)
-    sh.label(Span(L.header_row, CHECK_COL), "自查")
-    _page_setup(ws, L.last_row, (L.header_row, L.header_row))
-    ws.freeze_panes(L.header_row + 1, 0)
-    ws.protect("", _PROTECT)
-    return L.error_count
+    sh.label(Span(check_header_row, CHECK_COL), "自查")
+    sh.ws.protect("", _PROTECT)
 
 
 _PROTECT = {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True}
@@ -528,15 +534,8 @@ def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> Span:
         lim["goal"], "工作保障措施", "每行一条措施，如“完善制度，加强支出管理。……”，编号已列在左侧。"))
     mcells = f"{a1(mrows.start, 1)}:{a1(mrows.stop - 1, 1)}"
     sh.check(L.measures_check.row, f'=IF(COUNTA({mcells})=0,"{CHECK_WARNING} 未填工作保障措施","{CHECK_OK}")')
-    ex = L.sheet_explanation
-    sh.label(Span(ex.row, 0), "出错说明（本表）")
-    sh.input(ex, dg.explanation, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
-             align="left")
-    _status(sh, L.status, L.error_count, L.status_row, L.status_row - 1)
-    _check_formats(sh, 0, L.status_row - 1)
-    sh.label(Span(L.section_header_row, CHECK_COL), "自查")
+    _sheet_end(sh, L, dg.explanation, lim, L.section_header_row)
     _page_setup(ws, L.last_row)
-    ws.protect("", _PROTECT)
     return L.error_count
 
 

@@ -1,7 +1,6 @@
 """Reading returned workbooks: round trips, what staff really type, and structural findings."""
 from __future__ import annotations
 
-import shutil
 import string
 
 import pytest
@@ -10,7 +9,7 @@ from openpyxl import load_workbook
 
 import perfxl
 from perfxl.check import check_file
-from perfxl.layout import DEPARTMENT_SHEET, DepartmentLayout, ProjectLayout, Span
+from perfxl.layout import DEPARTMENT_SHEET, ProjectLayout, Span
 from perfxl.model import unit_from_dict, unit_to_dict
 from perfxl.reader import read_workbook, split_goals
 

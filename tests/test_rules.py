@@ -13,7 +13,7 @@ from perfxl.frameworks import framework_from_dict
 from perfxl.model import Funds, Project, UnitData, unit_from_dict
 from perfxl.rules import CHECKS
 
-from units import clean, ind
+from units import clean
 
 P1, P2, DEPT = "1.郭营子棚改本金利息", "2.土地成本核算专项", "部门整体绩效目标"
 
