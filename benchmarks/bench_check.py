@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gc
 import multiprocessing
 import os
 import platform
@@ -43,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -182,10 +184,24 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def run_perfxl(folder: Path, jobs: int) -> tuple[int, float, float, perfxl.CheckRun]:
+@dataclass
+class Outcome:
+    """What a check run found, kept once the run itself is dropped (it holds every unit read)."""
+
+    findings: list[tuple[str, str, str, str | None, str | None]]   # (file, code, severity, sheet, cell)
+    unread: int                                                     # files not read into a unit
+
+
+def run_perfxl(folder: Path, jobs: int) -> tuple[int, float, float, Outcome]:
     c0, t0 = _cpu(), time.perf_counter()
     run = perfxl.check_paths([folder], jobs=jobs)   # the pool's processes have ended when it returns
-    return len(run.files), time.perf_counter() - t0, _cpu() - c0, run
+    seconds, cpu = time.perf_counter() - t0, _cpu() - c0
+    outcome = Outcome([(c.path, f.code, f.severity, f.sheet, f.cell) for c in run.report.files for f in c.findings],
+                      sum(c.unit is None for c in run.files))
+    count = len(run.files)
+    del run   # so the next method (and the pool it forks) does not carry this run's memory
+    gc.collect()
+    return count, seconds, cpu, outcome
 
 
 def run_pandas(paths: list[Path], engine: str) -> tuple[int, float, float, int]:
@@ -279,16 +295,14 @@ def main(argv: list[str] | None = None) -> int:
     print("load avg:   {:.2f} {:.2f} {:.2f} (1, 5, 15 min) after the timed runs".format(*load_after))
     print(f"sheets read by pandas: {sheets_o} (openpyxl), {sheets_c} (calamine)")
 
-    findings = [f for c in run1.report.files for f in c.findings]
-    by_code = Counter(f.code for f in findings)
-    by_severity = Counter(f.severity for f in findings)
-    unread = sum(c.unit is None for c in run1.files)
-    same = sorted((f.code, f.sheet, f.cell) for c in run2.report.files for f in c.findings) == \
-        sorted((f.code, f.sheet, f.cell) for f in findings)
+    findings = run1.findings
+    by_code = Counter(f[1] for f in findings)
+    by_severity = Counter(f[2] for f in findings)
+    same = sorted(run2.findings, key=repr) == sorted(findings, key=repr)
     print()
-    print(f"findings (jobs=1): {len(findings)} in {sum(bool(c.findings) for c in run1.report.files)} of "
-          f"{len(run1.files)} workbooks ({', '.join(f'{k} {v}' for k, v in sorted(by_severity.items())) or 'none'}); "
-          f"workbooks not read into a unit: {unread}; jobs=2 found the same: {'yes' if same else 'NO'}")
+    print(f"findings (jobs=1): {len(findings)} in {len({f[0] for f in findings})} of {n_units} workbooks "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(by_severity.items())) or 'none'}); "
+          f"workbooks not read into a unit: {run1.unread}; jobs=2 found the same: {'yes' if same else 'NO'}")
     top = by_code.most_common(5)
     print("top finding codes: " + (", ".join(f"{code} {n}" for code, n in top) if top else "none"))
     print()

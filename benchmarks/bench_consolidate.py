@@ -269,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         if m not in by:
             continue
         r = by[m]
-        print(f"{METHODS[m]}: consolidate {r['consolidate_seconds']:.2f} s + write_summary {r['summary_seconds']:.2f} s "
+        print(f"{METHODS[m]}: consolidate {r['consolidate_seconds']:.2f} s + write_summary "
+              f"{r['summary_seconds']:.2f} s "
               f"({r['summary_bytes'] / 1024 / 1024:.1f} MB); reading the register alone takes "
               f"{r['register_seconds']:.2f} s (inside consolidate)")
         print(f"  units expected {r['expected']}, submitted {r['submitted']}, passed {r['passed']}; "
@@ -281,9 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{METHODS[m]}: {r['sheets']} sheets read, concatenated into {r['frames']} frames "
               f"of {r['rows']} rows in all")
     print()
+    lo, hi = (f"{f(r['start_mb'] for r in results):.0f}" for f in (min, max))
     print("peak memory (ru_maxrss, each method in its own process): 'peak RSS MB' is the method's process "
-          f"(about {min(r['start_mb'] for r in results):.0f}-{max(r['start_mb'] for r in results):.0f} MB "
-          "of it is Python, pandas and perfxl imported); 'workers MB' the largest of its pool's processes")
+          f"(about {lo if lo == hi else f'{lo}-{hi}'} MB of it is Python, pandas and perfxl imported before any "
+          "work); 'workers MB' the largest of its pool's worker processes")
     return 0
 
 

@@ -181,3 +181,25 @@ def test_csv_and_cli(result, round_, tmp_path):
     assert f"已报送 {len(round_['sent'])} 个" in r.output and (tmp_path / "s.xlsx").is_file()
     r = CliRunner().invoke(main, ["consolidate", str(tmp_path / "none"), "-r", str(REGISTER), "-o", str(tmp_path / "x.xlsx")])
     assert r.exit_code == 2 and "不存在" in r.output
+
+
+def test_resubmission_taken_by_the_workbooks_own_saved_time(tmp_path):
+    """Excel stamps dcterms:modified when staff save; that beats the file's time (mail tools reset it)."""
+    fw = perfxl.load_framework()
+    unit = filled(next(u for u in perfxl.read_register(REGISTER, 2023) if u.unit.code == "108001"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def saved_at(name: str, when: str, file_time: int):
+        data = perfxl.render_workbook(unit, fw)
+        core = zipfile.ZipFile(__import__("io").BytesIO(data)).read("docProps/core.xml").decode()
+        core = core.replace("<dcterms:modified xsi:type=\"dcterms:W3CDTF\">2000-01-01T00:00:00Z",
+                            f"<dcterms:modified xsi:type=\"dcterms:W3CDTF\">{when}")
+        (inbox / name).write_bytes(hostile.rezip(data, {"docProps/core.xml": core}))
+        os.utime(inbox / name, (file_time, file_time))
+
+    saved_at("later-saved.xlsx", "2023-03-02T09:00:00Z", 1_600_000_000)   # older file time
+    saved_at("earlier-saved.xlsx", "2023-03-01T09:00:00Z", 1_700_000_000)
+    result = consolidate([inbox], REGISTER)
+    status = dict(zip(result.tables["files"]["文件"].map(lambda p: p.rsplit("/", 1)[-1]), result.tables["files"]["状态"]))
+    assert status == {"later-saved.xlsx": "采用", "earlier-saved.xlsx": "作废（重复报送）"}
