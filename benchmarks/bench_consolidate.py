@@ -26,7 +26,10 @@ What is timed (each method in its own fresh process, one after the other)
   pandas calamine   the same with ``engine="calamine"`` (the Rust reader perfxl uses too)
 Each method gets an untimed warm-up on the first file. Running each in its own process keeps the
 peak memory figures (``ru_maxrss``) apart: the method's process, and separately the largest of its
-pool's worker processes. The CPU column adds the method's process and its workers.
+pool's worker processes. The CPU column adds the method's process and its workers. The round is
+built in a process of its own too: on Linux a process started from another begins with the other's
+peak as its ``ru_maxrss``, so this launching process stays small (its peak is printed: no figure
+can be below it).
 
 Run from the repository root:
     python benchmarks/bench_consolidate.py --quick       # 100 units x 10 projects
@@ -64,9 +67,9 @@ METHODS = {  # --method value -> label in the table
 
 # ---------------------------------------------------------------- the synthetic round (untimed)
 
-def build(n_units: int, n_projects: int, root: Path) -> tuple[Path, Path, dict]:
-    """The returned workbooks (folder) and the matching register.xlsx; returns them and build facts."""
-    import bench_check  # the colleague's round builder, next to this file; only the parent needs it
+def build(n_units: int, n_projects: int, root: Path) -> dict:
+    """The returned workbooks (root/returned) and the matching root/register.xlsx; returns build facts."""
+    import bench_check  # the colleague's round builder, next to this file
 
     folder = root / "returned"
     folder.mkdir()
@@ -83,12 +86,12 @@ def build(n_units: int, n_projects: int, root: Path) -> tuple[Path, Path, dict]:
                          p.funds.total, p.funds.fiscal, p.funds.other, p.purpose))
     register = root / "register.xlsx"
     pd.DataFrame(rows, columns=list(REGISTER_COLUMNS)).to_excel(register, index=False, engine="openpyxl")
+    register_seconds = time.perf_counter() - t0
     from python_calamine import CalamineWorkbook
     sheets = len(CalamineWorkbook.from_path(str(next(folder.iterdir()))).sheet_names)
-    facts = {"bytes": size, "seconds": seconds, "writers": bench_check.WRITERS, "sheets": sheets,
-             "register_rows": len(rows), "register_seconds": time.perf_counter() - t0,
-             "framework": bench_check.FRAMEWORK}
-    return folder, register, facts
+    return {"folder": str(folder), "register": str(register), "bytes": size, "seconds": seconds,
+            "writers": bench_check.WRITERS, "sheets": sheets, "register_rows": len(rows),
+            "register_seconds": register_seconds, "framework": bench_check.FRAMEWORK}
 
 
 # ---------------------------------------------------------------- one method, in its own process
@@ -150,20 +153,21 @@ def _pandas(folder: Path, engine: str) -> dict:
 
 def run_method(method: str, folder: Path, register: Path, out: Path) -> dict:
     start_mb = _maxrss_mb(resource.RUSAGE_SELF)   # python, pandas and perfxl imported
+    load_start = os.getloadavg()[0]
     if method.startswith("perfxl-jobs"):
         res = _perfxl(folder, register, out, int(method.removeprefix("perfxl-jobs")))
     else:
         res = _pandas(folder, method.removeprefix("pandas-"))
     res.update(method=method, start_mb=start_mb, peak_mb=_maxrss_mb(resource.RUSAGE_SELF),
-               workers_mb=_maxrss_mb(resource.RUSAGE_CHILDREN))
+               workers_mb=_maxrss_mb(resource.RUSAGE_CHILDREN), load=(load_start, os.getloadavg()[0]))
     return res
 
 
-def run_in_child(method: str, folder: Path, register: Path, out: Path) -> dict:
-    """Run one method in a fresh Python process (this script with --method) and read its result."""
+def run_in_child(method: str, out: Path, *args: str) -> dict:
+    """Run this script with --method in a fresh Python process and read the result it leaves."""
     result_file = out / f"{method}.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--method", method, "--folder", str(folder),
-           "--register", str(register), "--out", str(out), "--result", str(result_file)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--method", method, "--out", str(out),
+           "--result", str(result_file), *args]
     done = subprocess.run(cmd)
     if done.returncode != 0:
         raise SystemExit(f"{method} failed (exit status {done.returncode})")
@@ -222,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="100 units x 10 projects, for a smoke run")
     ap.add_argument("--both", action="store_true", help="also time perfxl with jobs=1")
     # Internal: run one method on an existing round (how the script runs each method in a fresh process).
-    ap.add_argument("--method", choices=list(METHODS), help=argparse.SUPPRESS)
+    ap.add_argument("--method", choices=["build", *METHODS], help=argparse.SUPPRESS)
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--register", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -230,9 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.method:
-        if not (args.folder and args.register and args.out and args.result):
-            ap.error("--method needs --folder, --register, --out and --result")
-        res = run_method(args.method, args.folder, args.register, args.out)
+        if not (args.out and args.result and (args.method == "build" or (args.folder and args.register))):
+            ap.error("--method needs --out and --result, and (but for build) --folder and --register")
+        if args.method == "build":
+            res = build(args.units, args.projects, args.out)
+        else:
+            res = run_method(args.method, args.folder, args.register, args.out)
         args.result.write_text(json.dumps(res, ensure_ascii=False), encoding="utf-8")
         return 0
 
@@ -248,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="perfxl-bench-consolidate-") as tmp:
         root = Path(tmp)
-        folder, register, facts = build(n_units, n_projects, root)
+        facts = run_in_child("build", root, "--units", str(n_units), "--projects", str(n_projects))
         out = root / "out"
         out.mkdir()
         print(f"workbooks:  {n_units} written in {facts['seconds']:.1f} s (untimed, {facts['writers']} processes), "
@@ -258,11 +265,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{facts['register_seconds']:.1f} s (untimed)")
         print(f"load avg:   {_load()} (1, 5, 15 min) before the timed runs")
         print()
-        results = [run_in_child(m, folder, register, out) for m in methods]
+        results = [run_in_child(m, out, "--folder", facts["folder"], "--register", facts["register"])
+                   for m in methods]
         load_after = _load()
 
     report(results)
     print(f"load avg:   {load_after} (1, 5, 15 min) after the timed runs")
+    print("load avg:   1 min at the start and end of each method: "
+          + ", ".join(f"{r['method']} {r['load'][0]:.2f}-{r['load'][1]:.2f}" for r in results))
     print()
     by = {r["method"]: r for r in results}
     for m in ("perfxl-jobs2", "perfxl-jobs1"):
@@ -285,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     lo, hi = (f"{f(r['start_mb'] for r in results):.0f}" for f in (min, max))
     print("peak memory (ru_maxrss, each method in its own process): 'peak RSS MB' is the method's process "
           f"(about {lo if lo == hi else f'{lo}-{hi}'} MB of it is Python, pandas and perfxl imported before any "
-          "work); 'workers MB' the largest of its pool's worker processes")
+          "work); 'workers MB' the largest of its pool's worker processes (counting the pages it shared with the "
+          f"method's process when forked); this launching process {_maxrss_mb(resource.RUSAGE_SELF):.0f} MB")
     return 0
 
 

@@ -134,6 +134,19 @@ def _check_file(path: Path, register, framework, key, mode, skip) -> Checked:
                    size=stat.st_size if stat else 0, mtime=stat.st_mtime if stat else 0)
 
 
+_ACROSS_KEYS = {("project", "code"), ("indicator", "description")}
+
+
+def _slim(c: Checked) -> Checked:
+    """Keep of a file's read only what the checks across files need (the places of project codes and
+    indicator descriptions, the saved time): a round of thousands of files then fits in memory."""
+    if c.read is not None:
+        c.read.identity = None
+        c.read.percent_cells = set()
+        c.read.locations = {k: v for k, v in c.read.locations.items() if (k[0], k[-1]) in _ACROSS_KEYS}
+    return c
+
+
 def _check_job(args: tuple) -> Checked:
     item, register, framework, key, mode = args
     if item.path is None:  # refused before reading (an archive entry that tried to escape, a bomb...)
@@ -141,7 +154,8 @@ def _check_job(args: tuple) -> Checked:
                                                                              reason_en=item.problem)]),
                        size=item.size)
     try:
-        return check_file(item.path, register=register, framework=framework, key=key, mode=mode, display=item.display)
+        return _slim(check_file(item.path, register=register, framework=framework, key=key, mode=mode,
+                                display=item.display))
     except Exception as e:  # the last line of defence: a bug must not lose a file from the round
         path = item.display
         return Checked(str(path), FileReport(str(path), None, [finding(
