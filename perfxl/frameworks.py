@@ -99,6 +99,19 @@ def load_framework(id_or_path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
     Raises FrameworkError naming the file and the key when the file is missing, not JSON, or breaks
     the framework schema.
     """
+    ref = str(id_or_path)
+    if ref in _SHIPPED_CACHE:
+        return _SHIPPED_CACHE[ref]  # every returned workbook names its framework: validate it once
+    framework = _load_framework(ref)
+    if framework.source.startswith("workbook_templates/"):
+        _SHIPPED_CACHE[ref] = framework
+    return framework
+
+
+_SHIPPED_CACHE: dict[str, Framework] = {}
+
+
+def _load_framework(id_or_path: str) -> Framework:
     text, source = _read_framework_text(str(id_or_path))
     try:
         data = json.loads(text)
