@@ -133,7 +133,7 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "I01": ("缺少{level1}。请至少填写一个{level1}下的三级指标。", "No {level1} indicator. Add at least one.", ("levels",)),
     "I02": ("{what}。请从下拉列表选择。", "{what_en}. Choose from the dropdown.", ("levels",)),
     "I03": ("三级指标名称{what}。请填写具体的指标名称。", "The level-3 indicator name {what_en}. Name the indicator.", ()),
-    "I04": ("定量指标缺少{missing}。请补充{missing}；无法量化的请把符号选为“定性”。",
+    "I04": ("定量指标缺少{missing}。请填写完整；无法量化的请把符号选为“定性”。",
             "Quantitative indicator lacks {missing_en}. Fill it in, or mark the indicator 定性.", ()),
     "I05": ("指标值“{value}”不是数字。定量指标的指标值只填数字，单位和说明填在其他栏。",
             "Value '{value}' is not a number. Enter only the number; unit and note go in their own columns.", ()),

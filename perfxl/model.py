@@ -77,6 +77,7 @@ class Indicator:
     basis: str | None = None
     # Not part of the interchange JSON: what the cell held before parsing, and the unit's 出错说明.
     raw_value: Any = field(default=None, compare=False, repr=False)
+    raw_operator: str | None = field(default=None, compare=False, repr=False)  # as typed, when not understood
     explanation: str | None = field(default=None, compare=False)
 
 

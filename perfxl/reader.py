@@ -364,12 +364,13 @@ def _indicator(cells: dict[str, Any], level1: str, level2: str, percent_formatte
     raw_value = cells["value"]
     op_text = _text(cells["operator"])
     operator = normalize_operator(op_text) if op_text else None
+    unknown_operator = op_text.strip() if op_text and operator is None else None
     unit = (_text(cells["unit"]) or "").strip() or None
     note = _text(cells["value_note"])
     ind = Indicator(level1=level1, level2=level2, name=(_text(cells["name"]) or "").strip(),
                     description=_text(cells["description"]), operator=operator, unit=unit, value_note=note,
                     basis=_text(cells["basis"]), raw_value=_plain_number(raw_value),
-                    explanation=_text(cells["explanation"]))
+                    raw_operator=unknown_operator, explanation=_text(cells["explanation"]))
     if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
         return ind
     if operator == "定性":
@@ -383,7 +384,7 @@ def _indicator(cells: dict[str, Any], level1: str, level2: str, percent_formatte
         ind.unit = unit or parsed.unit
         if parsed.note and not note:
             ind.value_note = parsed.note
-    elif operator is None and isinstance(parsed.value, str) and not parsed.problems:
+    elif operator is None and not unknown_operator and isinstance(parsed.value, str) and not parsed.problems:
         ind.value, ind.operator = raw_value, "定性"  # text with no number and no operator: a qualitative value
     else:
         ind.value = _text(raw_value)  # I05 reports it

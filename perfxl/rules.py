@@ -340,6 +340,9 @@ def _i04(ctx: Context):
             continue
         missing = [(label, en, attr) for label, en, attr in (("符号", "operator", "operator"), ("指标值", "value", "value"))
                    if _blank(getattr(ind, attr))]
+        if ind.raw_operator and _blank(ind.operator):  # typed, but not one of ≥ ≤ ＝ ＞ ＜ 定性
+            missing[0] = (f"可识别的符号（所填“{ind.raw_operator}”无法识别）", f"a known operator ('{ind.raw_operator}' is not one)",
+                          "operator")
         if missing:
             yield ctx.at("I04", ("indicator", pi, ii, missing[0][2]), p, value=ind.raw_value,
                          missing="、".join(m[0] for m in missing), missing_en=", ".join(m[1] for m in missing))

@@ -275,3 +275,13 @@ def test_seed_gets_a_reviewers_findings(tmp_path):
     # The same data checked as JSON names the same cells.
     json_checked = check_file(SAMPLES / "units" / "115001.json")
     assert sorted((f.code, f.sheet, f.cell) for f in json_checked.report.findings) == SEED_EXPECTED
+
+
+def test_unknown_operator_is_reported_not_dropped(tmp_path):
+    L = ProjectLayout(HEBEI)
+    op = Span(L.first_indicator_row, L.columns.operator).a1
+    read = _typed(tmp_path, {(P1, op): "约"})
+    ind = read.unit.projects[0].indicators[0]
+    assert ind.operator is None and ind.raw_operator == "约" and ind.value == 4
+    (i04,) = [f for f in check_file(tmp_path / "typed.xlsx").report.findings if f.code == "I04"]
+    assert i04.cell == op and "“约”无法识别" in i04.message
