@@ -592,6 +592,9 @@ def _x02(ctx: Context):
             yield ctx.at("X02", ("indicator", pi, ii, "description"), p, value=text, text=hit[0], other=hit[1].name)
 
 
+COMMON_WORDING_UNITS = 5
+
+
 def copied_across(units: list[UnitData]) -> Iterator[tuple[UnitData, int, int, str, Project]]:
     """X02 across workbooks: an indicator whose text is word for word another unit's indicator and
     names that unit's project (a 4-character run of its name not found in its own project's texts).
@@ -608,7 +611,10 @@ def copied_across(units: list[UnitData]) -> Iterator[tuple[UnitData, int, int, s
             own = set().union(*(_grams(t) for t in (p.name, p.purpose or "", *p.goals)))
             for ii, ind in enumerate(p.indicators):
                 key = re.sub(r"\s+", "", ind.description or "")
-                for other_unit, q in seen.get(key, []):
+                sharing = seen.get(key, [])
+                if len({id(x) for x, _ in sharing}) > COMMON_WORDING_UNITS:
+                    continue  # wording many units share is common phrasing, not a copy (and keeps this linear)
+                for other_unit, q in sharing:
                     if other_unit is u:
                         continue
                     hit = sorted((_grams(q.name) - own) & _grams(key))

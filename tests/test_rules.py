@@ -202,3 +202,25 @@ def test_explained_warning_is_reported_as_explained():
     assert not by_code["G05"].explained
     u.projects[0].indicators[0].explanation = None
     assert {f.code: f for f in run(u)}["I11"].explanation == "本表提示已核实"
+
+
+def test_x02_across_units_verbatim_copy_but_not_common_wording():
+    from perfxl.rules import COMMON_WORDING_UNITS, copied_across
+
+    a = unit_from_dict(clean())
+    b = unit_from_dict(clean())
+    b.unit.code = "108001"
+    b.projects = b.projects[1:]
+    copied = "按合同归还郭营子棚改贷款本息"
+    a.projects[0].indicators[0].description = copied
+    b.projects[0].indicators[0].description = copied
+    hits = list(copied_across([a, b]))
+    assert [(u.unit.code, pi, ii, other.name) for u, pi, ii, _, other in hits] == [("108001", 0, 0, "郭营子棚改本金利息")]
+    crowd = []
+    for k in range(COMMON_WORDING_UNITS + 1):
+        c = unit_from_dict(clean())
+        c.unit.code = f"20000{k}"
+        c.projects[0].code = f"13081123P20000000000{k}"
+        c.projects[0].indicators[0].description = copied
+        crowd.append(c)
+    assert list(copied_across([a, b, *crowd])) == []
