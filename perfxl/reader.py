@@ -182,10 +182,16 @@ def read_grid(grid: Grid, path: str = "<grid>", *, key: bytes | None = None, fra
         unit.department_goals = _read_department(r, get, fw)
     r.locations[("unit",)] = (DEPARTMENT_SHEET, DepartmentLayout(fw).unit_line.a1)
     codes = ident.project_codes
+    issued_cells = {(c.sheet, c.cell): c.value for c in ident.locked}
     for pi, sheet in enumerate(sheets):
-        if sheet not in grid or not _anchors_ok(r, grid, sheet, _project_anchors(fw)):
-            continue
-        unit.projects.append(_read_project(r, get, fw, sheet, len(unit.projects), codes[pi] if pi < len(codes) else None))
+        code = codes[pi] if pi < len(codes) else None
+        if sheet in grid and _anchors_ok(r, grid, sheet, _project_anchors(fw)):
+            unit.projects.append(_read_project(r, get, fw, sheet, pi, code))
+        else:
+            # The sheet is gone or shifted (S07 says so): the project is still the office's, so it stays
+            # in the model with its issued register values and nothing the unit typed. An annotated
+            # return then gives the unit every project back, in the issued order and sheet names.
+            unit.projects.append(_read_project(r, _getter({}, issued_cells), fw, sheet, pi, code, outside=False))
     r.unit = unit
     return r
 
@@ -278,6 +284,7 @@ def _anchors_ok(r: ReadResult, grid: Grid, sheet: str, anchors: list[tuple[Span,
 
 
 def _getter(grid: Grid, issued: dict[tuple[str, str], str]):
+    """Cell values, the issued text taking the place of any locked cell listed in ``issued``."""
     def get(sheet: str, span: Span) -> Any:
         if (sheet, span.a1) in issued:
             text = issued[(sheet, span.a1)]
@@ -325,7 +332,8 @@ def _read_department(r: ReadResult, get, fw: Framework) -> DepartmentGoals:
     return dg
 
 
-def _read_project(r: ReadResult, get, fw: Framework, sheet: str, pi: int, issued_code: str | None) -> Project:
+def _read_project(r: ReadResult, get, fw: Framework, sheet: str, pi: int, issued_code: str | None,
+                  outside: bool = True) -> Project:
     L = ProjectLayout(fw)
     loc = r.locations
     fields = {"code": L.code, "name": L.name, "total": L.total, "fiscal": L.fiscal, "other": L.other,
@@ -356,7 +364,8 @@ def _read_project(r: ReadResult, get, fw: Framework, sheet: str, pi: int, issued
         level2 = _text(cells["level2"]).strip() if _text(cells["level2"]) else level2
         p.indicators.append(_indicator(cells, level1 or "", level2 or "", (sheet, a1(row, c.value)) in r.percent_cells))
     p.explanation = _text(get(sheet, L.sheet_explanation))
-    _outside(r, get.grid, sheet, L.last_row)
+    if outside:
+        _outside(r, get.grid, sheet, L.last_row)
     return p
 
 

@@ -198,8 +198,14 @@ def codes(checked):
 
 
 def test_sheet_deleted_or_renamed(tmp_path):
-    got = codes(_edit(tmp_path, lambda wb: wb.remove(wb["2.土地成本核算专项"])))
-    assert got == [("S07", "2.土地成本核算专项", None)]
+    from perfxl.check import annotate
+
+    checked = _edit(tmp_path, lambda wb: wb.remove(wb["2.土地成本核算专项"]))
+    assert codes(checked) == [("S07", "2.土地成本核算专项", None)]
+    # The return gives the unit every issued project back, the deleted one empty, under its own name.
+    assert [p.code for p in checked.unit.projects] == ["13081123P008047100028", "13081123P0054FF100030"]
+    returned = load_workbook(annotate(checked, tmp_path / "r"))
+    assert "2.土地成本核算专项" in returned.sheetnames and returned["2.土地成本核算专项"]["C4"].value == 30
     got = codes(_edit(tmp_path, lambda wb: setattr(wb["2.土地成本核算专项"], "title", "审计")))
     assert ("S07", "2.土地成本核算专项", None) in got and ("S07", "审计", None) in got
 
@@ -208,7 +214,11 @@ def test_rows_inserted(tmp_path):
     got = _edit(tmp_path, lambda wb: wb[P1].insert_rows(5))
     L = ProjectLayout(HEBEI)
     assert [(f.code, f.sheet, f.cell) for f in got.report.findings if f.code == "S07"] == [("S07", P1, L.goals_label.a1)]
-    assert [p.code for p in got.unit.projects] == ["13081123P0054FF100030"]  # the shifted sheet is not misread
+    first, second = got.unit.projects
+    # The shifted sheet is not misread: the project keeps its issued register values and nothing else.
+    assert (first.code, first.name, first.funds.total, first.goals, first.indicators) == (
+        "13081123P008047100028", "郭营子棚改本金利息", 100, [], [])
+    assert len(second.indicators) == 4
 
 
 def test_data_outside_input_area(tmp_path):
