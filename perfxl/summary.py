@@ -19,7 +19,7 @@ from .consolidate import TABLE_SHEETS, Consolidation
 __all__ = ["summary_workbook", "write_summary", "write_csv"]
 
 _MONEY_COLUMNS = {"预算数", "财政资金", "其他资金", "清单预算数", "已报送预算数"}
-_WIDTH_CAP = 60
+_WIDTH_CAP = 36  # wider text wraps: the pages are printed one page wide
 
 
 def _is_number(v) -> bool:
