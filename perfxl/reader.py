@@ -231,14 +231,15 @@ def _verify(r: ReadResult, grid: Grid, ident: Identity, key: bytes | None) -> di
     for locked, now in v.changed:
         if locked.sheet not in grid:
             continue  # a missing sheet is one S07, not an S04 per cell
-        r.findings.append(finding("S04", sheet=locked.sheet, cell=locked.cell, value=now, expected=locked.value,
-                                  actual=now))
+        r.findings.append(finding("S04", sheet=locked.sheet, cell=locked.cell, value=now,
+                                  what=f"锁定内容被改动：原为“{locked.value}”，现为“{now or '（空）'}”",
+                                  what_en=f"a locked value was changed: it was '{locked.value}', now '{now}'"))
     if not v.signature_ok:
         reason = ("本工作簿用财政部门密钥签名，请用 --key-file 或 PERFXL_KEY 提供密钥后再审核" if v.method == "hmac-sha256" and not key
                   else "模板标识或签名被改动，或签名所用密钥不同")
-        r.findings.append(finding("S04", sheet=None, expected="（签名）", actual=reason))
-        r.findings[-1].message = f"签名不符：{reason}。请使用财政部门下发的原模板填报。"
-        r.findings[-1].message_en = "The signature does not verify: the identity was altered or another key was used."
+        r.findings.append(finding("S04", what=f"签名不符：{reason}",
+                                  what_en="the signature does not verify: the identity was altered, another key "
+                                          "was used, or the key was not given"))
     else:
         issued = {(c.sheet, c.cell): c.value for c, _ in v.changed}
     return issued
