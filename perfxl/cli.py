@@ -142,7 +142,12 @@ def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_
     key = load_key(key_file)
     register = load_register_index(register_path)
     fw = load_framework(framework) if framework else None
-    run = check_paths(paths, register=register, framework=fw, key=key, mode=mode, jobs=jobs)
+    bar = _Bar("审核", "个文件")
+    bar.start(None)
+    try:
+        run = check_paths(paths, register=register, framework=fw, key=key, mode=mode, jobs=jobs, progress=bar.tick)
+    finally:
+        bar.close()
     report = run.report
     if fmt == "json":
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
