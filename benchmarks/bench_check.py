@@ -38,19 +38,18 @@ import copy
 import gc
 import multiprocessing
 import os
-import platform
 import resource
 import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 
 import perfxl
+from machine import machine_lines
 
 FRAMEWORK = "hebei-2023"
 REPO = Path(__file__).resolve().parent.parent
@@ -214,23 +213,6 @@ def run_pandas(paths: list[Path], engine: str) -> tuple[int, float, float, int]:
 
 
 # ---------------------------------------------------------------- report
-
-def _version(dist: str) -> str:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "not installed"
-
-
-def machine_lines() -> list[str]:
-    return [
-        f"platform:   {platform.platform()}",
-        f"processor:  {platform.processor() or platform.machine()}",
-        f"cpu count:  {os.cpu_count()}",
-        f"python:     {platform.python_implementation()} {platform.python_version()}",
-        f"libraries:  perfxl {perfxl.__version__}, pandas {_version('pandas')}, openpyxl {_version('openpyxl')}, "
-        f"python-calamine {_version('python-calamine')}, xlsxwriter {_version('xlsxwriter')}",
-    ]
 
 
 def _maxrss_mb(who: int) -> float:

@@ -41,19 +41,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 
 import perfxl
+from machine import machine_lines
 
 REGISTER_COLUMNS = ("单位编码", "单位名称", "主管部门编码", "主管部门名称", "项目编码", "项目名称", "预算数", "财政资金",
                     "其他资金", "资金用途")
@@ -175,23 +174,6 @@ def run_in_child(method: str, out: Path, *args: str) -> dict:
 
 
 # ---------------------------------------------------------------- report
-
-def _version(dist: str) -> str:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "not installed"
-
-
-def machine_lines() -> list[str]:
-    return [
-        f"platform:   {platform.platform()}",
-        f"processor:  {platform.processor() or platform.machine()}",
-        f"cpu count:  {os.cpu_count()}",
-        f"python:     {platform.python_implementation()} {platform.python_version()}",
-        f"libraries:  perfxl {perfxl.__version__}, pandas {_version('pandas')}, openpyxl {_version('openpyxl')}, "
-        f"python-calamine {_version('python-calamine')}, xlsxwriter {_version('xlsxwriter')}",
-    ]
 
 
 def _load() -> str:

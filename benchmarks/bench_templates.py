@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import platform
 import sys
 import tempfile
 import time
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterator
 
 import openpyxl
 
 import perfxl
+from machine import machine_lines as _machine_lines
 from perfxl.layout import (DEPARTMENT_SHEET, INSTRUCTIONS_SHEET, DepartmentLayout, InstructionsLayout,
                            ProjectLayout, project_sheet_names)
 
@@ -166,22 +164,8 @@ def spot_check(path: Path, unit: perfxl.UnitData, fw: perfxl.Framework) -> None:
 
 # ---------------------------------------------------------------- report
 
-def _version(dist: str) -> str:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "not installed"
-
-
 def machine_lines() -> list[str]:
-    return [
-        f"platform:   {platform.platform()}",
-        f"processor:  {platform.processor() or platform.machine()}",
-        f"cpu count:  {os.cpu_count()}",
-        f"python:     {platform.python_implementation()} {platform.python_version()}",
-        f"libraries:  perfxl {perfxl.__version__}, xlsxwriter {_version('xlsxwriter')}, "
-        f"openpyxl {_version('openpyxl')}, lxml {_version('lxml')}",
-    ]
+    return _machine_lines(("xlsxwriter", "openpyxl", "lxml"))
 
 
 def main(argv: list[str] | None = None) -> int:
