@@ -49,14 +49,13 @@ from pathlib import Path
 import pandas as pd
 
 import perfxl
-from machine import machine_lines
+from common import code12, machine_lines
 
 FRAMEWORK = "hebei-2023"
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = ("108001", "112001")   # the clean sample units: no rule fires on them
 BUDGET_YEAR = 2023               # the samples' year: their goal texts name 2023 (G03 checks that)
 CODE_PREFIX = "130811" + f"{BUDGET_YEAR % 100:02d}" + "P"
-CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 WRITERS = 2                      # processes writing the workbooks (untimed)
 
 _PLACES = ("承德高新技术产业开发区", "双桥区", "双滦区", "鹰手营子矿区", "承德县", "兴隆县")
@@ -80,19 +79,10 @@ def templates() -> tuple[list[perfxl.UnitData], list[perfxl.Project]]:
     return _templates
 
 
-def _code12(n: int) -> str:
-    """n written in base 36 on exactly 12 characters: the project-specific tail of a project code."""
-    out = []
-    for _ in range(12):
-        n, r = divmod(n, 36)
-        out.append(CODE_CHARS[r])
-    return "".join(reversed(out))
-
-
 def project_code(k: int) -> str:
     """The round's k-th project code: 130811 + 23 + P + 12 characters, unique for every k.
     Multiplying by a number prime to 36 is a bijection modulo 36**12."""
-    return CODE_PREFIX + _code12((k + 1) * 0x9E3779B97F4A7C15 % 36 ** 12)
+    return CODE_PREFIX + code12((k + 1) * 0x9E3779B97F4A7C15 % 36 ** 12)
 
 
 def unit_code(i: int) -> tuple[str, str]:

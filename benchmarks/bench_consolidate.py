@@ -52,7 +52,7 @@ from pathlib import Path
 import pandas as pd
 
 import perfxl
-from machine import machine_lines
+from common import machine_lines
 
 REGISTER_COLUMNS = ("单位编码", "单位名称", "主管部门编码", "主管部门名称", "项目编码", "项目名称", "预算数", "财政资金",
                     "其他资金", "资金用途")

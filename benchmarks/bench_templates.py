@@ -33,14 +33,13 @@ from typing import Iterator
 import openpyxl
 
 import perfxl
-from machine import machine_lines as _machine_lines
+from common import code12, machine_lines as _machine_lines
 from perfxl.layout import (DEPARTMENT_SHEET, INSTRUCTIONS_SHEET, DepartmentLayout, InstructionsLayout,
                            ProjectLayout, project_sheet_names)
 
 FRAMEWORK = "hebei-2023"
 BUDGET_YEAR = 2024
 REGION = "130811"      # 6-digit 行政区划 prefix of every project code
-CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # Name fragments combined by index: names vary in length (some exceed the 31-character sheet-name
 # limit, so perfxl's truncation path is exercised) while staying deterministic run to run.
@@ -50,15 +49,6 @@ _TOPICS = ("重点项目前期工作经费", "科技型中小企业创新发展�
 _PHASES = ("", "（一期）", "（二期）", "2024年度")
 
 
-def _code12(n: int) -> str:
-    """n written in base 36 on exactly 12 characters: the project-specific tail of a project code."""
-    out = []
-    for _ in range(12):
-        n, r = divmod(n, 36)
-        out.append(CODE_CHARS[r])
-    return "".join(reversed(out))
-
-
 def project_code(k: int) -> str:
     """Code of the register's k-th project, 21 characters matching the framework's pattern:
     130811 + 23 + P + 12 characters."""
@@ -66,7 +56,7 @@ def project_code(k: int) -> str:
     # Multiplying by a number prime to 36 is a bijection modulo 36**12, so codes stay unique while
     # neighbouring projects do not share long prefixes (as real codes from different units do not).
     serial = k * 0x9E3779B97F4A7C15 % 36 ** 12
-    return f"{REGION}{yy}P{_code12(serial)}"
+    return f"{REGION}{yy}P{code12(serial)}"
 
 
 def synthetic_unit(i: int, n_projects: int) -> perfxl.UnitData:

@@ -12,6 +12,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Sequence
@@ -124,36 +125,31 @@ def _copy_limited(src, dst, limit: int) -> int | None:
         dst.write(chunk)
 
 
-class collect_inputs:
-    """Context manager: every input file of a round; extracted archive entries live until exit.
+@contextmanager
+def collect_inputs(paths: Sequence[str | Path]) -> Iterator[list[InputFile]]:
+    """Every input file of a round; extracted archive entries live until the ``with`` block ends.
 
     Raises PerfxlError for a path that does not exist (a usage error, not a finding).
     """
-
-    def __init__(self, paths: Sequence[str | Path]):
-        self.paths = [Path(p) for p in paths]
-        self._tmp: Path | None = None
-
-    def __enter__(self) -> list[InputFile]:
-        missing = [p for p in self.paths if not p.exists()]
-        if missing:
-            raise PerfxlError(f"{missing[0]}: 文件或文件夹不存在")
-        self._tmp = Path(tempfile.mkdtemp(prefix="perfxl-round-"))
+    paths = [Path(p) for p in paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise PerfxlError(f"{missing[0]}: 文件或文件夹不存在")
+    tmp = Path(tempfile.mkdtemp(prefix="perfxl-round-"))
+    try:
         out: list[InputFile] = []
-        for p in self.paths:
+        for p in paths:
             files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
             for f in files:
                 if f.name in _SKIP_NAMES:
                     continue
                 if f.suffix.lower() == ".zip":
-                    out.extend(_from_zip(f, self._tmp))
+                    out.extend(_from_zip(f, tmp))
                 else:
                     out.append(InputFile(str(f), f, None, f.stat().st_size))
-        return out
-
-    def __exit__(self, *exc) -> None:
-        if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        yield out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_gbk_zip(path: str | Path, files: dict[str, bytes]) -> Path:

@@ -36,11 +36,11 @@ def _width(series: pd.Series, header: str) -> int:
     return max(6, min(_WIDTH_CAP, max([w(header), *map(w, sample)]) + 2))
 
 
-def _write_table(wb, ws, df: pd.DataFrame, first_row: int, name: str, fmts: dict, *, first_col: int = 0) -> None:
-    """A DataFrame as an Excel table at (first_row, first_col); every value written by its type."""
+def _write_table(ws, df: pd.DataFrame, first_row: int, name: str, fmts: dict) -> None:
+    """A DataFrame as an Excel table at first_row, from column A; every value written by its type."""
     cols = list(df.columns)
     for r, row in enumerate(df.itertuples(index=False), start=first_row + 1):
-        for c, (col, v) in enumerate(zip(cols, row), start=first_col):
+        for c, (col, v) in enumerate(zip(cols, row), start=0):
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 ws.write_blank(r, c, None, fmts["text"])
             elif _is_number(v):
@@ -48,10 +48,10 @@ def _write_table(wb, ws, df: pd.DataFrame, first_row: int, name: str, fmts: dict
             else:
                 ws.write_string(r, c, str(v), fmts["text"])
     last_row = first_row + max(len(df), 1)
-    ws.add_table(first_row, first_col, last_row, first_col + len(cols) - 1,
+    ws.add_table(first_row, 0, last_row, len(cols) - 1,
                  {"name": name, "style": "Table Style Medium 2", "autofilter": True,
                   "columns": [{"header": str(h)} for h in cols]})
-    for c, col in enumerate(cols, start=first_col):
+    for c, col in enumerate(cols, start=0):
         ws.set_column(c, c, _width(df[col], str(col)) if len(df) else max(8, len(str(col)) * 2 + 2))
 
 
@@ -80,16 +80,16 @@ def summary_workbook(c: Consolidation) -> bytes:
     ws.write_string(0, 0, f"{c.budget_year or ''}年预算绩效目标汇总", fmts["title"])
     ws.write_string(2, 0, "一、本轮概况", fmts["head"])
     overview = c.overview
-    _write_table(wb, ws, overview, 3, "T_overview", fmts)
+    _write_table(ws, overview, 3, "T_overview", fmts)
     r = 3 + len(overview) + 3
     ws.write_string(r, 0, "二、按主管部门", fmts["head"])
     dept = c.departments
-    _write_table(wb, ws, dept, r + 1, "T_departments", fmts)
+    _write_table(ws, dept, r + 1, "T_departments", fmts)
     dept_first, dept_last = r + 2, r + 1 + max(len(dept), 1)
     r = dept_last + 3
     ws.write_string(r, 0, "三、问题按规则", fmts["head"])
     rules = c.rules
-    _write_table(wb, ws, rules, r + 1, "T_rules", fmts)
+    _write_table(ws, rules, r + 1, "T_rules", fmts)
     rules_first, rules_last = r + 2, r + 1 + max(len(rules), 1)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 34)
@@ -124,7 +124,7 @@ def summary_workbook(c: Consolidation) -> bytes:
     for key, sheet in TABLE_SHEETS.items():
         df = c.tables[key]
         sh = wb.add_worksheet(sheet)
-        _write_table(wb, sh, df, 0, f"T_{key}", fmts)
+        _write_table(sh, df, 0, f"T_{key}", fmts)
         sh.freeze_panes(1, 0)
         _page(sh, 0)
     wb.close()

@@ -1,4 +1,4 @@
-"""The machine and library versions every benchmark prints above its figures."""
+"""What the benchmarks share: the machine report above their figures, and project-code tails."""
 from __future__ import annotations
 
 import os
@@ -23,3 +23,15 @@ def machine_lines(libraries: tuple[str, ...] = ("pandas", "openpyxl", "python-ca
         f"python:     {platform.python_implementation()} {platform.python_version()}",
         f"libraries:  perfxl {perfxl.__version__}, " + ", ".join(f"{lib} {_version(lib)}" for lib in libraries),
     ]
+
+
+CODE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def code12(n: int) -> str:
+    """n written in base 36 on exactly 12 characters: the project-specific tail of a project code."""
+    out = []
+    for _ in range(12):
+        n, r = divmod(n, 36)
+        out.append(CODE_CHARS[r])
+    return "".join(reversed(out))
