@@ -5,9 +5,18 @@ entry names are GBK bytes without the UTF-8 flag (Python's zipfile then shows th
 Entries are extracted into a private temporary folder; an entry that tries to leave the archive
 (absolute path, "..", a drive letter), a link, an encrypted entry or one over the size limits is
 refused and listed with its reason, never silently skipped. The inputs themselves are only read.
+
+Returns folders also hold what is not a return: the cover letter (报送说明.docx), a PDF of the signed
+page, a README, a screenshot, an Office lock file (~$….xlsx). Each input is classified once here
+(``InputFile.kind``): a *return* is anything named as a spreadsheet (.xlsx .xlsm .xls .xlsb .ods .et
+.csv …), a unit's JSON data, an archive format perfxl cannot open (.rar, .7z: it must be reported, it may
+hold returns), or a file of any other name whose content is a workbook (a misnamed one). Everything
+else is an *other file*: listed, never checked, never a finding against a unit. A file named as a
+spreadsheet stays a return whatever it contains, so a broken one still gets its S01.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 import tempfile
@@ -18,13 +27,32 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator, Sequence
 
 from .errors import PerfxlError
+from .i18n import t
 
-__all__ = ["InputFile", "collect_inputs", "zip_entry_name", "write_gbk_zip", "MAX_ENTRY_BYTES", "MAX_ARCHIVE_BYTES"]
+__all__ = ["InputFile", "collect_inputs", "classify_input", "zip_entry_name", "write_gbk_zip", "MAX_ENTRY_BYTES",
+           "MAX_ARCHIVE_BYTES", "SPREADSHEET_SUFFIXES"]
 
 MAX_ENTRY_BYTES = 50 * 1024 * 1024     # the same per-file ceiling the workbook reader applies
 MAX_ARCHIVE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 200
 _SKIP_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+
+# Names that mean "a spreadsheet": Excel (also templates, macro and binary forms), LibreOffice, WPS, CSV.
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".xlam",
+                                  ".ods", ".ots", ".fods", ".et", ".ett", ".csv"})
+# Archives perfxl cannot open: they may hold returns, so they are reported (S01 names the format), not skipped.
+_UNOPENED_ARCHIVES = frozenset({".rar", ".7z", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".cab", ".arj"})
+# What an other file is, by its name, for 文件清单's 说明 (Chinese, English).
+_OTHER_KINDS = {
+    (".doc", ".docx", ".docm", ".dot", ".dotx", ".wps", ".wpt", ".rtf", ".odt"): ("Word 文档", "a Word document"),
+    (".pdf", ".ofd"): ("PDF 文件", "a PDF file"),
+    (".txt", ".md", ".log", ".ini"): ("文本文件", "a text file"),
+    (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic"): ("图片", "an image"),
+    (".eml", ".msg"): ("邮件", "an e-mail"),
+    (".ppt", ".pptx", ".dps", ".odp"): ("演示文稿", "a presentation"),
+    (".htm", ".html", ".mht", ".mhtml"): ("网页", "a web page"),
+}
+_OLE_MAGIC = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"
 
 
 @dataclass
@@ -35,6 +63,86 @@ class InputFile:
     path: Path | None           # None when the entry was refused
     problem: str | None = None  # why it was refused (Chinese), for 文件清单
     size: int = 0
+    kind: str = "return"        # "return" (checked) or "other" (listed only: a cover letter, a PDF...)
+    what_zh: str | None = None  # for an other file: what it is ("Word 文档"; 文件清单 is in Chinese)
+    problem_en: str | None = None
+    what_en: str | None = None
+
+    @property
+    def what(self) -> str | None:
+        """What an other file is, in the current language (None for a return)."""
+        return t(self.what_zh, self.what_en or "") if self.what_zh else None
+
+    @property
+    def name(self) -> str:
+        """The file's own name (the last part of a path or of an archive entry)."""
+        return self.display.replace("\\", "/").rsplit("!", 1)[-1].rsplit("/", 1)[-1]
+
+
+_RETURN: tuple[str, None, None] = ("return", None, None)
+
+
+def classify_input(path: Path, name: str | None = None) -> tuple[str, str | None, str | None]:
+    """("return", None, None) for what must be checked; ("other", what it is in Chinese, in English) for a
+    file that is no return.
+
+    ``name`` is the name the office sees (an archive entry's), ``path`` where the bytes are.
+    """
+    name = name or path.name
+    suffix = Path(name).suffix.lower()
+    if name.startswith("~$"):
+        return "other", "Office 打开文件时留下的临时文件", "an Office lock file"
+    if suffix in SPREADSHEET_SUFFIXES or suffix in _UNOPENED_ARCHIVES:
+        return _RETURN
+    if suffix == ".json":
+        return _RETURN if _may_be_unit_json(path) else ("other", "JSON 文件（不是单位数据）",
+                                                        "a JSON file that is not unit data")
+    if _workbook_content(path):
+        return _RETURN  # a workbook under another name: read it (the reader goes by content)
+    for suffixes, (zh, en) in _OTHER_KINDS.items():
+        if suffix in suffixes:
+            return "other", zh, en
+    if name.upper().startswith(("README", "LICENSE", "说明")):
+        return "other", "文本文件", "a text file"
+    return "other", "不是电子表格的文件", "not a spreadsheet"
+
+
+def _may_be_unit_json(path: Path) -> bool:
+    """A .json is the unit's data unless it is clearly something else (e.g. a check report saved in the
+    folder): valid JSON whose top level has none of the keys unit data has. Invalid JSON is a return
+    (the unit meant to send data; S01 tells it what is wrong)."""
+    try:
+        if path.stat().st_size > MAX_ENTRY_BYTES:
+            return True
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return True
+    return not isinstance(data, dict) or bool({"unit", "projects", "budget_year"} & set(data))
+
+
+def _workbook_content(path: Path) -> bool:
+    """True when the bytes are a workbook whatever the name: an OOXML or ODF spreadsheet package (listed,
+    not inflated), or an OLE file with a Workbook stream (legacy .xls, not a .doc)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if head[:4] == b"PK\x03\x04":
+                with zipfile.ZipFile(f) as zf:
+                    names = set(zf.namelist())
+                    if {"xl/workbook.xml", "xl/workbook.bin"} & names:
+                        return True
+                    if "mimetype" in names and zf.getinfo("mimetype").file_size < 100:
+                        return zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet")
+                    return False
+            if head == _OLE_MAGIC:
+                f.seek(0)
+                data = f.read(MAX_ENTRY_BYTES)
+                book = "Workbook".encode("utf-16-le") in data or "Book\0".encode("utf-16-le") in data
+                return book and not any(other.encode("utf-16-le") in data
+                                        for other in ("WordDocument", "PowerPoint Document"))
+    except (OSError, zipfile.BadZipFile, ValueError, KeyError, RuntimeError, NotImplementedError):
+        return False
+    return False
 
 
 def zip_entry_name(info: zipfile.ZipInfo) -> str:
@@ -65,8 +173,9 @@ def _from_zip(archive: Path, workdir: Path, depth: int = 0, label: str | None = 
     try:
         zf = zipfile.ZipFile(archive)
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
-        yield InputFile(label, None, f"压缩包无法打开（{e}）")
+    except (zipfile.BadZipFile, OSError, ValueError):
+        yield _refused(label, "压缩包无法打开（不是 zip 格式，或已损坏、截断）",
+                       "the archive cannot be opened (not a zip file, or damaged or cut short)")
         return
     total = 0
     target_root = workdir / f"zip{len(list(workdir.iterdir()))}"
@@ -80,36 +189,49 @@ def _from_zip(archive: Path, workdir: Path, depth: int = 0, label: str | None = 
             rel = _safe_relative(name)
             mode = info.external_attr >> 16
             if rel is None:
-                yield InputFile(shown, None, "压缩包内的路径试图跳出压缩包（含“..”或绝对路径），已拒绝")
+                yield _refused(shown, "压缩包内的路径试图跳出压缩包（含“..”或绝对路径），已拒绝",
+                               "the entry's path leaves the archive (\"..\" or an absolute path): refused")
                 continue
             if rel.name in _SKIP_NAMES or rel.parts[0] == "__MACOSX":
                 continue  # metadata a desktop adds to every archive, not a return
             if stat.S_ISLNK(mode):
-                yield InputFile(shown, None, "压缩包内的符号链接，已拒绝")
+                yield _refused(shown, "压缩包内的符号链接，已拒绝", "a symbolic link inside the archive: refused")
                 continue
             if info.flag_bits & 0x1:
-                yield InputFile(shown, None, "压缩包内的文件设置了密码，无法读取")
+                yield _refused(shown, "压缩包内的文件设置了密码，无法读取", "the entry is password-protected")
                 continue
             total += info.file_size
             if info.file_size > MAX_ENTRY_BYTES or total > MAX_ARCHIVE_BYTES or (
                     info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1 << 20):
-                yield InputFile(shown, None, f"解压后过大（{info.file_size} 字节），疑似压缩炸弹，已拒绝", info.file_size)
+                yield _refused(shown, f"解压后过大（{info.file_size} 字节），疑似压缩炸弹，已拒绝",
+                               f"too large once extracted ({info.file_size} bytes), probably a zip bomb: refused",
+                               info.file_size)
                 continue
             out = target_root / rel
             out.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with zf.open(info) as src, open(out, "wb") as dst:
                     copied = _copy_limited(src, dst, MAX_ENTRY_BYTES)
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as e:
-                yield InputFile(shown, None, f"压缩包内的文件损坏，无法解压（{e}）")
+            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+                yield _refused(shown, "压缩包内的文件损坏，无法解压", "the entry is damaged and cannot be extracted")
                 continue
             if copied is None:
-                yield InputFile(shown, None, "解压后超过大小上限，疑似压缩炸弹，已拒绝")
+                yield _refused(shown, "解压后超过大小上限，疑似压缩炸弹，已拒绝",
+                               "larger than the size limit once extracted, probably a zip bomb: refused")
                 continue
             if out.suffix.lower() == ".zip" and depth < 1:  # one level of archives inside archives
                 yield from _from_zip(out, workdir, depth + 1, label=shown)
                 continue
-            yield InputFile(shown, out, None, copied)
+            yield _input(shown, out, copied, rel.name)
+
+
+def _refused(display: str, zh: str, en: str, size: int = 0) -> InputFile:
+    return InputFile(display, None, zh, size, problem_en=en)
+
+
+def _input(display: str, path: Path, size: int, name: str) -> InputFile:
+    kind, what_zh, what_en = classify_input(path, name)
+    return InputFile(display, path, None, size, kind, what_zh, what_en=what_en)
 
 
 def _copy_limited(src, dst, limit: int) -> int | None:
@@ -127,14 +249,15 @@ def _copy_limited(src, dst, limit: int) -> int | None:
 
 @contextmanager
 def collect_inputs(paths: Sequence[str | Path]) -> Iterator[list[InputFile]]:
-    """Every input file of a round; extracted archive entries live until the ``with`` block ends.
+    """Every input file of a round, each classified (``kind``); extracted archive entries live until the
+    ``with`` block ends.
 
     Raises PerfxlError for a path that does not exist (a usage error, not a finding).
     """
     paths = [Path(p) for p in paths]
     missing = [p for p in paths if not p.exists()]
     if missing:
-        raise PerfxlError(f"{missing[0]}: 文件或文件夹不存在")
+        raise PerfxlError(t(f"{missing[0]}：文件或文件夹不存在", f"{missing[0]}: no such file or folder"))
     tmp = Path(tempfile.mkdtemp(prefix="perfxl-round-"))
     try:
         out: list[InputFile] = []
@@ -146,7 +269,7 @@ def collect_inputs(paths: Sequence[str | Path]) -> Iterator[list[InputFile]]:
                 if f.suffix.lower() == ".zip":
                     out.extend(_from_zip(f, tmp))
                 else:
-                    out.append(InputFile(str(f), f, None, f.stat().st_size))
+                    out.append(_input(str(f), f, f.stat().st_size, f.name))
         yield out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

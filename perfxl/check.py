@@ -3,18 +3,27 @@
 ``check_paths`` is what ``perfxl check`` and consolidation call: it expands folders, reads and checks
 every file (in parallel processes when asked), then runs the checks that need every file at once
 (X01 across units, X02 over the whole round, X04 resubmissions). Nothing here raises for a bad
-input file: each gets its findings and stays in the result.
+input file: each gets its findings and stays in the result. Inputs that are not returns (a cover
+letter, a PDF: see archives.py) are kept aside in ``CheckRun.other_files``, never checked; paths that
+hold no return at all are an input problem (NothingToCheck), not a clean round.
+
+A file that cannot be read is still attributed to its unit when it says whose it is: the identity in
+the workbook if the reader got that far, else the 单位编码 its name starts with (``workbook_filename``
+names every template "115001_单位名称_2024年绩效目标表.xlsx"), so the office chases the right unit.
 """
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Collection, Iterable, Sequence
 
 from .archives import InputFile, collect_inputs
-from .errors import UnitDataError
+from .errors import NothingToCheck, UnitDataError
+from .i18n import t
 from .findings import FileReport, Finding, Report, finding
 from .frameworks import Framework, load_framework
 from .model import UnitData, load_unit
@@ -24,7 +33,7 @@ from .rules import Context, CopyIndex, copied_across, run_rules
 from .writer import render_workbook
 
 __all__ = ["Checked", "CheckRun", "check_unit", "check_file", "check_paths", "check_inputs", "check_across", "annotate",
-           "mark_explained", "load_register_index"]
+           "mark_explained", "load_register_index", "unit_code_from_name", "nothing_found"]
 
 
 @dataclass
@@ -39,15 +48,25 @@ class Checked:
     size: int = 0
     mtime: float = 0.0
     superseded_by: str | None = None
+    # How an unreadable file's report.unit_code was found: "identity" (the workbook's), "name" (the file's).
+    attributed_by: str | None = None
 
 
 @dataclass
 class CheckRun:
+    """Every return checked, in input order; ``other_files`` are the inputs that are no return."""
+
     files: list[Checked] = field(default_factory=list)
+    other_files: list[InputFile] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        """How many inputs were not checked because they are not spreadsheets (for the CLI to say so)."""
+        return len(self.other_files)
 
     @property
     def report(self) -> Report:
-        return Report([c.report for c in self.files])
+        return Report([c.report for c in self.files], [o.display for o in self.other_files])
 
 
 def load_register_index(path: str | Path | None) -> dict[str, UnitData] | None:
@@ -147,28 +166,89 @@ def _slim(c: Checked) -> Checked:
     return c
 
 
+_LEADING_DIGITS = re.compile(r"\d+")
+_DIGIT_RUN = re.compile(r"(?<!\d)\d+(?!\d)")
+
+
+def unit_code_from_name(name: str, codes: Collection[str] | None = None) -> str | None:
+    """The 单位编码 a file's name carries, or None.
+
+    The digits the name starts with ("115001_单位名称_2024年绩效目标表.xlsx", "115001.xlsx"): a code of the
+    register when one is known, else six digits. With a register, a code standing alone elsewhere in the
+    name ("教育局108001.xlsx") also counts when it is the only one. Full-width digits count as digits.
+    """
+    name = unicodedata.normalize("NFKC", name)
+    m = _LEADING_DIGITS.match(name)
+    if m and ((m.group() in codes) if codes is not None else len(m.group()) == 6):
+        return m.group()
+    if codes:
+        found = {run for run in _DIGIT_RUN.findall(name) if run in codes}
+        if len(found) == 1:
+            return found.pop()
+    return None
+
+
+def _attribute(c: Checked, name: str, codes: Collection[str] | None) -> Checked:
+    """An unreadable file's unit: the workbook's own identity if it was read that far, else its name."""
+    if c.unit is not None:
+        return c
+    ident = c.read.identity if c.read is not None else None
+    code = (ident.get("unit_code") or None) if ident is not None else None
+    if code:
+        c.attributed_by = "identity"
+    else:
+        code = unit_code_from_name(name, codes)
+        c.attributed_by = "name" if code else None
+    c.report.unit_code = code
+    return c
+
+
 def _check_job(args: tuple) -> Checked:
     item, register, framework, key, mode = args
+    codes = set(register) if register is not None else None
     if item.path is None:  # refused before reading (an archive entry that tried to escape, a bomb...)
-        return Checked(item.display, FileReport(item.display, None, [finding("S01", reason=item.problem,
-                                                                             reason_en=item.problem)]),
-                       size=item.size)
+        checked = Checked(item.display, FileReport(item.display, None, [finding(
+            "S01", reason=item.problem, reason_en=item.problem_en or item.problem)]), size=item.size)
+        return _attribute(checked, item.name, codes)
     try:
-        return _slim(check_file(item.path, register=register, framework=framework, key=key, mode=mode,
-                                display=item.display))
+        checked = check_file(item.path, register=register, framework=framework, key=key, mode=mode,
+                             display=item.display)
     except Exception as e:  # the last line of defence: a bug must not lose a file from the round
         path = item.display
-        return Checked(str(path), FileReport(str(path), None, [finding(
-            "S01", reason=f"读取时出现内部错误（{type(e).__name__}: {e}），请将此文件提交给 perfxl 维护者",
+        checked = Checked(str(path), FileReport(str(path), None, [finding(
+            "S01", reason=f"读取时出现内部错误（{type(e).__name__}），请将此文件提交给 perfxl 维护者",
             reason_en=f"internal error {type(e).__name__}: {e}")]))
+    return _slim(_attribute(checked, item.name, codes))
+
+
+def nothing_found(paths: Sequence[str | Path], others: Sequence[InputFile], *, consolidating: bool = False) -> str:
+    """The message for paths that hold no return: what was given and what was found there."""
+    given = "、".join(str(p) for p in paths) or "."
+    more = "…" if len(others) > 5 else ""
+    if consolidating:
+        zh = f"{given}：没有可汇总的报送文件（找到 0 个工作簿，{len(others)} 个其他文件"
+        en = f"{given}: no returns to consolidate (found 0 workbooks, {len(others)} other file(s)"
+    else:
+        zh = f"{given}：没有可审核的文件（找到 0 个工作簿，{len(others)} 个其他文件"
+        en = f"{given}: nothing to check (found 0 workbooks, {len(others)} other file(s)"
+    if others:
+        zh += "：" + "、".join(f"{o.name}（{o.what}）" if o.what else o.name for o in others[:5]) + more
+        en += ": " + ", ".join(f"{o.name} ({o.what})" if o.what else o.name for o in others[:5]) + more
+    return t(zh + "）。请检查给出的文件或文件夹是否正确。", en + "). Are these the right files or folder?")
 
 
 def check_paths(paths: Sequence[str | Path], *, register: dict[str, UnitData] | None = None,
                 framework: Framework | None = None, key: bytes | None = None, mode: str = "submit",
                 jobs: int = 1, progress: Callable[[Checked], None] | None = None) -> CheckRun:
     """Check every file (folders recursively, .zip archives entry by entry), then the rules across
-    files. Order of the result = order of the inputs."""
+    files. Order of the result = order of the inputs.
+
+    Raises NothingToCheck when the paths hold no return at all (empty, or only other files), and
+    PerfxlError for a path that does not exist.
+    """
     with collect_inputs(paths) as inputs:
+        if not any(i.kind == "return" for i in inputs):
+            raise NothingToCheck(nothing_found(paths, inputs))
         return check_inputs(inputs, register=register, framework=framework, key=key, mode=mode, jobs=jobs,
                             progress=progress)
 
@@ -180,13 +260,14 @@ def check_inputs(files: list[InputFile], *, register: dict[str, UnitData] | None
     """check_paths on inputs already collected (the archive entries must still exist).
 
     ``across=False`` leaves the rules across files to the caller (consolidation first decides
-    which files belong to the round).
+    which files belong to the round). Inputs that are not returns go to ``other_files`` unchecked.
     """
-    args = [(f, register, framework, key, mode) for f in files]
-    run = CheckRun()
-    if jobs > 1 and len(files) > 1:
+    returns = [f for f in files if f.kind == "return"]
+    args = [(f, register, framework, key, mode) for f in returns]
+    run = CheckRun(other_files=[f for f in files if f.kind != "return"])
+    if jobs > 1 and len(returns) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for checked in pool.map(_check_job, args, chunksize=max(1, len(files) // (jobs * 8))):
+            for checked in pool.map(_check_job, args, chunksize=max(1, len(returns) // (jobs * 8))):
                 run.files.append(checked)
                 if progress:
                     progress(checked)

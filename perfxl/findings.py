@@ -103,13 +103,18 @@ def _cell_key(cell: str | None) -> tuple[int, str]:
 
 @dataclass
 class Report:
-    """Many files' reports merged; the CLI exits int(not report.valid)."""
+    """Many files' reports merged; the CLI exits int(not report.valid).
+
+    ``other_files`` are the inputs that are not returns (a cover letter, a PDF, a README): listed so
+    nothing is silently dropped, never checked, so they cannot make a report invalid.
+    """
 
     files: list[FileReport] = field(default_factory=list)
+    other_files: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         return all(f.valid for f in self.files)
 
     def to_dict(self) -> dict:
-        return {"valid": self.valid, "files": [f.to_dict() for f in self.files]}
+        return {"valid": self.valid, "files": [f.to_dict() for f in self.files], "other_files": list(self.other_files)}

@@ -4,17 +4,21 @@ Each sheet is an Excel table (filters, banded rows) with a frozen header, number
 that read well, printed A4 landscape one page wide with the header repeated. Text a unit typed is
 always written as text (write_string), never as a formula or a link: a cell holding "=HYPERLINK(…)"
 stays those characters. Charts are native Excel charts over the 汇总 sheet's own ranges.
+
+Counts are integers everywhere: the tables carry them as nullable Int64 (consolidate.py), written as
+numbers here and as "1" (never "1.0") in the CSV; a blank stays blank, never "<NA>".
 """
 from __future__ import annotations
 
 import io
 import math
+import numbers
 from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
 
-from .consolidate import TABLE_SHEETS, Consolidation
+from .consolidate import TABLE_SHEETS, UNIT_STATE, Consolidation
 
 __all__ = ["summary_workbook", "write_summary", "write_csv"]
 
@@ -23,13 +27,19 @@ _WIDTH_CAP = 36  # wider text wraps: the pages are printed one page wide
 
 
 def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A real number to write as a number (numpy's integers included; booleans are not numbers here)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def _is_blank(v) -> bool:
+    """None, NaN or pandas' NA (a missing value of an integer column)."""
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
 def _width(series: pd.Series, header: str) -> int:
     """Display width in characters (CJK counts double), capped so long text wraps instead."""
     def w(v) -> int:
-        s = str(v) if v is not None and not (isinstance(v, float) and math.isnan(v)) else ""
+        s = "" if _is_blank(v) else str(v)
         first = s.split("\n", 1)[0]
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in first)
     sample = series.head(500).tolist()
@@ -41,10 +51,11 @@ def _write_table(ws, df: pd.DataFrame, first_row: int, name: str, fmts: dict) ->
     cols = list(df.columns)
     for r, row in enumerate(df.itertuples(index=False), start=first_row + 1):
         for c, (col, v) in enumerate(zip(cols, row), start=0):
-            if v is None or (isinstance(v, float) and math.isnan(v)):
+            if _is_blank(v):
                 ws.write_blank(r, c, None, fmts["text"])
             elif _is_number(v):
-                ws.write_number(r, c, v, fmts["money"] if col in _MONEY_COLUMNS else fmts["number"])
+                ws.write_number(r, c, int(v) if isinstance(v, numbers.Integral) else float(v),
+                                fmts["money"] if col in _MONEY_COLUMNS else fmts["number"])
             else:
                 ws.write_string(r, c, str(v), fmts["text"])
     last_row = first_row + max(len(df), 1)
@@ -105,11 +116,12 @@ def summary_workbook(c: Consolidation) -> bytes:
     ws.insert_chart(3, 8, chart, {"x_scale": 1.3, "y_scale": 1.1})
     status_rows = {label: i for i, label in enumerate(overview["项目"])}
     pie = wb.add_chart({"type": "pie"})
-    first = 4 + status_rows["通过（无错误）"]
-    pie.add_series({"name": "报送情况", "categories": ["汇总", first, 0, first + 2, 0],
-                    "values": ["汇总", first, 1, first + 2, 1], "data_labels": {"value": True, "category": True},
+    first = 4 + status_rows["通过（无错误）"]  # then 有错误, 已报送（无法读取）, 未报送: they add up to 应报单位
+    last = first + len(UNIT_STATE) - 1
+    pie.add_series({"name": "报送情况", "categories": ["汇总", first, 0, last, 0],
+                    "values": ["汇总", first, 1, last, 1], "data_labels": {"value": True, "category": True},
                     "points": [{"fill": {"color": "#70AD47"}}, {"fill": {"color": "#FF6B6B"}},
-                               {"fill": {"color": "#A5A5A5"}}]})
+                               {"fill": {"color": "#FFC000"}}, {"fill": {"color": "#A5A5A5"}}]})
     pie.set_title({"name": "单位报送情况"})
     ws.insert_chart(20, 8, pie)
     bar = wb.add_chart({"type": "bar"})
@@ -142,7 +154,8 @@ def write_summary(c: Consolidation, path: str | Path) -> Path:
 
 
 def write_csv(c: Consolidation, folder: str | Path) -> list[Path]:
-    """Every table as UTF-8 CSV with BOM (what Excel on Chinese Windows opens without garbling)."""
+    """Every table as UTF-8 CSV with BOM (what Excel on Chinese Windows opens without garbling); counts
+    as integers ("3", not "3.0")."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -1,5 +1,6 @@
 """Round inputs from folders and zip archives: names in any encoding, nothing escapes, nothing lost."""
 import io
+import re
 import stat
 import zipfile
 
@@ -57,5 +58,35 @@ def test_broken_zip_and_missing_path(tmp_path):
     with collect_inputs([tmp_path / "broken.zip"]) as inputs:
         assert len(inputs) == 1 and "压缩包无法打开" in inputs[0].problem
     with pytest.raises(PerfxlError, match="不存在"):
+        with collect_inputs([tmp_path / "nope"]):
+            pass
+
+
+def test_entries_are_classified_returns_and_other_files(tmp_path):
+    """A cover letter inside an archive is an other file, as beside it; a misnamed workbook is a return."""
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+    xlsx = io.BytesIO()
+    with zipfile.ZipFile(xlsx, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    write_gbk_zip(tmp_path / "mail.zip", {"报送/115001.xlsx": b"broken", "报送/报送说明.docx": docx.getvalue(),
+                                         "报送/115002附件": xlsx.getvalue(), "报送/签字页.pdf": b"%PDF-1.7"})
+    (tmp_path / "说明.txt").write_text("见附件", "utf-8")
+    with collect_inputs([tmp_path]) as inputs:
+        kinds = {i.name: (i.kind, i.what_zh) for i in inputs}
+    assert kinds == {"115001.xlsx": ("return", None), "报送说明.docx": ("other", "Word 文档"),
+                     "115002附件": ("return", None), "签字页.pdf": ("other", "PDF 文件"), "说明.txt": ("other", "文本文件")}
+
+
+def test_refused_entries_say_why_in_one_language(tmp_path, monkeypatch):
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    _utf8_zip(tmp_path / "up.zip", {"../up.xlsx": b"x"})
+    with collect_inputs([tmp_path]) as inputs:
+        for i in inputs:
+            assert not re.search(r"[A-Za-z]{4,}", i.problem), i.problem  # no English OS text in the Chinese
+            assert not re.search(r"[\u4e00-\u9fff]", i.problem_en), i.problem_en
+    monkeypatch.setenv("PERFXL_LANG", "en")
+    with pytest.raises(PerfxlError, match="no such file or folder"):
         with collect_inputs([tmp_path / "nope"]):
             pass

@@ -64,7 +64,7 @@ def round_(tmp_path_factory):
     last_year = filled(by_code["112001"], year=2022)
     (inbox / "112001_2022.xlsx").write_bytes(perfxl.render_workbook(last_year, fw))
     bomb = hostile.zip_bomb(d)
-    return {"inbox": inbox, "bomb": bomb, "sent": sent, "units": units, "missing": missing | {broken},
+    return {"inbox": inbox, "bomb": bomb, "sent": sent, "units": units, "missing": missing, "broken": broken,
             "twice": twice}
 
 
@@ -78,9 +78,11 @@ def test_round_at_a_glance(result, round_):
     units, sent = round_["units"], round_["sent"]
     assert o["预算年度"] == 2023 and result.budget_year == 2023
     assert o["应报单位"] == len(units)
-    assert o["已报送单位"] == len(sent)
-    assert o["未报送"] == len(units) - len(sent) == len(round_["missing"])
+    assert o["已报送单位"] == len(sent) + 1  # the broken return, named for its unit, counts as sent
+    assert o["已报送（无法读取）"] == 1
+    assert o["未报送"] == len(units) - len(sent) - 1 == len(round_["missing"])
     assert o["有错误"] == 1 and o["通过（无错误）"] == len(sent) - 1  # only the resent unit has an error
+    assert o["通过（无错误）"] + o["有错误"] + o["已报送（无法读取）"] + o["未报送"] == o["应报单位"]
     inputs = len(list(round_["inbox"].iterdir())) - 1 + 3 + 1  # zip replaced by its 3 entries, plus the bomb
     assert o["收到文件"] == inputs
     assert o["文件：采用"] == len(sent) and o["文件：作废（重复报送）"] == 1
@@ -92,9 +94,11 @@ def test_round_at_a_glance(result, round_):
     for code, group in dept.iterrows():
         expected = [u for u in units if u.unit.department_code == code]
         assert group["应报单位"] == len(expected)
-        assert group["已报送单位"] == sum(u.unit.code in sent for u in expected)
-    rules = dict(zip(result.rules["代码"], result.rules["次数"]))
-    assert rules["P01"] == 1 and rules["X04"] == 2 and rules["S01"] == 3
+        assert group["已报送单位"] == sum(u.unit.code in sent or u.unit.code == round_["broken"] for u in expected)
+    rules = result.rules.set_index("代码")
+    assert rules.loc["P01", "次数"] == 1 and rules.loc["P01", "未采用文件中"] == 0
+    assert (rules.loc["X04", "次数"], rules.loc["X04", "未采用文件中"]) == (1, 1)  # the taken copy, the superseded one
+    assert (rules.loc["S01", "次数"], rules.loc["S01", "未采用文件中"]) == (0, 3)  # unreadable files are not adopted
 
 
 def test_submissions_sheet(result, round_):
@@ -103,7 +107,10 @@ def test_submissions_sheet(result, round_):
     for code in round_["sent"]:
         assert s.loc[code, "是否报送"] == "是"
     for code in round_["missing"]:
-        assert s.loc[code, "是否报送"] == "否" and s.loc[code, "状态"] == "未报送"
+        assert s.loc[code, "是否报送"] == "否" and s.loc[code, "状态"] == "未报送" and s.loc[code, "报送份数"] == 0
+    broken = round_["broken"]
+    assert s.loc[broken, "是否报送"] == "是" and s.loc[broken, "状态"] == "已报送（无法读取）"
+    assert s.loc[broken, "报送份数"] == 1 and s.loc[broken, "采用文件"] == "" and f"{broken}.xlsx" in s.loc[broken, "说明"]
     twice = round_["twice"]
     assert s.loc[twice, "报送份数"] == 2 and s.loc[twice, "采用文件"].endswith(f"{twice}.xlsx")
     assert s.loc[twice, "状态"] == "有错误" and s.loc[twice, "错误"] == 1
@@ -139,6 +146,8 @@ def test_every_input_file_listed_once(result, round_):
     status = dict(zip(files["文件"].map(lambda p: p.rsplit("/", 1)[-1]), files["状态"]))
     assert status["101002_第一次.xlsx"] == "作废（重复报送）" and status["101002.xlsx"] == "采用"
     assert status["112002.xlsx"] == "无法读取" and status["999001.xlsx"] == "不在清单"
+    units = dict(zip(files["文件"].map(lambda p: p.rsplit("/", 1)[-1]), files["单位编码"]))
+    assert units["112002.xlsx"] == "112002" and units[round_["bomb"].name] == ""
     assert status["112001_2022.xlsx"] == "其他年度" and status["112001.xlsx"] == "采用"
     assert status[round_["bomb"].name] == "无法读取"
     escaped = files[files["文件"].str.endswith("!../../逃逸.xlsx")]
@@ -178,7 +187,7 @@ def test_csv_and_cli(result, round_, tmp_path):
     r = CliRunner().invoke(main, ["consolidate", str(round_["inbox"]), "-r", str(REGISTER),
                                   "-o", str(tmp_path / "s.xlsx"), "--csv", str(tmp_path / "c"), "--jobs", "1"])
     assert r.exit_code == 0, r.output
-    assert f"已报送 {len(round_['sent'])} 个" in r.output and (tmp_path / "s.xlsx").is_file()
+    assert f"已报送 {len(round_['sent']) + 1} 个" in r.output and (tmp_path / "s.xlsx").is_file()
     r = CliRunner().invoke(main, ["consolidate", str(tmp_path / "none"), "-r", str(REGISTER), "-o", str(tmp_path / "x.xlsx")])
     assert r.exit_code == 2 and "不存在" in r.output
 
