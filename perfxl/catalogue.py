@@ -25,9 +25,16 @@ class RuleInfo:
     message_zh: str = ""
     message_en: str = ""
     settings: tuple[str, ...] = ()
+    variants: tuple[tuple[str, str, str], ...] = ()  # (name, message_zh, message_en) for special cases
 
     def render(self, lang: str = "zh", **values: object) -> str:
-        template = self.message_en if lang == "en" else self.message_zh
+        """The message in ``lang``; a ``variant`` value picks one of the code's other wordings, for
+        cases where the general one would mislead (an empty plan is "not filled", not "adjust")."""
+        zh, en = self.message_zh, self.message_en
+        for name, v_zh, v_en in self.variants:
+            if name == values.get("variant"):
+                zh, en = v_zh, v_en
+        template = en if lang == "en" else zh
         return template.format_map(_Blank(values)) if template else (self.title_en if lang == "en" else self.title_zh)
 
 
@@ -169,5 +176,19 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
             "Unit {unit_code} sent {count} files; {taken} was taken, superseded: {superseded}.", ()),
 }
 
-CATALOGUE = {code: RuleInfo(info.code, info.severity, info.title_zh, info.title_en, *_MESSAGES[code])
+# code -> other wordings, chosen by the check with ``variant=``; the code and its meaning stay the same.
+_VARIANTS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "P01": (("empty", "资金支出计划未填。请{how}。", "The spend plan is empty. {how_en}."),),
+    "P02": (("unknown_milestone", "资金支出计划的时点“{milestone}”（{value}）不是指标体系 {framework} 的时点（{milestones}）。"
+             "请把该比例改填到这些时点下，或选用含该时点的指标体系。",
+             "Spend-plan milestone '{milestone}' ({value}) is not one of framework {framework}'s ({milestones_en}). "
+             "Move the share to those milestones, or use the framework that has it."),),
+    "I01": (("empty", "本项目未填写绩效指标。请填写具体的三级指标，至少 {minimum} 个，须包含{required}。",
+             "No indicator is filled in. Add at least {minimum} level-3 indicators, including {required_en}."),),
+    "I12": (("empty", "本项目未填写绩效指标。请至少填写 {minimum} 个绩效指标。",
+             "No indicator is filled in. Add at least {minimum}."),),
+}
+
+CATALOGUE = {code: RuleInfo(info.code, info.severity, info.title_zh, info.title_en, *_MESSAGES[code],
+                            variants=_VARIANTS.get(code, ()))
              for code, info in CATALOGUE.items()}

@@ -24,12 +24,13 @@ from .consolidate import Consolidation, consolidate
 from .errors import PerfxlError
 from .frameworks import load_framework
 from .generate import GenerateResult, templates_from_register
+from .i18n import t
 from .model import load_unit
 from .report_out import findings_workbook
 from .summary import write_summary
 from .writer import workbook_filename, write_workbook
 
-__all__ = ["find_samples", "run_demo", "DemoResult", "DEMO_YEAR"]
+__all__ = ["find_samples", "shipped_samples", "run_demo", "DemoResult", "DEMO_YEAR"]
 
 DEMO_YEAR = 2023  # the seed document's budget year, so the sample units' data match their register figures
 _RESENT = "101002"   # sends a first version with a mistake, then a corrected one
@@ -37,15 +38,38 @@ _BROKEN = "112002"   # its file arrives truncated
 _ZIPPED = ("108001", "108002")  # arrive together in one zip from a Windows PC
 
 
+SAMPLES_PACKAGE = "perfxl.samples"  # = samples/ in the repository (setup.cfg package_dir)
+
+
+def shipped_samples() -> Path | None:
+    """The samples installed with perfxl (package data), or None when they are not on disk.
+
+    They ship inside the package so ``perfxl demo`` works from any folder after ``pip install .``,
+    not only in a source checkout.
+    """
+    from importlib import resources
+
+    try:
+        root = resources.files(SAMPLES_PACKAGE)
+    except ModuleNotFoundError:
+        return None
+    return root if isinstance(root, Path) else None
+
+
 def find_samples(samples: str | Path | None = None) -> Path:
-    """The samples folder: as given, beside the package (a source checkout), or ./samples."""
-    candidates = [Path(samples)] if samples else [Path(perfxl.__file__).resolve().parent.parent / "samples",
-                                                  Path.cwd() / "samples"]
+    """The samples folder: as given, else the one installed with perfxl."""
+    if samples:
+        candidates = [Path(samples)]
+    else:
+        candidates = [p for p in (shipped_samples(),) if p is not None]
     for c in candidates:
         if (c / "register.xlsx").is_file():
             return c
-    raise PerfxlError(f"找不到示例文件夹（需要含 register.xlsx）：{', '.join(map(str, candidates))}；"
-                      "请在 perfxl 源码目录下运行，或用 --samples 指定")
+    where = "、".join(map(str, candidates)) or SAMPLES_PACKAGE
+    raise PerfxlError(t(f"找不到示例文件夹（需要含 register.xlsx）：{where}；请用 --samples 指定示例文件夹，"
+                        "或重新安装 perfxl",
+                        f"sample folder not found (it must hold register.xlsx): {where}; give one with --samples "
+                        "or reinstall perfxl"))
 
 
 @dataclass

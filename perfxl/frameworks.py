@@ -4,6 +4,10 @@ A province adapts a JSON file in ``workbook_templates/frameworks/`` rather than 
 operators, 计量单位, milestones, row counts and rule thresholds all come from there. The file is
 checked against ``workbook_templates/framework.schema.json`` and a few cross-field rules, so a
 broken file fails with its path and the offending key instead of a template that silently misbehaves.
+
+The repository keeps the folder at its top level; setup.cfg installs it as the package data
+``perfxl.templates`` (``package_dir``), so an installed perfxl adds nothing but ``perfxl`` to
+site-packages and the code finds the files through ``importlib.resources`` wherever it lives.
 """
 from __future__ import annotations
 
@@ -17,10 +21,13 @@ from typing import Any
 import jsonschema
 
 from .errors import FrameworkError
+from .i18n import t
 
 __all__ = ["Framework", "load_framework", "list_frameworks", "DEFAULT_FRAMEWORK"]
 
 DEFAULT_FRAMEWORK = "hebei-2023"
+TEMPLATES_PACKAGE = "perfxl.templates"  # = workbook_templates/ in the repository (setup.cfg package_dir)
+_SHIPPED_LABEL = "workbook_templates/frameworks/"  # how messages name a shipped file: its path in the repository
 
 # Operators as staff see them in the dropdown (full-width, so Excel never reads "=" as a formula)
 # and as the interchange JSON spells them (unit-goals.schema.json uses ASCII "=", ">", "<").
@@ -84,12 +91,12 @@ class Framework:
 
 
 def _framework_schema() -> dict:
-    return json.loads(resources.files("workbook_templates").joinpath("framework.schema.json").read_text("utf-8"))
+    return json.loads(resources.files(TEMPLATES_PACKAGE).joinpath("framework.schema.json").read_text("utf-8"))
 
 
 def list_frameworks() -> list[str]:
     """Ids of the frameworks shipped with perfxl."""
-    folder = resources.files("workbook_templates").joinpath("frameworks")
+    folder = resources.files(TEMPLATES_PACKAGE).joinpath("frameworks")
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
 
 
@@ -103,7 +110,7 @@ def load_framework(id_or_path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
     if ref in _SHIPPED_CACHE:
         return _SHIPPED_CACHE[ref]  # every returned workbook names its framework: validate it once
     framework = _load_framework(ref)
-    if framework.source.startswith("workbook_templates/"):
+    if framework.source.startswith(_SHIPPED_LABEL):
         _SHIPPED_CACHE[ref] = framework
     return framework
 
@@ -116,7 +123,8 @@ def _load_framework(id_or_path: str) -> Framework:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise FrameworkError(f"{source}: 不是有效的 JSON（第 {e.lineno} 行第 {e.colno} 列）：{e.msg}") from None
+        raise FrameworkError(t(f"{source}: 不是有效的 JSON（第 {e.lineno} 行第 {e.colno} 列）",
+                               f"{source}: not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}")) from None
     return framework_from_dict(data, source)
 
 
@@ -126,12 +134,15 @@ def _read_framework_text(ref: str) -> tuple[str, str]:
         try:
             return path.read_text(encoding="utf-8-sig"), str(path)
         except OSError as e:
-            raise FrameworkError(f"{path}: 无法读取指标体系文件：{e.strerror}") from None
-    shipped = resources.files("workbook_templates").joinpath("frameworks", f"{ref}.json")
+            from .outputs import os_error_message
+            raise FrameworkError(t(f"无法读取指标体系文件：{os_error_message(e)}",
+                                   f"cannot read the framework file: {os_error_message(e)}")) from None
+    shipped = resources.files(TEMPLATES_PACKAGE).joinpath("frameworks", f"{ref}.json")
     if not shipped.is_file():
-        raise FrameworkError(
-            f"未知的指标体系 '{ref}'：可用的有 {', '.join(list_frameworks())}，或给出 .json 文件路径")
-    return shipped.read_text("utf-8"), f"workbook_templates/frameworks/{ref}.json"
+        raise FrameworkError(t(
+            f"未知的指标体系 '{ref}'：可用的有 {', '.join(list_frameworks())}，或给出 .json 文件路径",
+            f"unknown framework '{ref}': shipped are {', '.join(list_frameworks())}, or give a .json file's path"))
+    return shipped.read_text("utf-8"), f"{_SHIPPED_LABEL}{ref}.json"
 
 
 def framework_from_dict(data: Any, source: str = "<framework>") -> Framework:
@@ -140,7 +151,8 @@ def framework_from_dict(data: Any, source: str = "<framework>") -> Framework:
                     key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"{'/'.join(map(str, e.absolute_path)) or '(根)'}: {e.message}" for e in errors[:10]]
-        raise FrameworkError(f"{source}: 指标体系文件不符合格式：\n  " + "\n  ".join(lines))
+        raise FrameworkError(t(f"{source}: 指标体系文件不符合格式：", f"{source}: the framework file breaks its schema:")
+                             + "\n  " + "\n  ".join(lines))
     problems = []
     names = [lv["name"] for lv in data["levels"]]
     all_l2 = [l2 for lv in data["levels"] for l2 in lv["level2"]]
@@ -153,6 +165,12 @@ def framework_from_dict(data: Any, source: str = "<framework>") -> Framework:
         unknown = [x for x in data.get(key, []) if x not in all_l2]
         if unknown:
             problems.append(f"{key}: 不在 levels 中的二级指标 {', '.join(unknown)}")
+    # Units are read in canonical spelling (values.normalize_unit); a framework unit spelled another
+    # way ("％", "百分比") would never match what the reader hands the rules.
+    from .values import normalize_unit
+    odd = [f"“{u}”→“{normalize_unit(u)}”" for u in data["units"] if normalize_unit(u) != u]
+    if odd:
+        problems.append(t(f"units: 请写成规范写法 {'、'.join(odd)}", f"units: use the canonical spelling {', '.join(odd)}"))
     thresholds = {**_DEFAULT_THRESHOLDS, **data["thresholds"]}
     patterns = [(k, thresholds[k]) for k in ("project_code_pattern", "unit_code_pattern")]
     patterns += [(f"placeholder_patterns/{i}", p) for i, p in enumerate(thresholds["placeholder_patterns"])]
@@ -162,7 +180,8 @@ def framework_from_dict(data: Any, source: str = "<framework>") -> Framework:
         except (re.error, TypeError) as e:
             problems.append(f"thresholds/{key}: 不是有效的正则表达式：{e}")
     if problems:
-        raise FrameworkError(f"{source}: 指标体系文件有误：\n  " + "\n  ".join(problems))
+        raise FrameworkError(t(f"{source}: 指标体系文件有误：", f"{source}: the framework file is wrong:")
+                             + "\n  " + "\n  ".join(problems))
     return Framework(
         id=data["id"], title=data["title"], version=data["version"],
         levels=tuple((lv["name"], tuple(lv["level2"])) for lv in data["levels"]),

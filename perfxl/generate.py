@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from .frameworks import DEFAULT_FRAMEWORK, Framework, load_framework
 from .model import UnitData, load_unit
-from .register import read_register
+from .register import load_register
 from .writer import write_templates
 
 __all__ = ["default_budget_year", "templates_from_register", "templates_from_data", "GenerateResult", "carry_forward",
@@ -39,8 +39,11 @@ def templates_from_register(register: str | Path, out_dir: str | Path, *, budget
     """One workbook per unit of the register, register fields prefilled and locked; with ``prefill``
     (a folder of last year's unit JSON) continuing projects start from last year's goals."""
     fw = load_framework(framework)
-    units = read_register(register, budget_year or default_budget_year(), fw.id)
-    notes = carry_forward(units, load_previous(prefill), roll_year=roll_year) if prefill else []
+    read = load_register(register, budget_year or default_budget_year(), fw.id)
+    units = read.units
+    notes = list(read.notes)  # optional columns the register lacks: accepted, and said so
+    if prefill:
+        notes += carry_forward(units, load_previous(prefill), roll_year=roll_year)
     paths = write_templates(units, fw, out_dir, password=password, key=key, progress=progress)
     return GenerateResult(fw, units, paths, notes)
 

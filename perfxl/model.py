@@ -3,7 +3,10 @@
 Field names follow ``unit-goals.schema.json`` (the interchange form) so that ``to_dict`` and
 ``unit_from_dict`` are plain mappings and a JSON file round-trips unchanged. Values a person types
 are kept as typed (a value may be a number or raw text); interpretation belongs to the reader and
-the rules, not to the model.
+the rules, not to the model. The one exception is spelling: an operator or 计量单位 written another
+way ("＞＝", "％", "百分比") is brought to its canonical form on the way in (:func:`unit_from_dict`,
+as the reader does for workbooks), the unit as typed kept in ``Indicator.raw_unit``, so rules see
+the same values whether a unit's data came from a workbook or from JSON.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from typing import Any, Union
 import jsonschema
 
 from .errors import UnitDataError
+from .i18n import t
+from .values import normalize_operator, normalize_unit
 
 __all__ = ["Unit", "Section", "DepartmentGoals", "Funds", "Indicator", "Project", "UnitData",
            "unit_from_dict", "unit_to_dict", "load_unit", "dump_unit", "validate_unit_dict", "SCHEMA"]
@@ -79,6 +84,7 @@ class Indicator:
     raw_value: Any = field(default=None, compare=False, repr=False)
     raw_operator: str | None = field(default=None, compare=False, repr=False)  # as typed, when not understood
     explanation: str | None = field(default=None, compare=False)
+    raw_unit: str | None = field(default=None, compare=False, repr=False)  # as typed, when ``unit`` differs
 
 
 @dataclass
@@ -117,8 +123,41 @@ def validate_unit_dict(data: Any, source: str = "<data>") -> None:
         raise UnitDataError(f"{source}: 数据不符合 unit-goals.schema.json：\n  " + "\n  ".join(lines) + more)
 
 
+_SCHEMA_OPERATORS = frozenset(o for o in SCHEMA["$defs"]["indicator"]["properties"]["operator"]["enum"] if o)
+
+
+def _canonical_operators(data: Any) -> Any:
+    """``data`` with every indicator operator spelled another way ("＞＝", ">=", "不低于") in the
+    schema's spelling; a copy where something changed, the input itself otherwise. Operators that
+    are no spelling of a known one are left for the schema to refuse."""
+    try:
+        projects = data["projects"]
+        changes = {(pi, ii): normalize_operator(ind["operator"])
+                   for pi, p in enumerate(projects) for ii, ind in enumerate(p["indicators"])
+                   if isinstance(ind.get("operator"), str) and ind["operator"] not in _SCHEMA_OPERATORS
+                   and normalize_operator(ind["operator"])}
+    except (KeyError, TypeError, AttributeError):
+        return data  # not the expected shape: the schema names what is wrong
+    if not changes:
+        return data
+    data = {**data, "projects": [{**p, "indicators": [dict(i) for i in p["indicators"]]} for p in projects]}
+    for (pi, ii), op in changes.items():
+        data["projects"][pi]["indicators"][ii]["operator"] = op
+    return data
+
+
+def _indicator_from_dict(d: dict) -> Indicator:
+    ind = Indicator(**d)
+    unit = normalize_unit(ind.unit)
+    if unit != ind.unit:
+        ind.unit, ind.raw_unit = unit, ind.unit
+    return ind
+
+
 def unit_from_dict(data: Any, source: str = "<data>") -> UnitData:
-    """Build the model from the interchange dict, after checking it against the schema."""
+    """Build the model from the interchange dict, after checking it against the schema; operators
+    and units in canonical spelling (see the module docstring)."""
+    data = _canonical_operators(data)
     validate_unit_dict(data, source)
     dg = data.get("department_goals", {})
     return UnitData(
@@ -135,7 +174,7 @@ def unit_from_dict(data: Any, source: str = "<data>") -> UnitData:
             Project(
                 code=p["code"], name=p["name"], funds=Funds(**p["funds"]), purpose=p.get("purpose"),
                 spend_plan=dict(p["spend_plan"]), goals=list(p["goals"]),
-                indicators=[Indicator(**i) for i in p["indicators"]],
+                indicators=[_indicator_from_dict(i) for i in p["indicators"]],
             )
             for p in data["projects"]
         ],
@@ -184,10 +223,14 @@ def load_unit(path: str | Path) -> UnitData:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as e:
-        raise UnitDataError(f"{path}: 无法读取：{e.strerror}") from None
+        from .outputs import os_error_message
+        raise UnitDataError(t(f"无法读取单位数据：{os_error_message(e)}",
+                              f"cannot read the unit data: {os_error_message(e)}")) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        where = f"（第 {e.lineno} 行第 {e.colno} 列）" if isinstance(e, json.JSONDecodeError) else ""
-        raise UnitDataError(f"{path}: 不是有效的 JSON{where}：{e}") from None
+        if isinstance(e, json.JSONDecodeError):
+            raise UnitDataError(t(f"{path}: 不是有效的 JSON（第 {e.lineno} 行第 {e.colno} 列）",
+                                  f"{path}: not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}")) from None
+        raise UnitDataError(t(f"{path}: 不是 UTF-8 编码的 JSON", f"{path}: not UTF-8 encoded JSON")) from None
     return unit_from_dict(data, str(path))
 
 

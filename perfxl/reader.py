@@ -4,7 +4,9 @@ It works on a plain grid (sheet name -> rows of values) produced by ``safe_open`
 saved by Excel, WPS or LibreOffice — or as .xls/.ods where the layout survived — reads the same way.
 Every value keeps the place it came from (``ReadResult.locations``) so rules can name the exact cell.
 Tolerance follows what staff really type (see values.py); what was typed is kept beside what was
-parsed (``Indicator.raw_value``), and nothing is ever dropped without a finding.
+parsed (``Indicator.raw_value``, ``raw_unit``), and nothing is ever dropped without a finding.
+Operators and 计量单位 are brought to their canonical spelling here, once, so no rule has to know
+that "＞＝", "大于等于" and "≥", or "％", "百分比" and "%", are the same.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from xlsxwriter.utility import xl_cell_to_rowcol  # not openpyxl: importing it costs ~0.25 s at every start
 
 from .errors import FrameworkError
 from .findings import Finding, finding
@@ -24,7 +26,7 @@ from .layout import (DEPARTMENT_SHEET, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LAST_
                      TEMPLATE_ID, TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1)
 from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
 from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
-from .values import normalize_operator, parse_indicator_value, parse_number, parse_percent
+from .values import normalize_operator, normalize_unit, parse_indicator_value, parse_number, parse_percent
 
 __all__ = ["Grid", "ReadResult", "read_workbook", "read_grid", "cell_value", "identity_of", "verify_grid",
            "load_grid", "json_locations", "split_goals"]
@@ -60,8 +62,7 @@ def load_grid(path: str | Path) -> Grid:
 
 
 def _rc(ref: str) -> tuple[int, int]:
-    col_letters, row = coordinate_from_string(ref.replace("$", ""))
-    return row - 1, column_index_from_string(col_letters) - 1
+    return xl_cell_to_rowcol(ref.replace("$", ""))
 
 
 def _at(grid: Grid, sheet: str, row: int, col: int) -> Any:
@@ -375,18 +376,20 @@ def _indicator(cells: dict[str, Any], level1: str, level2: str, percent_formatte
     op_text = _text(cells["operator"])
     operator = normalize_operator(op_text) if op_text else None
     unknown_operator = op_text.strip() if op_text and operator is None else None
-    unit = (_text(cells["unit"]) or "").strip() or None
+    typed_unit = (_text(cells["unit"]) or "").strip() or None
+    unit = normalize_unit(typed_unit)  # once, here: the rules only ever see "%" for "％" or "百分比"
     note = _text(cells["value_note"])
     ind = Indicator(level1=level1, level2=level2, name=(_text(cells["name"]) or "").strip(),
                     description=_text(cells["description"]), operator=operator, unit=unit, value_note=note,
                     basis=_text(cells["basis"]), raw_value=_plain_number(raw_value),
-                    raw_operator=unknown_operator, explanation=_text(cells["explanation"]))
+                    raw_operator=unknown_operator, explanation=_text(cells["explanation"]),
+                    raw_unit=typed_unit if typed_unit != unit else None)
     if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
         return ind
     if operator == "定性":
         ind.value = _text(raw_value) if isinstance(raw_value, str) else _plain_number(raw_value)
         return ind
-    parsed = parse_indicator_value(raw_value, operator_cell=op_text, unit_cell=unit,
+    parsed = parse_indicator_value(raw_value, operator_cell=op_text, unit_cell=typed_unit,
                                    percent_formatted=percent_formatted)
     if isinstance(parsed.value, (int, float)) and not isinstance(parsed.value, bool):
         ind.value = _plain_number(parsed.value)

@@ -1,19 +1,26 @@
 """The finance office's register (项目清单): units, their 主管部门 and projects with budget figures.
 
 A bad register is refused as a whole, listing every bad row by its row number in the file, because a
-template generated from a half-right register would be sent to units and be hard to recall.
+template generated from a half-right register would be sent to units and be hard to recall. The
+format has required columns (:data:`REQUIRED_COLUMNS`) and optional ones (:data:`OPTIONAL_COLUMNS`):
+a missing required column refuses the file naming both lists; a missing optional one is accepted
+with a note saying what follows (:class:`RegisterRead`), so a file is never taken half-read in silence.
 """
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import RegisterError
+from .i18n import t
 from .model import Funds, Project, Unit, UnitData
 from .textfiles import csv_rows
 
-__all__ = ["COLUMNS", "REQUIRED_COLUMNS", "read_register", "register_rows"]
+__all__ = ["COLUMNS", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "RegisterRead", "load_register", "read_register",
+           "register_rows"]
 
 # Header (as the office writes it) -> attribute; order is the order a register file should have.
 COLUMNS = {
@@ -21,8 +28,38 @@ COLUMNS = {
     "主管部门名称": "department_name", "项目编码": "project_code", "项目名称": "project_name",
     "预算数": "total", "财政资金": "fiscal", "其他资金": "other", "资金用途": "purpose",
 }
+# Without these a template cannot be made: who fills it, which projects, how much money.
 REQUIRED_COLUMNS = ("单位编码", "单位名称", "项目编码", "项目名称", "预算数")
+# These may be left out of the file; what then happens is said in the result's notes. Without a
+# 财政资金 column it is 预算数 − 其他资金 (the register's own identity); in a 财政资金 column a blank
+# is refused (write 0), as it is more often a slip than "no fiscal money". A blank 其他资金 is 0.
+OPTIONAL_COLUMNS = ("主管部门编码", "主管部门名称", "财政资金", "其他资金", "资金用途")
+_OPTIONAL_EFFECT = {
+    "主管部门编码": ("模板与汇总表中不显示主管部门编码", "templates and the summary show no 主管部门编码"),
+    "主管部门名称": ("模板与汇总表中不显示主管部门名称，按主管部门的汇总中各单位合为主管部门空白的一行",
+                 "templates and the summary show no 主管部门名称; budget by department puts every unit in one "
+                 "row with a blank department"),
+    "财政资金": ("财政资金按“预算数 − 其他资金”计算，模板中锁定", "财政资金 is taken as 预算数 − 其他资金, locked in the templates"),
+    "其他资金": ("所有项目的其他资金按 0 处理，模板中锁定为 0", "every project's 其他资金 is taken as 0, locked in the templates"),
+    "资金用途": ("模板中资金用途留给单位填写", "资金用途 is left for the units to fill in the templates"),
+}
+# Other spellings offices use for a column, after spaces are removed.
+_HEADER_ALIASES = {"其它资金": "其他资金", "财政拨款": "财政资金", "财政拨款资金": "财政资金"}
 _MONEY = ("预算数", "财政资金", "其他资金")
+
+
+def _columns_hint() -> str:
+    return t(f"必需列：{'、'.join(REQUIRED_COLUMNS)}；可选列：{'、'.join(OPTIONAL_COLUMNS)}",
+             f"required columns: {', '.join(REQUIRED_COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)}")
+
+
+@dataclass
+class RegisterRead:
+    """A register's units, and notes for the operator on what the file left out (optional columns,
+    columns perfxl does not use): accepted, but never silently."""
+
+    units: list[UnitData]
+    notes: list[str] = field(default_factory=list)
 
 
 def _text(v: Any) -> str | None:
@@ -50,25 +87,39 @@ def _money(v: Any) -> float | None | str:
     return f if math.isfinite(f) else str(v)
 
 
-def register_rows(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
-    """(row number in the file, {header: value}) for every non-blank row below the header row."""
+def _header_name(v: Any) -> str | None:
+    name = _text(v)
+    if name is None:
+        return None
+    name = "".join(name.split()).replace("（", "(").replace("）", ")")
+    name = re.sub(r"\((?:万元|元)\)$", "", name)  # "预算数（万元）": the money unit is the workbook's
+    return _HEADER_ALIASES.get(name, name)
+
+
+def _table(path: str | Path) -> tuple[int, list[str | None], list[tuple[int, dict[str, Any]]]]:
+    """(header row number, header names, rows below it) of a register file; RegisterError when the
+    file or its header cannot be used."""
     path = Path(path)
     if not path.is_file():
-        raise RegisterError(str(path), ["文件不存在"])
+        raise RegisterError(str(path), [t("文件不存在", "file not found")])
     try:
         grid = _read_csv(path) if path.suffix.lower() == ".csv" else _read_sheet(path)
     except RegisterError:
         raise
     except Exception as e:  # any reader failure on an operator's file becomes one clear message
-        raise RegisterError(str(path), [f"无法作为表格读取（{type(e).__name__}: {e}）"]) from None
+        raise RegisterError(str(path), [t(f"无法作为表格读取（{type(e).__name__}）",
+                                          f"cannot be read as a table ({type(e).__name__}: {e})")]) from None
     header_at = next((i for i, row in enumerate(grid[:20])
-                      if {"项目编码", "单位编码"} <= {_text(c) for c in row}), None)
+                      if {"项目编码", "单位编码"} <= {_header_name(c) for c in row}), None)
     if header_at is None:
-        raise RegisterError(str(path), [f"前 20 行中找不到表头（需要列：{'、'.join(REQUIRED_COLUMNS)}）"])
-    header = [_text(c) for c in grid[header_at]]
+        raise RegisterError(str(path), [t(f"前 20 行中找不到表头（{_columns_hint()}）",
+                                          f"no header row in the first 20 rows ({_columns_hint()})")])
+    header = [_header_name(c) for c in grid[header_at]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise RegisterError(str(path), [f"第 {header_at + 1} 行表头缺少列：{'、'.join(missing)}"])
+        raise RegisterError(str(path), [t(f"第 {header_at + 1} 行表头缺少列：{'、'.join(missing)}（{_columns_hint()}）",
+                                          f"the header in row {header_at + 1} lacks {', '.join(missing)} "
+                                          f"({_columns_hint()})")])
     index = {name: header.index(name) for name in COLUMNS if name in header}
     rows = []
     for r, row in enumerate(grid[header_at + 1:], start=header_at + 2):
@@ -76,13 +127,31 @@ def register_rows(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
         if all(_text(v) is None for v in row):
             continue
         rows.append((r, values))
-    return rows
+    return header_at + 1, header, rows
+
+
+def register_rows(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """(row number in the file, {header: value}) for every non-blank row below the header row."""
+    return _table(path)[2]
+
+
+def _notes(header_row: int, header: list[str | None]) -> list[str]:
+    """What the operator should know about the file's columns: optional ones left out, and columns
+    perfxl does not read (so nothing typed there is taken for used)."""
+    notes = [t(f"项目清单没有“{col}”列：{_OPTIONAL_EFFECT[col][0]}", f"the register has no “{col}” column: "
+               f"{_OPTIONAL_EFFECT[col][1]}") for col in OPTIONAL_COLUMNS if col not in header]
+    unused = [h for h in header if h and h not in COLUMNS]
+    if unused:
+        notes.append(t(f"项目清单第 {header_row} 行的列“{'”“'.join(unused)}”不是清单格式中的列，未使用",
+                       f"register columns not used (not part of the register format): {', '.join(unused)}"))
+    return notes
 
 
 def _read_csv(path: Path) -> list[list[Any]]:
     rows = csv_rows(path)
     if rows is None:
-        raise RegisterError(str(path), ["CSV 编码无法识别（支持 UTF-8 与 GBK/GB18030）"])
+        raise RegisterError(str(path), [t("CSV 编码无法识别（支持 UTF-8 与 GBK/GB18030）",
+                                          "unknown CSV encoding (UTF-8 and GBK/GB18030 are supported)")])
     return rows
 
 
@@ -94,51 +163,70 @@ def _read_sheet(path: Path) -> list[list[Any]]:
 
 
 def read_register(path: str | Path, budget_year: int, framework: str | None = None) -> list[UnitData]:
-    """Units in register order, each with its projects' register fields and nothing filled yet.
+    """Units in register order, each with its projects' register fields and nothing filled yet
+    (see :func:`load_register`, which also gives the notes on the file's columns)."""
+    return load_register(path, budget_year, framework).units
 
-    Raises RegisterError listing every bad row (missing required values, amounts that are not
-    non-negative numbers, 预算数 ≠ 财政资金 + 其他资金, a unit code with two names, duplicate 项目编码).
+
+def load_register(path: str | Path, budget_year: int, framework: str | None = None) -> RegisterRead:
+    """The register's units in register order, and notes on optional columns it lacks.
+
+    A blank 其他资金 (or no 其他资金 column) is 0: the template shows it as a locked 0, not as a
+    cell the unit could fill. Raises RegisterError listing every bad row (missing required values,
+    amounts that are not non-negative numbers, 预算数 ≠ 财政资金 + 其他资金, a unit code with two
+    names, duplicate 项目编码).
     """
+    header_row, header, rows = _table(path)
     problems: list[str] = []
     units: dict[str, UnitData] = {}
     seen_projects: dict[str, int] = {}
-    for r, v in register_rows(path):
-        t = {name: _text(v.get(name)) for name in COLUMNS}
+    for r, v in rows:
+        cell = {name: _text(v.get(name)) for name in COLUMNS}
         for col in REQUIRED_COLUMNS:
-            if t[col] is None:
-                problems.append(f"第 {r} 行：{col} 为空")
+            if cell[col] is None:
+                problems.append(t(f"第 {r} 行：{col} 为空", f"row {r}: {col} is blank"))
+        if "财政资金" in header and cell["财政资金"] is None:
+            problems.append(t(f"第 {r} 行：财政资金 为空（没有财政资金的请填 0）",
+                              f"row {r}: 财政资金 is blank (write 0 for none)"))
         money = {col: _money(v.get(col)) for col in _MONEY}
+        if money["其他资金"] is None:
+            money["其他资金"] = 0.0  # blank or no column: no other funds
+        if "财政资金" not in header and isinstance(money["预算数"], float):
+            money["财政资金"] = round(money["预算数"] - money["其他资金"], 6)  # no column: the identity gives it
         for col, m in money.items():
             if isinstance(m, str):
-                problems.append(f"第 {r} 行：{col} '{m}' 不是数字")
+                problems.append(t(f"第 {r} 行：{col} '{m}' 不是数字", f"row {r}: {col} '{m}' is not a number"))
             elif m is not None and m < 0:
-                problems.append(f"第 {r} 行：{col} 为负数 {m:g}")
-        if all(isinstance(money[c], float) for c in ("预算数", "财政资金")):
-            parts = money["财政资金"] + (money["其他资金"] if isinstance(money["其他资金"], float) else 0.0)
+                problems.append(t(f"第 {r} 行：{col} 为负数 {m:g}", f"row {r}: {col} is negative ({m:g})"))
+        if all(isinstance(money[c], float) for c in _MONEY):
+            parts = money["财政资金"] + money["其他资金"]
             if abs(money["预算数"] - parts) > 0.005:
-                problems.append(f"第 {r} 行：预算数 {money['预算数']:.2f} ≠ 财政资金 + 其他资金 {parts:.2f}")
-        code, pcode = t["单位编码"], t["项目编码"]
+                problems.append(t(f"第 {r} 行：预算数 {money['预算数']:.2f} ≠ 财政资金 + 其他资金 {parts:.2f}",
+                                  f"row {r}: 预算数 {money['预算数']:.2f} ≠ 财政资金 + 其他资金 {parts:.2f}"))
+        code, pcode = cell["单位编码"], cell["项目编码"]
         if pcode is not None:
             if pcode in seen_projects:
-                problems.append(f"第 {r} 行：项目编码 {pcode} 与第 {seen_projects[pcode]} 行重复")
+                problems.append(t(f"第 {r} 行：项目编码 {pcode} 与第 {seen_projects[pcode]} 行重复",
+                                  f"row {r}: 项目编码 {pcode} repeats row {seen_projects[pcode]}"))
                 continue
             seen_projects[pcode] = r
-        if code is None or pcode is None or t["项目名称"] is None:
+        if code is None or pcode is None or cell["项目名称"] is None:
             continue
         unit = units.get(code)
         if unit is None:
             unit = units[code] = UnitData(
                 budget_year=budget_year, framework=framework,
-                unit=Unit(code=code, name=t["单位名称"] or "", department_code=t["主管部门编码"],
-                          department_name=t["主管部门名称"]))
-        elif t["单位名称"] is not None and t["单位名称"] != unit.unit.name:
-            problems.append(f"第 {r} 行：单位编码 {code} 的单位名称 '{t['单位名称']}' 与前面的 '{unit.unit.name}' 不一致")
+                unit=Unit(code=code, name=cell["单位名称"] or "", department_code=cell["主管部门编码"],
+                          department_name=cell["主管部门名称"]))
+        elif cell["单位名称"] is not None and cell["单位名称"] != unit.unit.name:
+            problems.append(t(f"第 {r} 行：单位编码 {code} 的单位名称 '{cell['单位名称']}' 与前面的 '{unit.unit.name}' 不一致",
+                              f"row {r}: unit {code} is named '{cell['单位名称']}', above '{unit.unit.name}'"))
         unit.projects.append(Project(
-            code=pcode, name=t["项目名称"],
+            code=pcode, name=cell["项目名称"],
             funds=Funds(*(m if not isinstance(m, str) else None for m in money.values())),
-            purpose=t["资金用途"]))
+            purpose=cell["资金用途"]))
     if problems:
         raise RegisterError(str(path), problems)
     if not units:
-        raise RegisterError(str(path), ["表头下没有任何项目行"])
-    return list(units.values())
+        raise RegisterError(str(path), [t("表头下没有任何项目行", "no project rows below the header")])
+    return RegisterRead(list(units.values()), _notes(header_row, header))

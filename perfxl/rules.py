@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from .catalogue import CATALOGUE
-from .findings import Finding, finding
+from .findings import SEVERITY_ORDER, Finding, finding
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .model import Indicator, Project, UnitData
 from .values import parse_indicator_value
@@ -39,6 +39,7 @@ class Context:
     where: Where = lambda key: (None, None)
     register: dict[str, UnitData] | None = None
     copy_index: "CopyIndex | None" = None  # X02 over a whole round instead of one workbook
+    active: frozenset[str] = frozenset(CATALOGUE)  # the codes this run reports (run_rules sets it)
 
     @property
     def t(self) -> dict[str, Any]:
@@ -141,8 +142,8 @@ def _f03(ctx: Context):
             continue  # X03
         for attr, label in _FUND_FIELDS:
             expected, actual = getattr(reg.funds, attr), getattr(p.funds, attr)
-            if expected is None:
-                continue
+            if expected is None or (attr == "other" and expected == 0 and _blank(actual)):
+                continue  # a blank 其他资金 means none, as in the register (an older template left it open)
             if not (_num(actual) and abs(actual - expected) <= tol):
                 yield ctx.at("F03", ("project", pi, attr), p, value=actual, field=label, actual=actual, expected=expected)
 
@@ -161,7 +162,18 @@ def _p01(ctx: Context):
         plan = _plan(ctx, p)
         if any(not _blank(v) and not _num(v) for _, v in plan):
             continue  # P02
-        if cumulative:
+        if any(m not in ctx.framework.milestones and not _blank(v) for m, v in p.spend_plan.items()):
+            continue  # P02: shares under a milestone the framework lacks; the sum means nothing yet
+        if all(_blank(v) for _, v in plan):
+            zh, en = "、".join(m for m, _ in plan), ", ".join(m for m, _ in plan)
+            how = (f"填写截至{zh}各时点累计支出占预算数的百分比（填 30 表示 30%），逐期不减少，最后一期为 100",
+                   f"Enter the cumulative percentage of the budget paid out by {en}, never decreasing, the last 100")
+            if not cumulative:
+                how = (f"按{zh}分期填写各期支出占预算数的百分比（填 30 表示 30%），各期合计为 100",
+                       f"Enter the percentage of the budget paid out in each period ({en}), adding up to 100")
+            yield ctx.at("P01", ("project", pi, f"spend:{plan[0][0]}"), p, value=None, variant="empty",
+                         how=how[0], how_en=how[1])
+        elif cumulative:
             last_m, last = plan[-1]
             if not (_num(last) and abs(last - 100) <= tol):
                 yield ctx.at("P01", ("project", pi, f"spend:{last_m}"), p, value=last,
@@ -170,8 +182,8 @@ def _p01(ctx: Context):
         else:
             total = sum(v for _, v in plan if _num(v))
             if abs(total - 100) > tol:
-                what = "未填资金支出计划" if all(_blank(v) for _, v in plan) else f"各期支出比例合计为 {_fmt(total)}，应为 100"
-                yield ctx.at("P01", ("project", pi, f"spend:{plan[0][0]}"), p, value=total, what=what,
+                yield ctx.at("P01", ("project", pi, f"spend:{plan[0][0]}"), p, value=total,
+                             what=f"各期支出比例合计为 {_fmt(total)}，应为 100",
                              what_en=f"the periods add up to {_fmt(total)}, not 100")
 
 
@@ -183,7 +195,13 @@ def _fmt(v: Any) -> str:
 
 @check("P02")
 def _p02(ctx: Context):
+    known = ctx.framework.milestones
     for pi, p in _projects(ctx):
+        for m, v in p.spend_plan.items():
+            if m not in known and not _blank(v):  # only JSON data can carry one: say so, never drop it
+                yield ctx.at("P02", ("project", pi, f"spend:{known[0]}"), p, value=v, variant="unknown_milestone",
+                             milestone=m, framework=ctx.framework.id, milestones="、".join(known),
+                             milestones_en=", ".join(known))
         for m, v in _plan(ctx, p):
             if _blank(v):
                 continue
@@ -292,13 +310,26 @@ def _g06(ctx: Context):
 
 # ------------------------------------------------------------------ I: indicators
 
+def _required_levels(fw: Framework) -> dict[str, str]:
+    """一级指标 the framework requires -> the severity of leaving it out."""
+    return {level1: fw.required.get(level1, "no") for level1 in fw.level1_names
+            if fw.required.get(level1, "no") != "no"}
+
+
 @check("I01")
 def _i01(ctx: Context):
+    required = _required_levels(ctx.framework)
     for pi, p in _projects(ctx):
+        if not p.indicators and required:
+            # nothing filled: one "未填写", not one "缺少" per level beside a count of 0 (I12)
+            must = [lv for lv, need in required.items() if need == "error"] or list(required)
+            yield ctx.at("I01", ("project", pi, "indicators"), p, variant="empty",
+                         severity=min(required.values(), key=lambda s: SEVERITY_ORDER[s]),
+                         minimum=ctx.t["min_indicators"], required="、".join(must), required_en=", ".join(must))
+            continue
         present = {ind.level1 for ind in p.indicators}
-        for level1 in ctx.framework.level1_names:
-            need = ctx.framework.required.get(level1, "no")
-            if need != "no" and level1 not in present:
+        for level1, need in required.items():
+            if level1 not in present:
                 yield ctx.at("I01", ("project", pi, "indicators"), p, severity=need, level1=level1)
 
 
@@ -457,8 +488,12 @@ def _i11(ctx: Context):
 @check("I12")
 def _i12(ctx: Context):
     minimum = ctx.t["min_indicators"]
+    said_empty = "I01" in ctx.active and bool(_required_levels(ctx.framework))
     for pi, p in _projects(ctx):
-        if len(p.indicators) < minimum:
+        if not p.indicators:
+            if not said_empty:  # else I01 already said "未填写" for this project
+                yield ctx.at("I12", ("project", pi, "indicators"), p, value=0, variant="empty", minimum=minimum)
+        elif len(p.indicators) < minimum:
             yield ctx.at("I12", ("project", pi, "indicators"), p, value=len(p.indicators), count=len(p.indicators),
                          minimum=minimum)
 
@@ -670,11 +705,11 @@ def run_rules(ctx: Context, *, mode: str = "submit", select: Iterable[str] | Non
     chosen -= set(skip)
     if mode == "draft":
         chosen &= DRAFT_CODES
+    chosen = {code for code in chosen if ctx.framework.rules.get(code, {}).get("enabled", True) is not False}
+    ctx.active = frozenset(chosen)
     out: list[Finding] = []
     for code in sorted(chosen):
         settings = ctx.framework.rules.get(code, {})
-        if settings.get("enabled", True) is False:
-            continue
         for f in CHECKS[code](ctx):
             if "severity" in settings:
                 f.severity = settings["severity"]

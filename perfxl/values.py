@@ -36,7 +36,8 @@ Heuristics and their limits (all deliberately conservative; the raw text is alwa
   *different* number (``≥8090%以上``) are not split.
 * **Units** are taken from :data:`KNOWN_UNITS` (longest match, directly after the number). A word unit
   must end at a boundary (end, space, punctuation, or a suffix operator), so ``≥80年初预算`` is not
-  read as unit ``年`` plus note ``初预算``; ``%`` and ``‰`` need no boundary.
+  read as unit ``年`` plus note ``初预算``; ``%`` and ``‰`` need no boundary. Units, from the value
+  text or the 计量单位 cell, come out canonical (:func:`normalize_unit`: ``％``, ``百分比`` -> ``%``).
 * **Percent cells**: a stored number in a percent-formatted cell is multiplied by 100 exactly
   (decimal shift, so 0.07 gives 7.0, not 7.000000000000001). A plain 0.8 in a cell without percent
   format is *not* rescaled: 0.8 may well mean 0.8%, and only the cell format can tell.
@@ -54,8 +55,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 __all__ = [
-    "ParsedValue", "normalize_text", "parse_number", "parse_percent", "normalize_operator",
-    "parse_indicator_value", "OPERATOR_SPELLINGS", "KNOWN_UNITS", "PROBLEM_CODES", "EXCEL_ERRORS",
+    "ParsedValue", "normalize_text", "parse_number", "parse_percent", "normalize_operator", "normalize_unit",
+    "parse_indicator_value", "OPERATOR_SPELLINGS", "KNOWN_UNITS", "UNIT_ALIASES", "PROBLEM_CODES", "EXCEL_ERRORS",
 ]
 
 # --- width folding ----------------------------------------------------------------------------
@@ -217,6 +218,33 @@ KNOWN_UNITS: tuple[str, ...] = (
     "分", "等级", "级", "km", "kg", "m2", "m²", "m3", "m³",
 )
 _SYMBOL_UNITS = frozenset({"%", "‰", "㎡"})
+
+#: Other spellings of a 计量单位 (after width folding, spaces removed) -> the spelling the shipped
+#: frameworks list, so a rule that asks "is this a percentage?" sees one answer for "%", "％", "﹪"
+#: and "百分比". Only true synonyms: 百分点 (a difference of percentages) and 百分制 (a score out of
+#: 100) are not %.
+UNIT_ALIASES: dict[str, str] = {
+    "﹪": "%", "百分比": "%", "百分之": "%", "百分率": "%", "百分数": "%",
+    "千分比": "‰", "千分之": "‰", "千分率": "‰",
+    "㎡": "平方米", "m2": "平方米", "m²": "平方米", "平米": "平方米",
+    "km": "公里", "千米": "公里",
+}
+
+
+def normalize_unit(s: Any) -> str | None:
+    """A 计量单位 as typed -> its canonical spelling, or None when blank.
+
+    Width folding and whitespace as in :func:`normalize_text` (``％`` -> ``%``, ``ｋｍ`` -> ``km``),
+    inner spaces removed, then :data:`UNIT_ALIASES` (letters compared case-insensitively). Any other
+    unit comes back folded but otherwise as typed: an unknown unit is the rules' business, not
+    this function's. Callers keep the original text beside the result. Never raises.
+    """
+    if s is None:
+        return None
+    text = normalize_text(s if isinstance(s, str) else str(s)).replace(" ", "")
+    if not text:
+        return None
+    return UNIT_ALIASES.get(text) or UNIT_ALIASES.get(text.lower()) or text
 _UNIT_RE = re.compile("|".join(re.escape(u) for u in sorted(KNOWN_UNITS, key=len, reverse=True)))
 
 # --- problems ---------------------------------------------------------------------------------
@@ -452,7 +480,7 @@ def parse_indicator_value(raw: Any, *, operator_cell: Any = None, unit_cell: Any
     cell_op = normalize_operator(operator_cell)
     if cell_op is None and not _is_blank(operator_cell):
         result._add("operator_unknown")
-    cell_unit = None if _is_blank(unit_cell) else normalize_text(unit_cell if isinstance(unit_cell, str) else str(unit_cell))
+    cell_unit = None if _is_blank(unit_cell) else normalize_unit(unit_cell)
 
     inline = _Inline()
     if _is_blank(raw):
@@ -486,15 +514,15 @@ def parse_indicator_value(raw: Any, *, operator_cell: Any = None, unit_cell: Any
         inline.problems.append("unsupported_type")
 
     result.value, result.note = inline.value, inline.note
-    result.inline_operator, result.inline_unit = inline.operator, inline.unit
+    result.inline_operator, result.inline_unit = inline.operator, normalize_unit(inline.unit)
     for code in inline.problems:
         result._add(code)
 
     result.operator = cell_op or inline.operator
     if cell_op and inline.operator and cell_op != inline.operator:
         result._add("operator_conflict")
-    result.unit = cell_unit or inline.unit
-    if cell_unit and inline.unit and cell_unit != inline.unit:
+    result.unit = cell_unit or result.inline_unit
+    if cell_unit and result.inline_unit and cell_unit != result.inline_unit:
         result._add("unit_conflict")
 
     explained = {"error_value", "formula_text", "range", "date_value", "unsupported_type", "not_number"}

@@ -26,6 +26,7 @@ from .catalogue import CATALOGUE, SEVERITY_ZH
 from .findings import SEVERITY_ORDER, Finding
 from .errors import PerfxlError
 from .frameworks import OPERATOR_FROM_JSON, Framework
+from .i18n import t
 from .integrity import LockedCell, canonical, identity_rows, sign
 from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, IDENTITY_SHEET,
                      INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET, REVIEW_SHEET, TEMPLATE_ID, TEMPLATE_VERSION, WIDTHS,
@@ -88,14 +89,20 @@ class _Formats:
         return self(bg_color="#EDEDED")
 
     def input(self, **extra: Any):
-        return self(locked=False, bg_color="#FFF9DB", **extra)
+        return self(locked=False, bg_color=INPUT_FILL, **extra)
 
     @property
     def check(self):
         return self(align="center", font_size=9)
 
 
-_MARK = {"error": "#FF8B8B", "warning": "#FFD966", "info": "#9BC2E6"}
+INPUT_FILL = "#FFF9DB"  # light yellow: "fill in here"
+# The fills of an annotated return's marked cells, by severity. None may be yellow: the input cells
+# are, and a unit must tell "advice" from "yours to fill" at a glance. The 审核意见 legend is drawn
+# from this table (swatches and words), so it always says what the cells show.
+MARK_FILLS = {"error": "#FF8B8B", "warning": "#FFB347", "info": "#9BC2E6"}
+MARK_COLOUR_NAMES = {"error": ("红色", "red"), "warning": ("橙色", "orange"), "info": ("蓝色", "blue")}
+_MARK = MARK_FILLS
 
 
 class _Sheet:
@@ -285,22 +292,39 @@ def _json_list(items: list[str]) -> str:
 
 
 def _check_fits(unit: UnitData, fw: Framework) -> None:
-    where = f"单位 {unit.unit.code}"
+    """Refuse data the framework's template cannot hold, each problem with its own fix: too many rows
+    is a framework setting (rows), a spend-plan milestone the framework does not have is the data's
+    or the framework choice's mistake, and no number of rows mends that."""
+    where, where_en = f"单位 {unit.unit.code}", f"unit {unit.unit.code}"
     problems = []
+    rows_fix = t("请在指标体系文件的 rows 中调大行数，或选用行数足够的指标体系",
+                 "raise the row counts under rows in the framework file, or use a framework with enough rows")
+
+    def too_many(zh: str, en: str) -> str:
+        return t(f"{zh}：{rows_fix}", f"{en}: {rows_fix}")
+
     dg = unit.department_goals
     if len(dg.sections) > fw.section_rows:
-        problems.append(f"{where}：分项绩效目标有 {len(dg.sections)} 项，模板只有 {fw.section_rows} 行")
+        problems.append(too_many(f"{where}：分项绩效目标有 {len(dg.sections)} 项，模板只有 {fw.section_rows} 行",
+                                 f"{where_en}: {len(dg.sections)} sections, the template has {fw.section_rows} rows"))
     if len(dg.measures) > fw.measure_rows:
-        problems.append(f"{where}：工作保障措施有 {len(dg.measures)} 条，模板只有 {fw.measure_rows} 行")
+        problems.append(too_many(f"{where}：工作保障措施有 {len(dg.measures)} 条，模板只有 {fw.measure_rows} 行",
+                                 f"{where_en}: {len(dg.measures)} measures, the template has {fw.measure_rows} rows"))
     for p in unit.projects:
         if len(p.indicators) > fw.indicator_rows:
-            problems.append(f"{where} 项目 {p.code}：有 {len(p.indicators)} 个指标，模板只有 {fw.indicator_rows} 行")
+            problems.append(too_many(
+                f"{where} 项目 {p.code}：有 {len(p.indicators)} 个指标，模板只有 {fw.indicator_rows} 行",
+                f"{where_en} project {p.code}: {len(p.indicators)} indicators, the template has {fw.indicator_rows} rows"))
         unknown = [k for k in p.spend_plan if k not in fw.milestones and p.spend_plan[k] is not None]
         if unknown:
-            problems.append(f"{where} 项目 {p.code}：支出计划时点 {', '.join(unknown)} 不在指标体系 {fw.id} 的时点"
-                            f"（{'、'.join(fw.milestones)}）中")
+            problems.append(t(
+                f"{where} 项目 {p.code}：资金支出计划的时点“{'、'.join(unknown)}”不是指标体系 {fw.id} 的时点"
+                f"（{'、'.join(fw.milestones)}）：请把支出比例改填到这些时点下，或用 --framework 选用含该时点的指标体系",
+                f"{where_en} project {p.code}: spend-plan milestone {', '.join(unknown)} is not one of framework "
+                f"{fw.id}'s ({', '.join(fw.milestones)}): move the shares to those milestones, or choose the "
+                "framework that has it with --framework"))
     if problems:
-        raise PerfxlError("；".join(problems) + "。请在指标体系文件的 rows 中调大行数，或选用对应的指标体系。")
+        raise PerfxlError(t("；", "; ").join(problems) + t("。", "."))
 
 
 def _page_setup(ws: Worksheet, last_row: int, repeat: tuple[int, int] | None = None) -> None:
@@ -634,6 +658,16 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
     ws.protect("", _PROTECT)
 
 
+def _legend(ws: Worksheet, fmt: _Formats, row: int) -> None:
+    """A row of swatches in the very fills the marks use, and the input cells' fill beside them."""
+    ws.write_string(row, 0, "图例", fmt(align="center", border=0))
+    swatches = [(SEVERITY_ZH["error"], MARK_FILLS["error"]), (SEVERITY_ZH["warning"], MARK_FILLS["warning"]),
+                ("填报区（浅黄色，不是审核标记）", INPUT_FILL)]
+    for c, (text, colour) in enumerate(swatches, start=1):
+        ws.write_string(row, c, text, fmt(align="center", bg_color=colour))
+    ws.set_row(row, 20)
+
+
 def _review_sheet(ws: Worksheet, fmt: _Formats, unit: UnitData, findings: list[Finding]) -> None:
     """审核意见: every finding, most severe first, each linked to its cell."""
     from .findings import FileReport
@@ -642,10 +676,13 @@ def _review_sheet(ws: Worksheet, fmt: _Formats, unit: UnitData, findings: list[F
     errors = sum(f.severity == "error" for f in ordered)
     warnings = sum(f.severity == "warning" for f in ordered)
     ws.merge_range(0, 0, 0, 5, f"{unit.budget_year}年预算绩效目标审核意见", fmt.title)
+    red, orange = MARK_COLOUR_NAMES["error"][0], MARK_COLOUR_NAMES["warning"][0]
     ws.merge_range(1, 0, 1, 5, f"{_unit_line(unit)}：必须修改 {errors} 处，提示 {warnings} 处。"
-                   "标红的单元格必须修改；标黄的为提示，确实无需修改的请在“出错说明”栏写明理由。修改后直接保存本文件重新报送。",
+                   f"标{red}的单元格必须修改；标{orange}的为提示，确实无需修改的请在“出错说明”栏写明理由；"
+                   "浅黄色为填报区，不是审核标记。鼠标移到标记的单元格上可看到批注中的问题说明。修改后直接保存本文件重新报送。",
                    fmt(border=0, align="left"))
     ws.set_row(1, 36)
+    _legend(ws, fmt, 2)
     heads = ("序号", "类别", "代码", "位置", "问题与修改建议", "单位说明")
     for c, (h, w) in enumerate(zip(heads, (6, 10, 7, 26, 90, 30))):
         ws.write_string(3, c, h, fmt.label)

@@ -3,9 +3,10 @@ from openpyxl import load_workbook
 
 import perfxl
 from perfxl.check import annotate, check_file
-from perfxl.layout import REVIEW_SHEET
+from perfxl.layout import REVIEW_SHEET, ProjectLayout, a1
 from perfxl.model import unit_from_dict, unit_to_dict
 from perfxl.reader import read_workbook
+from perfxl.writer import INPUT_FILL, MARK_FILLS
 
 from conftest import SAMPLES
 from units import clean
@@ -29,7 +30,7 @@ def test_annotated_return_marks_every_finding_and_reads_back_unchanged(tmp_path,
         worst[f.where] = "error" if f.severity == "error" or worst.get(f.where) == "error" else f.severity
     for f in checked.report.findings:
         colour = wb[f.sheet][f.cell].fill.fgColor.rgb
-        assert colour.endswith({"error": "FF8B8B", "warning": "FFD966"}[worst[f.where]]), f.where
+        assert colour.endswith(MARK_FILLS[worst[f.where]].lstrip("#")), f.where
     review = wb[REVIEW_SHEET]
     rows = [[c.value for c in r] for r in review.iter_rows(min_row=5) if r[2].value]
     assert len(rows) == len(checked.report.findings)
@@ -60,3 +61,33 @@ def test_unreadable_file_gets_no_return(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"")
     assert annotate(check_file(bad), tmp_path / "r") is None
+
+
+def _rgb(cell) -> str:
+    return "#" + cell.fill.fgColor.rgb[-6:].upper()
+
+
+def test_annotation_legend_colours_differ_from_input_fill(tmp_path, hebei):
+    """审核意见 says which colour means what, and the colours are the ones on the cells: advice is
+    not the yellow of the input cells, and the legend's swatches are the marks' own fills."""
+    data = clean()
+    data["projects"][0]["indicators"][0]["basis"] = None           # I11: advice
+    data["projects"][0]["funds"]["total"] = 101.0                  # F01: must change
+    path = perfxl.write_workbook(unit_from_dict(data), hebei, tmp_path / "in")
+    checked = check_file(path)
+    wb = load_workbook(annotate(checked, tmp_path / "r"))
+    by_code = {f.code: f for f in checked.report.findings}
+    warning_fill = _rgb(wb[by_code["I11"].sheet][by_code["I11"].cell])
+    error_fill = _rgb(wb[by_code["F01"].sheet][by_code["F01"].cell])
+    sheet = wb[by_code["I11"].sheet]
+    L = ProjectLayout(hebei)
+    input_fill = _rgb(sheet[a1(L.indicator_rows.start, L.columns.explanation).replace("$", "")])  # unmarked 出错说明
+    assert input_fill == INPUT_FILL
+    assert len({warning_fill, error_fill, input_fill}) == 3
+
+    review = wb[REVIEW_SHEET]
+    legend = {c.value: _rgb(c) for c in review[3] if c.value and c.fill.fgColor.rgb not in (None, "00000000")}
+    assert legend["必须修改"] == error_fill and legend["提示"] == warning_fill
+    assert any(text.startswith("填报区") and colour == input_fill for text, colour in legend.items())
+    intro = review["A2"].value
+    assert "标黄" not in intro and "标红" in intro and "标橙色" in intro

@@ -27,7 +27,7 @@ def _base(hebei_path):
 @pytest.fixture
 def hebei_dict():
     from importlib import resources
-    return json.loads(resources.files("workbook_templates").joinpath("frameworks", "hebei-2023.json").read_text("utf-8"))
+    return json.loads(resources.files("perfxl.templates").joinpath("frameworks", "hebei-2023.json").read_text("utf-8"))
 
 
 @pytest.mark.parametrize("mutate, expected", [
@@ -37,6 +37,7 @@ def hebei_dict():
     (lambda d: d["levels"][1]["level2"].append("数量指标"), "重复"),
     (lambda d: d.update(cost_level2=["不存在指标"]), "cost_level2"),
     (lambda d: d["thresholds"].update(project_code_pattern="(["), "project_code_pattern"),
+    (lambda d: d["units"].__setitem__(0, "％"), "units"),  # read data says "%": "％" would never match
 ])
 def test_broken_framework_file_names_file_and_key(tmp_path, hebei_dict, mutate, expected):
     mutate(hebei_dict)

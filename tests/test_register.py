@@ -1,6 +1,8 @@
 import pytest
 
 import perfxl
+from perfxl.generate import templates_from_register
+from perfxl.register import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, load_register
 
 from conftest import SAMPLES, table_file
 
@@ -23,7 +25,8 @@ def test_reads_units_and_projects(tmp_path, suffix):
     u = units[0]
     assert u.budget_year == 2024 and u.unit.department_code == "115"
     assert [(p.code, p.funds.total, p.funds.fiscal, p.funds.other) for p in u.projects] == [
-        (P1, 5295, 5295, None), (P2, 30, 20, 10)]
+        (P1, 5295, 5295, 0), (P2, 30, 20, 10)]  # a blank 其他资金 is 0
+    assert units[1].projects[0].funds.other == 0
     assert u.projects[1].purpose is None and u.projects[0].purpose == "用于归还棚改贷款"
 
 
@@ -79,5 +82,82 @@ def test_sample_register():
     assert len({u.unit.department_code for u in units}) >= 2
     seed = next(u for u in units if u.unit.code == "115001")
     assert [(p.code, p.name, p.funds.total, p.funds.fiscal, p.funds.other, p.purpose) for p in seed.projects] == [
-        (P1, "郭营子棚改本金利息", 5295, 5295, None, "用于归还棚改贷款"),
-        (P2, "土地成本核算专项", 30, 30, None, "按协议支付审计费")]
+        (P1, "郭营子棚改本金利息", 5295, 5295, 0, "用于归还棚改贷款"),
+        (P2, "土地成本核算专项", 30, 30, 0, "按协议支付审计费")]
+    assert load_register(SAMPLES / "register.xlsx", 2023).notes == []  # the full format
+
+
+def test_register_missing_required_columns_lists_them(tmp_path):
+    """A missing required column refuses the file, naming what is missing and the whole format."""
+    rows = [[h for h in HEAD if h not in ("预算数", "项目名称")],
+            ["115001", "土储中心本级", "115", "土储中心", P1, 5295, None, "还款"]]
+    with pytest.raises(perfxl.RegisterError) as e:
+        perfxl.read_register(table_file(tmp_path / "r.xlsx", rows), 2024)
+    (problem,) = e.value.problems
+    assert "项目名称、预算数" in problem.split("（")[0]
+    assert all(c in problem for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+    assert str(tmp_path / "r.xlsx") in str(e.value)
+
+
+def test_register_header_lists_required_and_optional_when_no_header(tmp_path):
+    with pytest.raises(perfxl.RegisterError) as e:
+        perfxl.read_register(table_file(tmp_path / "b.csv", [["x", "y"], ["1", "2"]]), 2024)
+    assert "必需列" in str(e.value) and "可选列" in str(e.value) and "资金用途" in str(e.value)
+
+
+@pytest.mark.parametrize("left_out", ["资金用途", "其他资金", "财政资金", "主管部门编码", "主管部门名称"])
+def test_register_missing_optional_column_is_accepted_with_a_note(tmp_path, left_out):
+    keep = [i for i, h in enumerate(HEAD) if h != left_out]
+    row = ["115001", "土储中心本级", "115", "土储中心", P1, "棚改", 100, 100, None, "还款"]
+    path = table_file(tmp_path / "r.xlsx", [[HEAD[i] for i in keep], [row[i] for i in keep]])
+    read = load_register(path, 2024)
+    (note,) = read.notes
+    assert f"“{left_out}”" in note
+    project = read.units[0].projects[0]
+    assert (project.funds.total, project.funds.fiscal, project.funds.other) == (100, 100, 0)
+
+
+def test_register_without_fiscal_column_takes_total_less_other(tmp_path):
+    head = [h for h in HEAD if h != "财政资金"]
+    path = table_file(tmp_path / "r.csv", [head, ["115001", "单位", "115", "部门", P1, "棚改", 100, 30, "还款"]])
+    funds = load_register(path, 2024).units[0].projects[0].funds
+    assert (funds.total, funds.fiscal, funds.other) == (100, 70, 30)
+
+
+def test_register_unknown_column_is_noted_and_other_spelling_accepted(tmp_path):
+    head = [h.replace("其他资金", "其它资金").replace("预算数", "预算数（万元）") for h in HEAD] + ["备注"]
+    path = table_file(tmp_path / "r.csv", [head, ["115001", "单位", "115", "部门", P1, "棚改", 100, 80, 20, "还款", "x"]])
+    read = load_register(path, 2024)
+    assert read.units[0].projects[0].funds.other == 20
+    assert len(read.notes) == 1 and "备注" in read.notes[0]
+
+
+def test_register_blank_fiscal_is_refused(tmp_path):
+    path = table_file(tmp_path / "r.xlsx", [HEAD, ["115001", "单位", "115", "部门", P1, "棚改", 100, None, 100, "还款"]])
+    with pytest.raises(perfxl.RegisterError) as e:
+        perfxl.read_register(path, 2024)
+    assert any(p.startswith("第 2 行：财政资金 为空") for p in e.value.problems)
+
+
+def test_register_blank_other_funds_is_locked_zero(tmp_path, hebei):
+    """A blank 其他资金 reaches the template as a locked 0, not as a cell the unit could fill, and a
+    returned template with that 0 passes F01/F03 against the register."""
+    from openpyxl import load_workbook
+    from perfxl.check import check_file
+    from perfxl.layout import ProjectLayout
+
+    path = table_file(tmp_path / "r.xlsx", [HEAD, ["115001", "单位", "115", "部门", P1, "棚改", 100, 100, None, "还款"]])
+    result = templates_from_register(path, tmp_path / "out", budget_year=2024)
+    (book,) = result.paths
+    ws = load_workbook(book).worksheets[2]  # 填报说明, 部门整体绩效目标, then the project
+    other = ws[ProjectLayout(hebei).other.a1.replace("$", "")]
+    assert other.value == 0 and other.protection.locked
+    register = {u.unit.code: u for u in perfxl.read_register(path, 2024)}
+    assert not [f for f in check_file(book, register=register).report.findings if f.code in ("F01", "F02", "F03")]
+
+
+def test_missing_optional_column_note_reaches_generate_result(tmp_path):
+    head = [h for h in HEAD if h != "资金用途"]
+    path = table_file(tmp_path / "r.xlsx", [head, ["115001", "单位", "115", "部门", P1, "棚改", 100, 100, None]])
+    result = templates_from_register(path, tmp_path / "out", budget_year=2024)
+    assert any("资金用途" in n for n in result.notes)

@@ -171,7 +171,7 @@ def test_basis_category_required_by_mof():
 def test_framework_rule_settings_disable_and_reseverity():
     from importlib import resources
     import json
-    d = json.loads(resources.files("workbook_templates").joinpath("frameworks", "hebei-2023.json").read_text("utf-8"))
+    d = json.loads(resources.files("perfxl.templates").joinpath("frameworks", "hebei-2023.json").read_text("utf-8"))
     d["rules"] = {"I04": {"enabled": False}, "F01": {"severity": "warning"}}
     d["thresholds"]["satisfaction_min"] = 95
     fw = framework_from_dict(d)
@@ -224,3 +224,97 @@ def test_x02_across_units_verbatim_copy_but_not_common_wording():
         c.projects[0].indicators[0].description = copied
         crowd.append(c)
     assert list(copied_across([a, b, *crowd])) == []
+
+
+@pytest.mark.parametrize("spelling", ["％", "﹪", "百分比", " % "])
+def test_fullwidth_percent_unit_keeps_percentage_rules(spelling):
+    """A 计量单位 spelled another way is read as "%": I09 on a low satisfaction, I06 on a share above
+    100 whose name does not end in 率 (only the unit says it is a percentage)."""
+    data = clean()
+    i_(data, 0, 6).update(value=70, unit=spelling)
+    i_(data, 1, 2).update(value=120, unit=spelling)
+    found = {(f.code, f.sheet) for f in run(data)}
+    assert {("I09", P1), ("I06", P2)} <= found
+    u = unit_from_dict(data)
+    assert u.projects[0].indicators[6].unit == "%"
+    assert u.projects[0].indicators[6].raw_unit == spelling  # as typed, kept beside
+
+
+def test_fullwidth_percent_unit_in_workbook_keeps_percentage_rules(tmp_path, hebei):
+    from perfxl.check import check_file
+
+    u = unit_from_dict(clean())
+    u.projects[0].indicators[6].value, u.projects[0].indicators[6].unit = 70, "％"
+    u.projects[1].indicators[2].value, u.projects[1].indicators[2].unit = 120, "百分比"
+    checked = check_file(perfxl.write_workbook(u, hebei, tmp_path))
+    assert ("I09", P1, "F16") in {(f.code, f.sheet, f.cell) for f in checked.report.findings}
+    assert ("I06", P2) in {(f.code, f.sheet) for f in checked.report.findings}
+    read = checked.unit.projects[0].indicators[6]
+    assert (read.unit, read.raw_unit) == ("%", "％")
+    assert not [f for f in checked.report.findings if f.code == "I16"]
+
+
+def test_operator_spelled_another_way_in_json_is_canonical():
+    data = clean()
+    i_(data, 0, 3).update(operator="＞＝")  # a cost indicator with "at least": I08 must see ≥
+    i_(data, 0, 0).update(operator="不低于")
+    u = unit_from_dict(data)
+    assert [u.projects[0].indicators[k].operator for k in (0, 3)] == ["≥", "≥"]
+    assert ("I08", P1, "E13") in {(f.code, f.sheet, f.cell) for f in run(data)}
+    assert i_(data, 0, 3)["operator"] == "＞＝"  # the caller's dict is not modified
+
+
+@pytest.mark.parametrize("fw", ["hebei-2023", "mof-2021"])
+def test_empty_spend_plan_asks_to_fill(fw):
+    """P01 on a plan with nothing in it says 未填 and how to fill it; a wrong sum still says 调整."""
+    data = clean()
+    data["framework"] = fw
+    milestones = perfxl.load_framework(fw).milestones
+    p(data)["spend_plan"] = {m: None for m in milestones}
+    p(data, 1)["spend_plan"] = dict(zip(milestones, [10, 20, 30, 30]))  # 90, or a cumulative plan ending at 30
+    empty, wrong = [f for f in run(data, fw) if f.code == "P01"]
+    assert empty.project_code == p(data)["code"] and "未填" in empty.message and "调整" not in empty.message
+    assert all(m in empty.message for m in milestones) and "100" in empty.message
+    assert "empty" in empty.message_en
+    assert wrong.project_code == p(data, 1)["code"] and "调整" in wrong.message and "未填" not in wrong.message
+
+
+def test_blank_template_says_unfilled_not_zero_count():
+    """A project with no indicator gets one finding that says 未填写, with the error severity of the
+    required levels, not one per missing level next to "只有 0 个"."""
+    data = clean()
+    p(data)["indicators"] = []
+    hits = [f for f in run(data) if f.code in ("I01", "I12", "I14") and f.project_code == p(data)["code"]]
+    assert [(f.code, f.severity, f.cell) for f in hits] == [("I01", "error", "A9")]
+    assert "未填写" in hits[0].message and "0 个" not in hits[0].message
+    assert "产出指标" in hits[0].message and "效益指标" in hits[0].message
+    assert "3" in hits[0].message  # the minimum, as a target rather than a count
+
+
+def test_blank_indicators_still_reported_when_i01_is_off():
+    data = clean()
+    p(data)["indicators"] = []
+    hits = [f for f in run(data, skip={"I01"}) if f.code == "I12"]
+    assert len(hits) == 1 and "未填写" in hits[0].message and "0 个" not in hits[0].message
+    p(data)["indicators"] = p(clean())["indicators"][:2]
+    (few,) = [f for f in run(data) if f.code == "I12"]
+    assert "2" in few.message  # a real shortfall still gives the count
+
+
+def test_blank_other_funds_matches_a_register_zero():
+    """The register reads a blank 其他资金 as 0; a return (or JSON) that leaves it blank agrees with it."""
+    data = clean()
+    reg = register_of(data, lambda r: setattr(r.projects[1].funds, "other", 0.0))
+    assert p(data, 1)["funds"]["other"] is None
+    assert [f.code for f in run(data, register=reg)] == []
+    reg = register_of(data, lambda r: setattr(r.projects[1].funds, "other", 5.0))
+    assert [(f.code, f.cell) for f in run(data, register=reg)] == [("F03", "G4")]
+
+
+def test_unknown_milestone_in_json_is_reported_not_dropped():
+    data = clean()
+    p(data)["spend_plan"] = {"3月底": 25, "6月底": 25, "10月底": 25, "9月底": 25}
+    hits = [f for f in run(data) if f.code == "P02"]
+    assert len(hits) == 1 and "9月底" in hits[0].message and "12月底" in hits[0].message
+    assert "行数" not in hits[0].message
+    assert not [f for f in run(data) if f.code == "P01"]  # the sum waits until the share is moved

@@ -10,8 +10,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import perfxl
-from perfxl.values import (KNOWN_UNITS, OPERATOR_SPELLINGS, PROBLEM_CODES, ParsedValue, normalize_operator,
-                           normalize_text, parse_indicator_value, parse_number, parse_percent)
+from perfxl.values import (KNOWN_UNITS, OPERATOR_SPELLINGS, PROBLEM_CODES, UNIT_ALIASES, ParsedValue,
+                           normalize_operator, normalize_text, normalize_unit, parse_indicator_value, parse_number,
+                           parse_percent)
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_8edb4e5fb5a34cb8.txt"
 
@@ -419,7 +420,9 @@ def test_never_raises_and_keeps_raw(raw, operator_cell, unit_cell, percent_forma
 def test_parse_text_never_raises(s):
     r = parse_indicator_value(s)
     assert r.raw is s
-    parse_number(s), parse_percent(s), normalize_operator(s)
+    for x in (parse_number(s), parse_percent(s)):
+        assert x is None or (isinstance(x, float) and -float("inf") < x < float("inf"))
+    assert normalize_operator(s) in (None, *set(OPERATOR_SPELLINGS.values()))
 
 
 def test_public_api_documented():
@@ -429,3 +432,24 @@ def test_public_api_documented():
         if callable(obj):
             assert obj.__doc__ and len(obj.__doc__) > 40, name
     assert perfxl.__version__
+
+
+# --- normalize_unit ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, canonical", [
+    ("%", "%"), ("％", "%"), ("﹪", "%"), (" % ", "%"), ("百分比", "%"), ("百分之", "%"), ("百分率", "%"),
+    ("千分之", "‰"), ("㎡", "平方米"), ("Ｍ２", "平方米"), ("KM", "公里"), ("万 元", "万元"), ("个", "个"),
+    ("百分点", "百分点"), ("人/次", "人/次"), (None, None), ("", None), ("\u3000", None),
+])
+def test_units_are_canonical_whatever_the_spelling(typed, canonical):
+    assert normalize_unit(typed) == canonical
+
+
+def test_unit_aliases_point_at_canonical_spellings():
+    assert all(normalize_unit(target) == target for target in UNIT_ALIASES.values())
+
+
+def test_value_and_unit_cell_in_different_spellings_do_not_conflict():
+    r = p("80％", unit_cell="百分比")
+    assert (r.value, r.unit, r.problems) == (80.0, "%", [])
+    assert p("80万元", unit_cell="％").problems == ["unit_conflict"]

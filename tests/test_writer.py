@@ -207,10 +207,18 @@ def test_data_that_does_not_fit_is_refused(seed_unit, hebei):
     seed_unit.projects[0].indicators *= 3  # 27 indicators, 20 rows
     with pytest.raises(perfxl.PerfxlError, match="13081123P008047100028：有 27 个指标，模板只有 20 行"):
         perfxl.render_workbook(seed_unit, hebei)
-    seed_unit.projects[0].indicators = []
-    seed_unit.projects[1].spend_plan = {"9月底": 50}
-    with pytest.raises(perfxl.PerfxlError, match="9月底"):
+
+
+def test_unknown_milestone_message_names_it(seed_unit, hebei):
+    """A spend-plan milestone the framework does not have is not a row-count problem: the message names
+    the milestone and the framework's own milestones, and says nothing about rows."""
+    seed_unit.projects[1].spend_plan = {"3月底": 50, "9月底": 50}
+    with pytest.raises(perfxl.PerfxlError) as e:
         perfxl.render_workbook(seed_unit, hebei)
+    message = str(e.value)
+    assert "9月底" in message and seed_unit.projects[1].code in message
+    assert all(m in message for m in hebei.milestones)
+    assert "行数" not in message and "rows" not in message
 
 
 def test_sheet_names_valid_and_unique():
