@@ -1,307 +1,722 @@
-"""The command line: each command parses its options, calls one library function and turns the
-library's expected errors (PerfxlError) into a one-line message and exit status 2."""
+"""The command line: each command parses its options, calls one library function and reports.
+
+What every command shares, decided here once:
+
+- language: Chinese unless ``--lang en`` (anywhere on the line) or ``PERFXL_LANG=en``; click's own
+  usage, help and error texts follow (``cli_text``);
+- exit status: 0 every file valid (or the command did its job), 1 findings of error severity
+  (``check``), 2 a usage or input problem: click's usage errors, ``PerfxlError`` from the library
+  (a bad register, nothing to check, a register matching none of the files, an output path that
+  cannot be used), an OS error reading or writing a file, and an unexpected exception, shown as one
+  line ("内部错误") unless ``PERFXL_DEBUG=1`` asks for the traceback;
+- outputs: the ``-o`` convention of ``outputs.py`` (folder or file, suffix checked before the work,
+  write then rename, "已替换原有文件" when one was replaced);
+- progress: a bar on stderr when it is a terminal and the work takes a while, never otherwise.
+
+Only click and light modules are imported at the top: ``perfxl --help`` must not pay for pandas,
+openpyxl or jsonschema, and each command imports what it needs when it runs.
+"""
 from __future__ import annotations
 
-import functools
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import click
 
 from . import __version__
+from .cli_text import active, install, localize, localize_metavar, pair
 from .errors import PerfxlError
-from .frameworks import DEFAULT_FRAMEWORK, list_frameworks
-from .integrity import load_key
+from .i18n import lang, set_lang, t
+from .outputs import (Written, existing_files, file_target, folder_target, os_error_message, replaced_in,
+                      write_bytes, write_file, write_folder_files, write_text, written_message)
+
+install()
+
+_LANG_ENV = "PERFXL_LANG"
+_DEBUG_ENV = "PERFXL_DEBUG"
+
+EXIT_STATUS_ALL = pair(
+    "\b\n退出状态：\n  0  完成；check 时每个文件都通过（无错误）\n  1  check：有文件存在错误（必须修改）\n"
+    "  2  用法或输入有误：参数不对、文件不存在、没有可审核的文件、\n"
+    "     项目清单与文件对不上、输出路径不可用",
+    "\b\nExit status:\n  0  done; for check, every file is valid (no errors)\n"
+    "  1  check: some file has errors (must change)\n"
+    "  2  a usage or input problem: bad options, a missing file, nothing to\n"
+    "     check, a register matching none of the files, an unusable output path")
+EXIT_STATUS = pair(
+    "\b\n退出状态：\n  0  每个文件都通过（无错误）\n  1  有文件存在错误（必须修改）\n"
+    "  2  用法或输入有误：参数不对、文件不存在、没有可审核的文件、\n"
+    "     项目清单与文件对不上、输出路径不可用",
+    "\b\nExit status:\n  0  every file is valid (no errors)\n  1  some file has errors (must change)\n"
+    "  2  a usage or input problem: bad options, a missing file, nothing to\n"
+    "     check, a register matching none of the files, an unusable output path")
 
 
-def _clean_errors(fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+# ---------------------------------------------------------------------------------------------------
+# Language-aware click classes
+
+
+def _help_fillers() -> dict[str, Callable[[], str]]:
+    """Values put into help text when it is shown (so importing the CLI never loads frameworks)."""
+    def frameworks() -> str:
+        from .frameworks import list_frameworks
+        return ", ".join(list_frameworks())
+
+    def default_framework() -> str:
+        from .frameworks import DEFAULT_FRAMEWORK
+        return DEFAULT_FRAMEWORK
+
+    return {"{frameworks}": frameworks, "{default_framework}": default_framework}
+
+
+def _shown(text: str | None) -> str | None:
+    """Help text as shown: in the current language, placeholders filled."""
+    text = localize(text)
+    if text and "{" in text:
+        for placeholder, value in _help_fillers().items():
+            if placeholder in text:
+                text = text.replace(placeholder, value())
+    return text
+
+
+class _Option(click.Option):
+    def make_metavar(self, ctx: click.Context) -> str:
+        return localize_metavar(super().make_metavar(ctx))
+
+
+class _Argument(click.Argument):
+    def make_metavar(self, ctx: click.Context) -> str:
+        return localize_metavar(super().make_metavar(ctx))
+
+
+class _Formatter(click.HelpFormatter):
+    def write_heading(self, heading: str) -> None:
+        """"选项：" in Chinese (click writes an ASCII colon after the heading)."""
+        colon = "：" if lang() == "zh" else ":"
+        self.write(f"{'':>{self.current_indent}}{heading}{colon}\n")
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Localized:
+    """Help rendered in the current language (help texts are given in Chinese with an English twin)."""
+
+    context_class = _Context
+
+    help: str | None
+    short_help: str | None
+    epilog: str | None
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [localize_metavar(p) for p in super().collect_usage_pieces(ctx)]  # type: ignore[misc]
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _swapped(self, "help"):
+            super().format_help_text(ctx, formatter)  # type: ignore[misc]
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _swapped(self, "epilog"):
+            super().format_epilog(ctx, formatter)  # type: ignore[misc]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _swapped(self, "short_help"), _swapped(self, "help"):
+            return super().get_short_help_str(limit)  # type: ignore[misc]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = [p for p in self.get_params(ctx) if getattr(p, "help", None)]  # type: ignore[attr-defined]
+        saved = [(p, p.help) for p in params]
         try:
-            return fn(*args, **kwargs)
+            for p, text in saved:
+                p.help = _shown(text)
+            super().format_options(ctx, formatter)  # type: ignore[misc]
+        finally:
+            for p, text in saved:
+                p.help = text
+
+
+class _swapped:
+    """Temporarily replace ``obj.<attr>`` by its text as shown."""
+
+    def __init__(self, obj: Any, attr: str):
+        self.obj, self.attr = obj, attr
+
+    def __enter__(self) -> None:
+        self.saved = getattr(self.obj, self.attr)
+        setattr(self.obj, self.attr, _shown(self.saved))
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(self.obj, self.attr, self.saved)
+
+
+class _Command(_Localized, click.Command):
+    pass
+
+
+class _Group(_Localized, click.Group):
+    """The ``perfxl`` group; its ``main`` sets the language and turns every failure into an exit status."""
+
+    command_class = _Command
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        previous = os.environ.get(_LANG_ENV)
+        set_lang(_lang_in(sys.argv[1:] if args is None else list(args)))
+        try:
+            with active():
+                code = self._run(args, prog_name, complete_var, **extra)
+        finally:
+            if previous is None:
+                os.environ.pop(_LANG_ENV, None)
+            else:
+                os.environ[_LANG_ENV] = previous
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any) -> int:
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as e:  # usage errors, in the user's language
+            e.show()
+            return 2
+        except click.Abort:
+            click.echo(t("已中止。", "Aborted."), err=True)
+            return 130
         except PerfxlError as e:
-            click.echo(f"错误：{e}", err=True)
-            sys.exit(2)
-    return wrapper
+            click.echo(t("错误：", "Error: ") + str(e), err=True)
+            return 2
+        except OSError as e:
+            click.echo(t("错误：", "Error: ") + os_error_message(e), err=True)
+            return 2
+        except Exception as e:  # a bug: one line for the clerk, the traceback for a maintainer
+            if os.environ.get(_DEBUG_ENV):
+                import traceback
+                traceback.print_exc()
+            click.echo(t(f"内部错误（{type(e).__name__}）：perfxl 未能完成。请把所用命令和文件交给维护人员；"
+                         f"设置 {_DEBUG_ENV}=1 可看到详细信息。",
+                         f"Internal error ({type(e).__name__}): perfxl could not finish. Please send the command "
+                         f"and files to the maintainers; set {_DEBUG_ENV}=1 for details."), err=True)
+            return 2
+        return rv if isinstance(rv, int) else 0
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="perfxl")
+def _lang_in(args: Sequence[str]) -> str | None:
+    """The value of ``--lang`` anywhere on the command line, so even ``perfxl --help --lang en`` and
+    click's errors about earlier options are in the language asked for."""
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        if a == "--lang" and i + 1 < len(args):
+            value = args[i + 1]
+        elif a.startswith("--lang="):
+            value = a.split("=", 1)[1]
+        else:
+            continue
+        if value in ("zh", "en"):
+            return value
+    return None
+
+
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    set_lang(value)
+
+
+def _lang_option(f: Callable) -> Callable:
+    return opt("--lang", type=click.Choice(["zh", "en"]), default=None, is_eager=True, expose_value=False,
+               callback=_set_lang, help=("界面语言：zh 中文（默认），en 英文；也可设环境变量 PERFXL_LANG=en。",
+                                         "Language of all messages: zh Chinese (default), en English; "
+                                         "or set PERFXL_LANG=en."))(f)
+
+
+def opt(*decls: str, help: tuple[str, str] | None = None, **kw: Any) -> Callable:
+    """click.option with a help text in both languages."""
+    if help:
+        kw["help"] = pair(*help)
+    return click.option(*decls, cls=_Option, **kw)
+
+
+def arg(*decls: str, **kw: Any) -> Callable:
+    return click.argument(*decls, cls=_Argument, **kw)
+
+
+# Output paths are taken as typed: a trailing separator means "into this folder" (outputs.py).
+_OUT = click.Path()
+
+
+def _key_file_option(zh: str, en: str) -> Callable:
+    return opt("--key-file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+               help=(zh, en))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Progress
+
+
+class _Bar:
+    """A progress bar on stderr when it is a terminal; nothing when output is piped or redirected.
+
+    The bar appears only once the work has taken ``delay`` seconds, so quick commands print nothing
+    extra, and it is removed when done. ``start(None)`` is a bar without a total (a count).
+    """
+
+    delay = 0.5
+
+    def __init__(self, label_zh: str, label_en: str, unit_zh: str, unit_en: str):
+        self.label, self.unit = t(label_zh, label_en), t(unit_zh, unit_en)
+        self.bar: Any = None
+
+    def start(self, total: int | None = None) -> None:
+        if self.bar is not None or not _is_terminal(sys.stderr):
+            return
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=self.label, unit=self.unit, leave=False, delay=self.delay,
+                        file=sys.stderr, dynamic_ncols=True)
+
+    def tick(self, _item: object = None) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self) -> "_Bar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------------------------------------------
+# Commands
+
+
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(t(f"perfxl 版本 {__version__}", f"perfxl, version {__version__}"))
+        ctx.exit()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             help=pair("perfxl：预算绩效目标表的生成、读取、审核与汇总。",
+                       "perfxl: generate, read, check and consolidate budget performance goal tables "
+                       "(预算绩效目标表)."),
+             epilog=EXIT_STATUS_ALL)
+@opt("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+     help=("显示版本号并退出。", "Show the version and exit."))
+@_lang_option
 def main() -> None:
-    """perfxl: 预算绩效目标表的生成、读取、审核与汇总。"""
+    """The command group; see each command's help."""
 
 
-@main.command()
-@click.argument("register", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--data", "data_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="单位数据 JSON（unit-goals.schema.json 格式），生成预填的工作簿；可多次给出。")
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="输出文件夹。")
-@click.option("--framework", default=None, help=f"指标体系 id（{', '.join(list_frameworks())}）或 .json 文件路径；"
-                                                 f"默认 {DEFAULT_FRAMEWORK}（--data 时取 JSON 中的 framework）。")
-@click.option("--year", type=int, default=None, help="预算年度；默认为明年。")
-@click.option("--password", default=None, help="工作表与工作簿结构保护密码；默认不设密码。")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="签名密钥文件（HMAC-SHA256）；不给时读环境变量 PERFXL_KEY，都没有则用 SHA-256。")
-@click.option("--prefill", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="上年单位数据 JSON 所在文件夹（perfxl import 的结果）：延续项目（项目编码相同）预填上年目标与指标。")
-@click.option("--roll-year", is_flag=True, help="与 --prefill 同用：把沿用文字中的上年年份改为本预算年度。")
-@_clean_errors
-def template(register, data_files, out_dir, framework, year, password, key_file, prefill, roll_year):
+_TEMPLATE_HELP = pair(
     """按项目清单为每个单位生成锁定的填报工作簿；或用 --data 生成预填数据的工作簿。
 
     \b
     perfxl template samples/register.xlsx -o out/
     perfxl template --data samples/units/115001.json -o out/
-    """
-    from .generate import templates_from_data, templates_from_register
+    """,
+    """One locked workbook per unit of the register; or, with --data, prefilled workbooks from unit JSON.
 
+    \b
+    perfxl template samples/register.xlsx -o out/
+    perfxl template --data samples/units/115001.json -o out/
+    """)
+
+
+@main.command(help=_TEMPLATE_HELP,
+              short_help=pair("按项目清单生成各单位的填报工作簿。", "Generate the units' workbooks from the register."))
+@arg("register", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@opt("--data", "data_files", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+     help=("单位数据 JSON（unit-goals.schema.json 格式），生成预填的工作簿；可多次给出。",
+           "Unit data JSON (unit-goals.schema.json) for prefilled workbooks; may be repeated."))
+@opt("-o", "--output", "out_dir", required=True, type=_OUT,
+     help=("输出文件夹（不存在时新建）。", "Output folder (created if missing)."))
+@opt("--framework", default=None,
+     help=("指标体系 id（{frameworks}）或 .json 文件路径；默认 {default_framework}（--data 时取 JSON 中的 framework）。",
+           "Framework id ({frameworks}) or a .json file; default {default_framework} (with --data, the JSON's "
+           "framework)."))
+@opt("--year", type=int, default=None, help=("预算年度；默认为明年。", "Budget year; default next year."))
+@opt("--password", default=None, help=("工作表与工作簿结构保护密码；默认不设密码。",
+                                       "Password of the sheet and structure protection; default none."))
+@_key_file_option("签名密钥文件（HMAC-SHA256）；不给时读环境变量 PERFXL_KEY，都没有则用 SHA-256。",
+                  "Signing key file (HMAC-SHA256); default $PERFXL_KEY, else plain SHA-256.")
+@opt("--prefill", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+     help=("上年单位数据 JSON 所在文件夹（perfxl import 的结果）：延续项目（项目编码相同）预填上年目标与指标。",
+           "Folder of last year's unit JSON (from perfxl import): continuing projects (same 项目编码) start "
+           "from last year's goals and indicators."))
+@opt("--roll-year", is_flag=True, help=("与 --prefill 同用：把沿用文字中的上年年份改为本预算年度。",
+                                        "With --prefill: change last year's year in the carried text to this one."))
+@_lang_option
+def template(register, data_files, out_dir, framework, year, password, key_file, prefill, roll_year):
+    """Generate workbooks (see _TEMPLATE_HELP)."""
     if bool(register) == bool(data_files):
-        raise click.UsageError("请给出项目清单 REGISTER，或用 --data 给出单位数据 JSON（二者选一）。")
+        raise click.UsageError(t("请给出项目清单 REGISTER，或用 --data 给出单位数据 JSON（二者选一）。",
+                                 "Give a register REGISTER or unit data JSON with --data (one of the two)."))
+    if not register and (year is not None or prefill or roll_year):
+        raise click.UsageError(t("--year、--prefill、--roll-year 只用于项目清单；--data 的内容取自 JSON。",
+                                 "--year, --prefill and --roll-year go with a register; --data takes them from "
+                                 "the JSON."))
+    out_dir = folder_target(out_dir)
+    from .frameworks import DEFAULT_FRAMEWORK
+    from .generate import templates_from_data, templates_from_register
+    from .integrity import load_key
+
     key = load_key(key_file)
+    before = existing_files(out_dir)
     if register:
-        bar = _Bar("生成", "个单位")
-        bar.start(None)
-        try:
+        with _Bar("生成", "Writing", "个单位", " units") as bar:
+            bar.start(None)
             result = templates_from_register(register, out_dir, budget_year=year,
                                              framework=framework or DEFAULT_FRAMEWORK, password=password,
                                              key=key, prefill=prefill, roll_year=roll_year, progress=bar.tick)
-        finally:
-            bar.close()
         for note in result.notes:
             click.echo(note)
     else:
-        if year is not None or prefill or roll_year:
-            raise click.UsageError("--year、--prefill、--roll-year 只用于项目清单；--data 的内容取自 JSON。")
         result = templates_from_data(data_files, out_dir, framework=framework, password=password, key=key)
     projects = sum(len(u.projects) for u in result.units)
-    click.echo(f"已生成 {len(result.paths)} 个单位工作簿（{projects} 个项目，指标体系 {result.framework.id}）"
-               f"：{out_dir}")
+    click.echo(t(f"已生成 {len(result.paths)} 个单位工作簿（{projects} 个项目，指标体系 {result.framework.id}）：{out_dir}",
+                 f"Wrote {len(result.paths)} unit workbooks ({projects} projects, framework {result.framework.id}): "
+                 f"{out_dir}"))
+    _say_replaced(replaced_in(result.paths, before))
 
 
-@main.command()
-@click.argument("out_dir", required=False, default="perfxl-demo", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--samples", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="示例文件夹（含 register.xlsx 与 units/）；默认为源码中的 samples/。")
-@_clean_errors
+def _say_replaced(count: int, err: bool = False) -> None:
+    if count:
+        click.echo(t(f"已替换原有文件 {count} 个（同名）。", f"Replaced {count} existing files of the same name."),
+                   err=err)
+
+
+@main.command(help=pair("用自带示例跑一遍：生成模板、模拟单位报送、审核、生成标注退回工作簿、汇总。",
+                        "A whole round on the shipped samples: templates, returns as received, the check, "
+                        "annotated returns, the summary."),
+              short_help=pair("用自带示例跑一遍完整流程。", "Run a whole round on the shipped samples."))
+@arg("out_dir", required=False, default="perfxl-demo", type=_OUT)
+@opt("--samples", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+     help=("示例文件夹（含 register.xlsx 与 units/）；默认为随 perfxl 安装的示例。",
+           "Samples folder (register.xlsx and units/); default the samples installed with perfxl."))
+@_lang_option
 def demo(out_dir, samples):
-    """用自带示例跑一遍：生成模板、模拟单位报送、审核、生成标注退回工作簿。"""
+    """Run the demo round."""
+    out_dir = folder_target(out_dir, option=t("输出文件夹", "OUT_DIR"))
     from .demo import run_demo
 
+    before = existing_files(out_dir, recursive=True)
     r = run_demo(out_dir, samples)
-    t = r.templates
-    click.echo(f"示例项目清单：{len(t.units)} 个单位、{sum(len(u.projects) for u in t.units)} 个项目，"
-               f"{t.framework.id}，{t.units[0].budget_year} 年度")
-    click.echo(f"1. 空白模板 {len(t.paths)} 个：{r.out_dir / '1-templates'}")
-    click.echo(f"2. 收到的报送文件 {len(r.returned)} 个（含重复报送、损坏文件和 zip 压缩包）：{r.out_dir / '2-returned'}")
+    tp = r.templates
     rep = r.check.report
     bad = sum(not f.valid for f in rep.files)
-    click.echo(f"3. 审核：{len(rep.files)} 个文件，{bad} 个不通过，"
-               f"错误 {sum(f.errors for f in rep.files)} 处，提示 {sum(f.warnings for f in rep.files)} 处"
-               f" → {r.report_json}、{r.findings_xlsx}")
-    click.echo(f"4. 标注退回工作簿 {len(r.returns)} 个：{r.out_dir / '4-returns'}")
-    o = dict(zip(r.consolidation.overview["项目"], r.consolidation.overview["数值"]))
-    click.echo(f"5. 汇总：应报 {o['应报单位']} 个单位，已报送 {o['已报送单位']} 个，未报送 {o['未报送']} 个 → {r.summary}")
-    click.echo("用 Excel、WPS 或 LibreOffice 打开查看；黄色为填报区，右侧“自查”列实时检查。")
+    errors, warnings = sum(f.errors for f in rep.files), sum(f.warnings for f in rep.files)
+    o = _overview(r.consolidation)
+    year = tp.units[0].budget_year if tp.units else ""
+    units, projects = len(tp.units), sum(len(u.projects) for u in tp.units)
+    click.echo(t(f"示例项目清单：{units} 个单位、{projects} 个项目，{tp.framework.id}，{year} 年度",
+                 f"Sample register: {units} units, {projects} projects, {tp.framework.id}, budget year {year}"))
+    click.echo(t(f"1. 空白模板 {len(tp.paths)} 个：{r.out_dir / '1-templates'}",
+                 f"1. Blank templates, {len(tp.paths)}: {r.out_dir / '1-templates'}"))
+    click.echo(t(f"2. 收到的报送文件 {len(r.returned)} 个（含重复报送、损坏文件和 zip 压缩包）：{r.out_dir / '2-returned'}",
+                 f"2. Returns received, {len(r.returned)} (a unit that sent twice, a broken file, a zip): "
+                 f"{r.out_dir / '2-returned'}"))
+    click.echo(t(f"3. 审核：{len(rep.files)} 个文件，{bad} 个不通过，错误 {errors} 处，提示 {warnings} 处"
+                 f" → {r.report_json}、{r.findings_xlsx}",
+                 f"3. Check: {len(rep.files)} files, {bad} not valid, {errors} errors, {warnings} warnings"
+                 f" → {r.report_json}, {r.findings_xlsx}"))
+    click.echo(t(f"4. 标注退回工作簿 {len(r.returns)} 个：{r.out_dir / '4-returns'}",
+                 f"4. Annotated returns, {len(r.returns)}: {r.out_dir / '4-returns'}"))
+    click.echo(t(f"5. 汇总：应报 {o.get('应报单位')} 个单位，已报送 {o.get('已报送单位')} 个，未报送 {o.get('未报送')} 个"
+                 f" → {r.summary}",
+                 f"5. Summary: {o.get('应报单位')} units expected, {o.get('已报送单位')} sent, {o.get('未报送')} did not"
+                 f" → {r.summary}"))
+    click.echo(t("用 Excel、WPS 或 LibreOffice 打开查看；黄色为填报区，右侧“自查”列实时检查。",
+                 "Open them in Excel, WPS or LibreOffice; yellow cells are for input, the 自查 column checks live."))
+    written = [*tp.paths, *r.returned, r.report_json, r.findings_xlsx, *r.returns, r.summary]
+    _say_replaced(replaced_in(written, before))
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--register", "register_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="项目清单；给出时另查金额与清单一致（F03）、单位与项目在清单中（S08、X03）。")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "xlsx"]), default="table", show_default=True,
-              help="输出格式：table 按文件列出问题；json 为审核报告；xlsx 为问题清单工作簿（需 -o）。")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="写入文件而不是屏幕。")
-@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="为每个工作簿生成标注了问题的退回工作簿，写入此文件夹。")
-@click.option("--mode", type=click.Choice(["submit", "draft"]), default="submit", show_default=True,
-              help="submit 全部规则；draft 只查文件结构与模板标识。")
-@click.option("--framework", default=None, help="本次使用的指标体系；工作簿用的不同则提示 S05。")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="签名密钥文件（生成模板时所用）；不给时读 PERFXL_KEY。")
-@click.option("--jobs", type=int, default=1, show_default=True, help="并行进程数。")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="表格输出的语言。")
-@_clean_errors
-def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_file, jobs, lang):
+def _overview(result: Any) -> dict:
+    """The summary's 汇总 figures by label (项目 -> 数值)."""
+    ov = result.overview
+    return dict(zip(ov["项目"], ov["数值"]))
+
+
+_CHECK_OUTPUTS = {"table": ((".txt",), "审核报告.txt"), "json": ((".json",), "审核报告.json"),
+                  "xlsx": ((".xlsx",), "问题清单.xlsx")}
+
+_CHECK_HELP = pair(
     """审核报送的工作簿（或单位数据 JSON）：逐条列出问题、所在单元格和修改建议。
 
-    PATHS 可以是文件和文件夹的任意组合。退出状态：0 无错误，1 有错误，2 用法或输入有误。
+    给出的可以是文件、文件夹（含子文件夹）和 .zip 压缩包的任意组合；不是表格的文件（如报送说明.docx）列为其他文件，不审核。
 
     \b
     perfxl check returned/ --register samples/register.xlsx
     perfxl check returned/ --format json -o report.json --annotate returns/
-    """
-    from .check import annotate, check_paths, load_register_index
-    from .frameworks import load_framework
-    from .report_out import findings_workbook, report_table
+    """,
+    """Check returned workbooks (or unit data JSON): every finding with its cell and how to fix it.
 
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx 需要用 -o 指定输出文件。")
+    PATHS is any mix of files, folders (with subfolders) and .zip archives; files that are not
+    spreadsheets (a cover letter such as 报送说明.docx) are listed as other files, not checked.
+
+    \b
+    perfxl check returned/ --register samples/register.xlsx
+    perfxl check returned/ --format json -o report.json --annotate returns/
+    """)
+
+
+@main.command(help=_CHECK_HELP, epilog=EXIT_STATUS,
+              short_help=pair("审核报送的工作簿，逐条列出问题。", "Check returned workbooks, finding by finding."))
+@arg("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@opt("--register", "register_path", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+     help=("项目清单；给出时另查金额与清单一致（F03）、单位与项目在清单中（S08、X03）。",
+           "The register; adds the checks against it (F03 amounts, S08 and X03 units and projects)."))
+@opt("--format", "fmt", type=click.Choice(["table", "json", "xlsx"]), default="table", show_default=True,
+     help=("输出格式：table 按文件列出问题（.txt）；json 为审核报告（.json）；xlsx 为问题清单工作簿（.xlsx，需 -o）。",
+           "Output: table, findings per file (.txt); json, the check report (.json); xlsx, a findings "
+           "workbook (.xlsx, needs -o)."))
+@opt("-o", "--output", type=_OUT, default=None,
+     help=("写入文件而不是屏幕；给文件夹（以 / 结尾或已存在）时写入其中的 审核报告.txt / 审核报告.json / 问题清单.xlsx。",
+           "Write to a file instead of the screen; a folder (ending in / or existing) gets 审核报告.txt, "
+           "审核报告.json or 问题清单.xlsx."))
+@opt("--annotate", "annotate_dir", type=_OUT, default=None,
+     help=("为每个工作簿生成标注了问题的退回工作簿，写入此文件夹。",
+           "Write an annotated return workbook for each workbook into this folder."))
+@opt("--mode", type=click.Choice(["submit", "draft"]), default="submit", show_default=True,
+     help=("submit 全部规则；draft 只查文件结构与模板标识。", "submit: every rule; draft: structure and identity only."))
+@opt("--framework", default=None, help=("本次使用的指标体系；工作簿用的不同则提示 S05。",
+                                        "The round's framework; a workbook made with another gets S05."))
+@_key_file_option("签名密钥文件（生成模板时所用）；不给时读 PERFXL_KEY。",
+                  "Signing key file (the one templates were made with); default $PERFXL_KEY.")
+@opt("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+     help=("并行进程数。", "Number of parallel processes."))
+@_lang_option
+def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_file, jobs):
+    """Check returns (see _CHECK_HELP)."""
+    suffixes, default_name = _CHECK_OUTPUTS[fmt]
+    target = file_target(output, suffixes, default_name) if output is not None else None
+    if fmt == "xlsx" and target is None:
+        raise click.UsageError(t("--format xlsx 需要用 -o 指定输出文件（如 -o 问题清单.xlsx）。",
+                                 "--format xlsx needs an output file with -o (e.g. -o findings.xlsx)."))
+    annotate_to = folder_target(annotate_dir, option="--annotate") if annotate_dir else None
+    from .check import annotate, check_paths, load_register_index
+    from .integrity import load_key
+
     key = load_key(key_file)
     register = load_register_index(register_path)
-    fw = load_framework(framework) if framework else None
-    bar = _Bar("审核", "个文件")
-    bar.start(None)
-    try:
-        run = check_paths(paths, register=register, framework=fw, key=key, mode=mode, jobs=jobs, progress=bar.tick)
-    finally:
-        bar.close()
+    fw = None
+    if framework:
+        from .frameworks import load_framework
+        fw = load_framework(framework)
+    with _Bar("审核", "Checking", "个文件", " files") as bar:
+        bar.start(None)
+        run = check_paths(paths, register=register, framework=fw, key=key, mode=mode, jobs=jobs,
+                          progress=bar.tick)
     report = run.report
-    if fmt == "json":
-        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
-        _emit(text, output)
-    elif fmt == "xlsx":
-        output.write_bytes(findings_workbook(report))
-        click.echo(f"问题清单：{output}")
+    on_screen = target is None
+    if fmt == "xlsx":
+        from .report_out import findings_workbook
+        w = write_bytes(target.path(default_name), findings_workbook(report))
+        click.echo(written_message(w, "问题清单", "Findings workbook"))
     else:
-        _emit(report_table(report, lang), output)
-    if annotate_dir:
-        made = [annotate(c, annotate_dir, key=key) for c in run.files]
-        click.echo(f"已生成 {sum(m is not None for m in made)} 个标注退回工作簿：{annotate_dir}", err=fmt == "json" and not output)
-    sys.exit(0 if report.valid else 1)
+        if fmt == "json":
+            text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        else:
+            from .report_out import report_table
+            text = report_table(report)
+        if target is None:
+            click.echo(text, nl=False)
+        else:
+            click.echo(written_message(write_text(target.path(default_name), text)))
+    others = list(getattr(report, "other_files", []) or [])
+    if others and fmt != "table":  # the table lists them itself
+        click.echo(t(f"另有 {len(others)} 个其他文件（不是表格）未审核：{'、'.join(others)}",
+                     f"{len(others)} other files (not spreadsheets) not checked: {', '.join(others)}"),
+                   err=on_screen)
+    if annotate_to is not None:
+        before = existing_files(annotate_to)
+        made = [p for p in (annotate(c, annotate_to, key=key) for c in run.files) if p is not None]
+        click.echo(t(f"已生成 {len(made)} 个标注退回工作簿：{annotate_to}",
+                     f"Wrote {len(made)} annotated return workbooks: {annotate_to}"), err=on_screen)
+        _say_replaced(replaced_in(made, before), err=on_screen)
+    return 0 if report.valid else 1
 
 
-def _emit(text: str, output: Path | None) -> None:
-    if output:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"已写入：{output}", err=True)
-    else:
-        click.echo(text, nl=False)
-
-
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-r", "--register", "register_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="项目清单（应报单位与项目）。")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="汇总工作簿（.xlsx）。")
-@click.option("--jobs", type=int, default=None, help="并行进程数；默认为 CPU 核数。")
-@click.option("--year", type=int, default=None, help="本轮预算年度；默认取多数工作簿的年度。")
-@click.option("--framework", default=None, help="本轮使用的指标体系；工作簿用的不同则提示 S05。")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="签名密钥文件；不给时读 PERFXL_KEY。")
-@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="另把各表写成 CSV（UTF-8）到此文件夹。")
-@_clean_errors
-def consolidate(paths, register_path, output, jobs, year, framework, key_file, csv_dir):
+@main.command(help=pair(
     """汇总一轮报送：文件、文件夹（含子文件夹）和 .zip 压缩包，逐个读取审核，生成汇总工作簿。
 
     \b
     perfxl consolidate returned/ mail.zip -r samples/register.xlsx -o 汇总.xlsx
-    """
-    import os
+    """,
+    """Consolidate a round: files, folders (with subfolders) and .zip archives, each read and checked,
+    into one summary workbook.
 
+    \b
+    perfxl consolidate returned/ mail.zip -r samples/register.xlsx -o 汇总.xlsx
+    """), short_help=pair("汇总一轮报送，生成汇总工作簿。", "Consolidate a round into a summary workbook."))
+@arg("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@opt("-r", "--register", "register_path", required=True,
+     type=click.Path(dir_okay=False, exists=True, path_type=Path),
+     help=("项目清单（应报单位与项目）。", "The register (the units and projects expected)."))
+@opt("-o", "--output", required=True, type=_OUT,
+     help=("汇总工作簿（.xlsx）；给文件夹（以 / 结尾或已存在）时写入其中的 汇总.xlsx。",
+           "The summary workbook (.xlsx); a folder (ending in / or existing) gets 汇总.xlsx."))
+@opt("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+     help=("并行进程数；默认为 CPU 核数。", "Number of parallel processes; default the number of CPUs."))
+@opt("--year", type=int, default=None, help=("本轮预算年度；默认取多数工作簿的年度。",
+                                             "The round's budget year; default the year most workbooks carry."))
+@opt("--framework", default=None, help=("本轮使用的指标体系；工作簿用的不同则提示 S05。",
+                                        "The round's framework; a workbook made with another gets S05."))
+@_key_file_option("签名密钥文件；不给时读 PERFXL_KEY。", "Signing key file; default $PERFXL_KEY.")
+@opt("--csv", "csv_dir", type=_OUT, default=None,
+     help=("另把各表写成 CSV（UTF-8）到此文件夹。", "Also write every table as CSV (UTF-8) into this folder."))
+@_lang_option
+def consolidate(paths, register_path, output, jobs, year, framework, key_file, csv_dir):
+    """Consolidate a round."""
+    target = file_target(output, (".xlsx",), "汇总.xlsx")
+    csv_to = folder_target(csv_dir, option="--csv") if csv_dir else None
     from .consolidate import STATUS, consolidate as run_consolidation
-    from .frameworks import load_framework
+    from .integrity import load_key
     from .summary import write_csv, write_summary
 
-    bar = _Bar("读取审核", "个文件")
-    try:
-        result = run_consolidation(paths, register_path, budget_year=year,
-                                   framework=load_framework(framework) if framework else None,
-                                   key=load_key(key_file), jobs=jobs or os.cpu_count() or 1,
-                                   progress=bar.tick, on_total=bar.start)
-    finally:
-        bar.close()
-    write_summary(result, output)
-    if csv_dir:
-        write_csv(result, csv_dir)
-    o = dict(zip(result.overview["项目"], result.overview["数值"]))
-    click.echo(f"{result.budget_year} 年度：应报 {o['应报单位']} 个单位，已报送 {o['已报送单位']} 个"
-               f"（通过 {o['通过（无错误）']}，有错误 {o['有错误']}），未报送 {o['未报送']} 个。")
-    click.echo(f"收到 {o['收到文件']} 个文件：" + "，".join(f"{v} {o['文件：' + v]} 个" for v in STATUS.values()))
-    click.echo(f"汇总工作簿：{output}" + (f"；CSV：{csv_dir}" if csv_dir else ""))
+    fw = None
+    if framework:
+        from .frameworks import load_framework
+        fw = load_framework(framework)
+    with _Bar("读取审核", "Reading", "个文件", " files") as bar:
+        result = run_consolidation(paths, register_path, budget_year=year, framework=fw, key=load_key(key_file),
+                                   jobs=jobs or os.cpu_count() or 1, progress=bar.tick, on_total=bar.start)
+    w = write_file(target.path("汇总.xlsx"), lambda tmp: write_summary(result, tmp))
+    csv_written = write_folder_files(csv_to, lambda tmp: write_csv(result, tmp)) if csv_to else []
+    o = _overview(result)
+    sent, expected = o.get("已报送单位"), o.get("应报单位")
+    valid, invalid, missing = o.get("通过（无错误）"), o.get("有错误"), o.get("未报送")
+    unreadable = o.get("已报送（无法读取）")
+    unread_zh = f"，无法读取 {unreadable}" if unreadable else ""
+    unread_en = f", unreadable {unreadable}" if unreadable else ""
+    click.echo(t(f"{result.budget_year} 年度：应报 {expected} 个单位，已报送 {sent} 个"
+                 f"（通过 {valid}，有错误 {invalid}{unread_zh}），未报送 {missing} 个。",
+                 f"Budget year {result.budget_year}: {expected} units expected, {sent} sent "
+                 f"({valid} valid, {invalid} with errors{unread_en}), {missing} did not send."))
+    states_zh = "，".join(f"{v} {o.get('文件：' + v, 0)} 个" for v in STATUS.values())
+    states_en = ", ".join(f"{k.replace('_', ' ')} {o.get('文件：' + v, 0)}" for k, v in STATUS.items())
+    click.echo(t(f"收到 {o.get('收到文件')} 个文件：{states_zh}",
+                 f"{o.get('收到文件')} files received: {states_en}"))
+    click.echo(written_message(w, "汇总工作簿", "Summary workbook"))
+    if csv_to is not None:
+        click.echo(t(f"CSV：{csv_to}（{len(csv_written)} 个表）", f"CSV: {csv_to} ({len(csv_written)} tables)"))
+        _say_replaced(sum(x.replaced for x in csv_written))
 
 
-class _Bar:
-    """A tqdm bar on a terminal, nothing when output is piped."""
-
-    def __init__(self, label: str, unit: str):
-        self.label, self.unit, self.bar = label, unit, None
-
-    def start(self, total: int) -> None:
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, desc=self.label, unit=self.unit, leave=False)
-
-    def tick(self, _item=None) -> None:
-        if self.bar:
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar:
-            self.bar.close()
-
-
-@main.command(name="import")
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="一个单位时为 .json 文件；多个单位（平表）时为文件夹，每单位一个 JSON。")
-@click.option("--year", type=int, default=None, help="预算年度（平表没有“预算年度”列时需要）。")
-@click.option("--framework", default="hebei-2023", show_default=True, help="写入 JSON 的指标体系。")
-@_clean_errors
-def import_(source, output, year, framework):
+@main.command(name="import", help=pair(
     """导入上年的部门预算绩效文本（.docx 或其文本导出）或预算系统导出的平表（.xlsx/.csv），得到单位数据 JSON。
 
     \b
     perfxl import 2023年部门预算绩效文本.docx -o 115001.json
     perfxl import 绩效目标导出.xlsx -o last-year/
-    """
+    """,
+    """Import last year's 部门预算绩效文本 (.docx or its text export) or a budget system's flat export
+    (.xlsx/.csv) into unit data JSON.
+
+    \b
+    perfxl import 2023年部门预算绩效文本.docx -o 115001.json
+    perfxl import 绩效目标导出.xlsx -o last-year/
+    """), short_help=pair("导入上年的绩效文本或平表，得到单位数据 JSON。",
+                          "Import last year's document or a flat export into unit JSON."))
+@arg("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@opt("-o", "--output", required=True, type=_OUT,
+     help=("一个单位时可为 .json 文件；文件夹（以 / 结尾、已存在或没有扩展名）时每单位一个 <单位编码>.json。",
+           "A .json file for one unit; a folder (ending in /, existing, or without a suffix) gets one "
+           "<unit code>.json per unit."))
+@opt("--year", type=int, default=None, help=("预算年度（平表没有“预算年度”列时需要）。",
+                                             "Budget year (needed when a flat export has no 预算年度 column)."))
+@opt("--framework", default="hebei-2023", show_default=True,
+     help=("写入 JSON 的指标体系。", "The framework written into the JSON."))
+@_lang_option
+def import_(source, output, year, framework):
+    """Import last year's goals."""
+    as_folder = Path(output).is_dir() or not Path(output).suffix or output.endswith(("/", os.sep))
+    target = None if as_folder else file_target(output, (".json",), "<单位编码>.json")
     from .importer import import_file
     from .model import dump_unit
 
     result = import_file(source, budget_year=year, framework=framework)
     for p in result.problems:
-        click.echo(f"提示：{p}", err=True)
-    if len(result.units) == 1 and output.suffix.lower() == ".json":
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(dump_unit(result.units[0]), encoding="utf-8")
-        written = [output]
+        click.echo(t("提示：", "Note: ") + p, err=True)
+    if target is not None and len(result.units) != 1:
+        raise PerfxlError(t(f"-o {output}：导入得到 {len(result.units)} 个单位，请给出文件夹（以 / 结尾），每单位一个 JSON",
+                            f"-o {output}: the import gave {len(result.units)} units; give a folder (ending in /) "
+                            "for one JSON per unit"))
+    if target is not None:
+        written = [write_text(target.path(""), dump_unit(result.units[0]))]
     else:
-        output.mkdir(parents=True, exist_ok=True)
-        written = []
-        for u in result.units:
-            path = output / f"{u.unit.code or u.unit.name}.json"
-            path.write_text(dump_unit(u), encoding="utf-8")
-            written.append(path)
+        folder = folder_target(output)
+        written = [write_text(folder / f"{u.unit.code or u.unit.name}.json", dump_unit(u)) for u in result.units]
     projects = sum(len(u.projects) for u in result.units)
     indicators = sum(len(p.indicators) for u in result.units for p in u.projects)
-    click.echo(f"已导入 {len(result.units)} 个单位、{projects} 个项目、{indicators} 个指标"
-               f"（{len(result.problems)} 处提示）：{', '.join(map(str, written))}")
+    shown = "、".join(str(w.path) for w in written)
+    click.echo(t(f"已导入 {len(result.units)} 个单位、{projects} 个项目、{indicators} 个指标"
+                 f"（{len(result.problems)} 处提示）：{shown}",
+                 f"Imported {len(result.units)} units, {projects} projects, {indicators} indicators "
+                 f"({len(result.problems)} notes): {', '.join(str(w.path) for w in written)}"))
+    _say_replaced(sum(w.replaced for w in written))
 
 
-@main.command()
-@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="输出的 .docx 文件（或文件夹）。")
-@click.option("--pdf", is_flag=True, help="另用 LibreOffice 转成 PDF（未安装时会说明）。")
-@click.option("--reviewer", default=None, help="封面的审核单位，如“承德市高新区”。")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="签名密钥文件；不给时读 PERFXL_KEY。")
-@_clean_errors
-def render(source, output, pdf, reviewer, key_file):
+@main.command(help=pair(
     """由填好的工作簿或单位数据 JSON 生成正式的部门预算绩效文本（.docx，可另存 PDF）。
 
     \b
     perfxl render 115001_….xlsx -o 115001.docx --pdf --reviewer 承德市高新区
-    """
-    from .render import render_to_file
+    """,
+    """The official 部门预算绩效文本 (.docx, optionally PDF) from a filled workbook or unit JSON.
+
+    \b
+    perfxl render 115001_….xlsx -o 115001.docx --pdf --reviewer 承德市高新区
+    """), short_help=pair("生成正式的部门预算绩效文本（.docx/PDF）。", "Write the official document (.docx/PDF)."))
+@arg("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@opt("-o", "--output", required=True, type=_OUT,
+     help=("输出的 .docx 文件；给文件夹（以 / 结尾或已存在）时用默认文件名。",
+           "The .docx file; a folder (ending in / or existing) gets the default name."))
+@opt("--pdf", is_flag=True, help=("另用 LibreOffice 转成 PDF（未安装时会说明）。",
+                                  "Also convert to PDF with LibreOffice (says so when it is not installed)."))
+@opt("--reviewer", default=None, help=("封面的审核单位，如“承德市高新区”。", "The reviewing office on the cover."))
+@_key_file_option("签名密钥文件；不给时读 PERFXL_KEY。", "Signing key file; default $PERFXL_KEY.")
+@_lang_option
+def render(source, output, pdf, reviewer, key_file):
+    """Render the official document."""
+    target = file_target(output, (".docx",), "<单位编码>_…_部门预算绩效文本.docx")
+    from .render import document_filename, render_to_file
 
     unit = _load_any(source, key_file)
-    docx_path, pdf_path = render_to_file(unit, output, pdf=pdf, reviewer=reviewer)
-    click.echo(f"已生成：{docx_path}")
+    path = target.path(document_filename(unit))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existed = path.is_file()
+    pdf_existed = path.with_suffix(".pdf").is_file()
+    docx_path, pdf_path = render_to_file(unit, path, pdf=pdf, reviewer=reviewer)
+    click.echo(written_message(Written(docx_path, existed), "已生成", "Written"))
     if pdf:
         if pdf_path:
-            click.echo(f"已生成：{pdf_path}")
+            click.echo(written_message(Written(pdf_path, pdf_existed), "已生成", "Written"))
         else:
-            click.echo("未找到 LibreOffice（含 Writer），未生成 PDF：apt-get install -y libreoffice-writer-nogui", err=True)
+            click.echo(t("未找到 LibreOffice（含 Writer），未生成 PDF：apt-get install -y libreoffice-writer-nogui",
+                         "LibreOffice (with Writer) not found, no PDF written: "
+                         "apt-get install -y libreoffice-writer-nogui"), err=True)
 
 
 def _load_any(source: Path, key_file: Path | None):
     """A unit from its JSON, or read from a filled workbook (which must be readable)."""
-    from .errors import PerfxlError
+    from .integrity import load_key
     from .model import load_unit
     from .reader import read_workbook
 
@@ -309,26 +724,40 @@ def _load_any(source: Path, key_file: Path | None):
         return load_unit(source)
     read = read_workbook(source, key=load_key(key_file))
     if read.unit is None:
-        raise PerfxlError(f"{source}: " + ("；".join(f.message for f in read.findings) or "无法读取"))
+        reasons = "；".join((f.message_en if lang() == "en" else f.message) for f in read.findings)
+        raise PerfxlError(f"{source}: " + (reasons or t("无法读取", "cannot be read")))
     return read.unit
 
 
-@main.command()
-@click.argument("workbook", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="写入的 JSON 文件；默认输出到屏幕。")
-@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="签名密钥文件；不给时读 PERFXL_KEY。")
-@_clean_errors
-def export(workbook, output, key_file):
+@main.command(help=pair(
     """把填好的工作簿导出为单位数据 JSON（unit-goals.schema.json 格式，template --data 的逆操作）。
 
     \b
     perfxl export 115001_….xlsx -o 115001.json
-    """
+    """,
+    """Export a filled workbook as the unit's JSON (unit-goals.schema.json; the inverse of template --data).
+
+    \b
+    perfxl export 115001_….xlsx -o 115001.json
+    """), short_help=pair("把填好的工作簿导出为单位数据 JSON。", "Export a filled workbook as unit JSON."))
+@arg("workbook", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@opt("-o", "--output", type=_OUT, default=None,
+     help=("写入的 JSON 文件；给文件夹（以 / 结尾或已存在）时写入 <单位编码>.json；默认输出到屏幕。",
+           "The JSON file; a folder (ending in / or existing) gets <unit code>.json; default the screen."))
+@_key_file_option("签名密钥文件；不给时读 PERFXL_KEY。", "Signing key file; default $PERFXL_KEY.")
+@_lang_option
+def export(workbook, output, key_file):
+    """Export a workbook to JSON."""
+    target = file_target(output, (".json",), "<单位编码>.json") if output is not None else None
     from .export import export_unit
+    from .integrity import load_key
 
     data, problems = export_unit(workbook, key=load_key(key_file))
     for f in problems:
-        click.echo(f"提示：{f.message}", err=True)
-    _emit(json.dumps(data, ensure_ascii=False, indent=2) + "\n", output)
+        click.echo(t("提示：", "Note: ") + (f.message_en if lang() == "en" else f.message), err=True)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if target is None:
+        click.echo(text, nl=False)
+        return
+    code = (data.get("unit") or {}).get("code") or Path(workbook).stem
+    click.echo(written_message(write_text(target.path(f"{code}.json"), text)))

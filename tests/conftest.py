@@ -1,4 +1,16 @@
-"""Shared fixtures: the shipped frameworks and samples, inline tables made into files, LibreOffice."""
+"""Shared fixtures: the shipped frameworks and samples, inline tables made into files, LibreOffice.
+
+Tools from outside Python (LibreOffice Calc and Writer, pdftotext) and the steering repo's
+``../shared`` are asked for through :func:`require_tool`, :func:`require_writer` and
+:func:`require_shared`: on a developer's machine a missing one skips the test with the command
+that installs it; under ``CI=true`` it is a failure, because CI installs them (.ci/run) and a
+broken CI machine must not pass green. As a net under that, any other skip under CI fails too,
+unless the test is marked ``ci_may_skip`` (a skip that says something about the world, not about
+the machine).
+
+Tests that start LibreOffice are marked ``libreoffice`` automatically, so a fast run (the mutation
+run, docs/mutation.md) can leave them out with ``-m "not libreoffice"``.
+"""
 from __future__ import annotations
 
 import csv
@@ -6,6 +18,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from openpyxl import Workbook
@@ -15,6 +28,89 @@ import perfxl
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 SHARED = ROOT.parent / "shared"  # the steering repo's shared/ sits beside the clone, in CI too
+
+INSTALL_CALC = "apt-get install -y libreoffice-calc-nogui"
+INSTALL_WRITER = "apt-get install -y libreoffice-writer-nogui"
+INSTALL_PDFTOTEXT = "apt-get install -y poppler-utils"
+INSTALL_SHARED = "put the steering repo's shared/ folder beside this checkout (../shared)"
+
+# Fixtures whose tests start LibreOffice (directly or through another fixture).
+_LIBREOFFICE_FIXTURES = {"soffice", "lo_files", "lo_percent_files"}
+
+
+def in_ci() -> bool:
+    """True under CI=true (what .ci/run's caller sets); "0", "false" and "" mean a local run."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(what: str, install: str) -> NoReturn:
+    """Skip locally, fail under CI: the one place that decides what a missing tool means."""
+    if in_ci():
+        pytest.fail(f"{what} is missing or failing under CI=true; .ci/run must provide it: {install}",
+                    pytrace=False)
+    pytest.skip(f"{what} not available ({install})")
+
+
+def require_tool(name: str, install: str, *alternatives: str) -> str:
+    """The path of a command-line tool (``name`` or one of ``alternatives``), else skip/fail."""
+    for candidate in (name, *alternatives):
+        path = shutil.which(candidate)
+        if path:
+            return path
+    unavailable(name, install)
+
+
+def require_writer(soffice: str) -> None:
+    """LibreOffice with Writer (the .docx to PDF conversion); Calc alone is not enough."""
+    from perfxl.render import _writer_installed
+
+    if not _writer_installed(soffice):
+        unavailable("LibreOffice Writer", INSTALL_WRITER)
+
+
+def require_shared(*parts: str) -> Path:
+    """A file or folder of ../shared (the seed document, the spec), else skip/fail."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        unavailable(f"shared/{'/'.join(parts)}", INSTALL_SHARED)
+    return path
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "libreoffice: starts LibreOffice (slow); deselect with -m 'not libreoffice'")
+    config.addinivalue_line("markers", "ci_may_skip: this test's skip is about the world, not the machine, "
+                                       "so it stays a skip under CI=true")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _LIBREOFFICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.libreoffice)
+
+
+def _fail_skip_in_ci(report) -> None:
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped under CI=true, which must run every test: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI, a skip from anywhere (a skipif, a fixture, a helper) is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if (report.skipped and in_ci() and not hasattr(report, "wasxfail")
+            and item.get_closest_marker("ci_may_skip") is None):
+        _fail_skip_in_ci(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a whole module skipped at collection (``pytest.importorskip`` of a test extra)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and in_ci():
+        _fail_skip_in_ci(report)
 
 
 @pytest.fixture(scope="session")
@@ -55,12 +151,12 @@ def soffice_path() -> str | None:
 @pytest.fixture(scope="session")
 def soffice():
     """LibreOffice for round trips; CI installs it (.ci/run), so there a missing one is a failure."""
-    path = soffice_path()
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is not installed; .ci/run should install libreoffice-calc-nogui")
-        pytest.skip("LibreOffice not installed (apt-get install -y libreoffice-calc-nogui)")
-    return path
+    return require_tool("soffice", INSTALL_CALC, "libreoffice")
+
+
+@pytest.fixture(scope="session")
+def pdftotext():
+    return require_tool("pdftotext", INSTALL_PDFTOTEXT)
 
 
 def libreoffice_convert(soffice: str, src: Path, out_dir: Path, fmt: str = "xlsx") -> Path:

@@ -12,7 +12,10 @@ from workbook_assertions import assert_unit_workbook
 
 
 def run(*args, **kw):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, **kw)
+    """Invoke the CLI as the console script would (its main turns every failure into a message)."""
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, **kw)
+    assert "Traceback" not in result.output, result.output
+    return result
 
 
 def test_template_from_register(tmp_path):
@@ -41,8 +44,8 @@ def test_template_from_data_with_key(tmp_path, hebei):
 def test_template_errors_are_clean(tmp_path):
     r = run("template", "-o", tmp_path)
     assert r.exit_code == 2 and "二者选一" in r.output
-    bad = table_file(tmp_path / "bad.csv", [["单位编码", "单位名称", "项目编码", "项目名称", "预算数"],
-                                            ["1", "单位", "P1", "项目", "abc"]])
+    bad = table_file(tmp_path / "bad.csv", [["单位编码", "单位名称", "项目编码", "项目名称", "预算数", "财政资金"],
+                                            ["1", "单位", "P1", "项目", "abc", "0"]])
     r = run("template", bad, "-o", tmp_path / "o")
     assert r.exit_code == 2 and "bad.csv" in r.output and "第 2 行：预算数 'abc' 不是数字" in r.output
     assert "Traceback" not in r.output and not (tmp_path / "o").exists()
@@ -67,15 +70,15 @@ def test_demo(tmp_path):
     by_unit: dict = {}
     for f in report["files"]:
         by_unit.setdefault(f["unit_code"], []).append(f)
-    assert sorted(k for k in by_unit if k) == units  # every sample unit's return was read, zipped ones too
+    assert sorted(k for k in by_unit if k and k != "112002") == units  # every sample unit's return was read
     assert len(by_unit["101002"]) == 2  # sent twice
-    assert [f["findings"][0]["code"] for f in by_unit[None]] == ["S01"]  # the broken file
+    assert [f["findings"][0]["code"] for f in by_unit["112002"]] == ["S01"]  # the broken file, named for its unit
     assert all(f["valid"] for f in by_unit["108001"] + by_unit["112001"])  # the clean samples pass
     assert not by_unit["115001"][0]["valid"]  # the seed does not
     assert len(list((demo / "4-returns").glob("*_审核意见.xlsx"))) == len(units) + 1
     summary = load_workbook(demo / "5-汇总.xlsx")
     status = {r[2]: r[12] for r in summary["提交情况"].iter_rows(min_row=2, values_only=True)}
-    assert status["101001"] == status["112002"] == "未报送" and status["108001"] == "通过"
+    assert status["101001"] == "未报送" and status["112002"] == "已报送（无法读取）" and status["108001"] == "通过"
     assert "5. 汇总" in r.output
 
 
@@ -159,3 +162,273 @@ def test_export(tmp_path, hebei):
     bad.write_bytes(b"")
     r = run("export", bad)
     assert r.exit_code == 2 and "empty.xlsx" in r.output and "Traceback" not in r.output
+
+
+# ---------------------------------------------------------------- -o: one convention for every command
+
+
+def test_output_into_missing_folder_is_created(tmp_path, hebei):
+    folder, _ = _round(tmp_path, hebei)
+    r = run("check", folder, "--format", "json", "-o", tmp_path / "new" / "sub" / "r.json")
+    assert r.exit_code == 1 and (tmp_path / "new" / "sub" / "r.json").is_file()
+    workbook = next(folder.glob("*.xlsx"))
+    r = run("export", workbook, "-o", tmp_path / "exports" / "a.json")
+    assert r.exit_code == 0 and (tmp_path / "exports" / "a.json").is_file()
+
+
+def test_output_folder_gets_the_default_name(tmp_path, hebei):
+    folder, _ = _round(tmp_path, hebei)
+    out = f"{tmp_path / 'out'}/"
+    assert run("check", folder, "--format", "json", "-o", out).exit_code == 1
+    assert run("check", folder, "--format", "xlsx", "-o", out).exit_code == 1
+    assert run("check", folder, "-o", out).exit_code == 1
+    assert run("export", next(folder.glob("*.xlsx")), "-o", out).exit_code == 0
+    r = run("consolidate", folder, "-r", SAMPLES / "register.xlsx", "-o", tmp_path / "out")  # exists now: a folder
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "108001.json", "审核报告.json", "审核报告.txt", "汇总.xlsx", "问题清单.xlsx"]
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_output_suffix_mismatch_is_usage_error(tmp_path, hebei):
+    folder, _ = _round(tmp_path, hebei)
+    r = run("consolidate", folder, "-r", SAMPLES / "register.xlsx", "-o", tmp_path / "summary.csv")
+    assert r.exit_code == 2 and "summary.csv" in r.output and ".xlsx" in r.output
+    r = run("check", folder, "--format", "json", "-o", tmp_path / "report.xlsx")
+    assert r.exit_code == 2 and ".json" in r.output
+    r = run("check", folder, "--format", "xlsx", "-o", tmp_path / "findings")  # no suffix: say both ways
+    assert r.exit_code == 2 and "findings.xlsx" in r.output and "findings/" in r.output
+    r = run("template", SAMPLES / "register.xlsx", "-o", tmp_path / "out.xlsx")  # a folder is written
+    assert r.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["returned"]  # nothing was written
+
+
+def test_output_existing_file_replaced_says_so(tmp_path, hebei):
+    folder, _ = _round(tmp_path, hebei)
+    out = tmp_path / "report.json"
+    r = run("check", folder, "--format", "json", "-o", out)
+    assert "已替换" not in r.output and str(out) in r.output
+    out.write_text("yesterday", "utf-8")
+    r = run("check", folder, "--format", "json", "-o", out)
+    assert f"已替换原有文件：{out}" in r.output and out.read_text("utf-8") != "yesterday"
+    summary = tmp_path / "汇总.xlsx"
+    run("consolidate", folder, "-r", SAMPLES / "register.xlsx", "-o", summary)
+    r = run("consolidate", folder, "-r", SAMPLES / "register.xlsx", "-o", summary)
+    assert f"已替换原有文件：{summary}" in r.output
+    r = run("template", SAMPLES / "register.xlsx", "-o", tmp_path / "t", "--year", 2024)
+    r = run("template", SAMPLES / "register.xlsx", "-o", tmp_path / "t", "--year", 2024)
+    assert "已替换原有文件 9 个" in r.output
+
+
+def test_output_kept_when_the_run_fails(tmp_path):
+    summary = tmp_path / "汇总.xlsx"
+    summary.write_bytes(b"last week")
+    bad = table_file(tmp_path / "bad.csv", [["单位编码", "单位名称", "项目编码", "项目名称", "预算数"],
+                                            ["1", "单位", "P1", "项目", "abc"]])
+    r = run("consolidate", tmp_path, "-r", bad, "-o", summary)
+    assert r.exit_code == 2 and summary.read_bytes() == b"last week"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "汇总.xlsx"]  # no temporary file left
+
+
+def test_output_under_a_file_is_a_clean_chinese_error(tmp_path, hebei):
+    folder, _ = _round(tmp_path, hebei)
+    (tmp_path / "taken").write_text("x")
+    r = run("check", folder, "--format", "json", "-o", tmp_path / "taken" / "r.json")
+    assert r.exit_code == 2 and "错误：" in r.output and str(tmp_path / "taken") in r.output
+    assert "Not a directory" not in r.output and "Errno" not in r.output
+
+
+# ---------------------------------------------------------------- language: Chinese by default, click included
+
+_CLICK_ENGLISH = ("Usage:", "Options:", "Error:", "Show this message", "Try '", "Invalid value", "does not exist",
+                  "[required]", "Missing argument", "No such option", "is not a valid", "[default:")
+
+
+def _no_click_english(text: str) -> None:
+    for phrase in _CLICK_ENGLISH:
+        assert phrase not in text, (phrase, text)
+
+
+def test_click_errors_are_chinese(tmp_path):
+    r = run("template", SAMPLES / "register.xlsx", "-o", tmp_path, "--year", "abc")
+    assert r.exit_code == 2 and "'--year' 的值无效：'abc' 不是有效的整数。" in r.output and "用法：" in r.output
+    _no_click_english(r.output)
+    r = run("check", "--register", tmp_path / "nope.xlsx", tmp_path)
+    assert r.exit_code == 2 and "不存在" in r.output and "nope.xlsx" in r.output
+    _no_click_english(r.output)
+    r = run("check")
+    assert r.exit_code == 2 and "缺少参数" in r.output
+    _no_click_english(r.output)
+    r = run("check", "--no-such-thing", tmp_path)
+    assert r.exit_code == 2 and "没有选项 '--no-such-thing'" in r.output
+    _no_click_english(r.output)
+    r = run("chek")
+    assert r.exit_code == 2 and "没有命令 'chek'" in r.output and "check" in r.output
+    r = run("check", tmp_path, "--format", "pdf")
+    assert r.exit_code == 2 and "不是可选值之一" in r.output
+
+
+def test_help_is_chinese(tmp_path):
+    for args in ([], ["--help"], ["check", "--help"], ["consolidate", "-h"], ["template", "--help"]):
+        r = run(*args)
+        assert "用法：" in r.output and "选项：" in r.output, (args, r.output)
+        _no_click_english(r.output)
+    r = run("consolidate", "--help")
+    assert "显示本帮助并退出。" in r.output and "[必填]" in r.output
+    assert "默认：table" in run("check", "--help").output
+    r = run("template", "--help")
+    assert "hebei-2023" in r.output and "mof-2021" in r.output  # the shipped framework ids, listed when shown
+
+
+def test_lang_en_gives_english_help(tmp_path):
+    for args in (["--lang", "en", "--help"], ["--lang", "en", "check", "--help"], ["check", "--help", "--lang", "en"],
+                 ["--help", "--lang=en"]):
+        r = run(*args)
+        assert r.exit_code == 0 and "Usage:" in r.output and "Show this message and exit." in r.output, args
+        assert "用法" not in r.output and "显示本帮助" not in r.output
+    r = run("--lang", "en", "check", "--help")
+    assert "Exit status:" in r.output and "Write to a file instead of the screen" in r.output
+    r = run("template", "--help", env={"PERFXL_LANG": "en"})
+    assert "Output folder (created if missing)." in r.output and "[required]" in r.output
+    # the next run, without --lang, is Chinese again: the switch does not leak into the process
+    assert "用法：" in run("--help").output
+
+
+def test_lang_en_gives_english_errors_and_messages(tmp_path, hebei):
+    r = run("--lang", "en", "template", SAMPLES / "register.xlsx", "-o", tmp_path, "--year", "abc")
+    assert r.exit_code == 2 and "Error: Invalid value for '--year': 'abc' is not a valid integer." in r.output
+    folder, _ = _round(tmp_path, hebei)
+    r = run("check", folder, "--lang", "en", "-o", tmp_path / "r.csv")
+    assert r.exit_code == 2 and "does not match" in r.output and "扩展名" not in r.output
+    r = run("check", folder, "--lang", "en")
+    assert r.exit_code == 1 and "NOT valid" in r.output and "不通过" not in r.output
+    r = run("template", SAMPLES / "register.xlsx", "-o", tmp_path / "t", "--year", 2024, env={"PERFXL_LANG": "en"})
+    assert r.exit_code == 0 and "Wrote 9 unit workbooks" in r.output
+
+
+# ---------------------------------------------------------------- exit statuses
+
+
+def test_exit_status_documented_in_help_and_readme():
+    for args in (["--help"], ["check", "--help"]):
+        text = run(*args).output
+        assert "退出状态" in text and "每个文件都通过" in text and "有文件存在错误" in text and "2  用法或输入有误" in text
+        assert "Exit status:" in run("--lang", "en", *args).output
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "### Exit status" in readme and "### Output files (-o)" in readme
+
+
+def test_usage_problems_exit_2(tmp_path):
+    assert run().exit_code == 2  # no command: the help, as a usage problem
+    assert run("check").exit_code == 2
+    assert run("check", tmp_path, "--jobs", "0").exit_code == 2
+    (tmp_path / "empty").mkdir()
+    r = run("check", tmp_path / "empty")
+    assert r.exit_code == 2, r.output  # nothing to check is an input problem, never a clean pass
+
+
+def test_unexpected_exception_is_one_line_not_traceback(tmp_path, hebei, monkeypatch):
+    import perfxl.check
+
+    folder, _ = _round(tmp_path, hebei)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(perfxl.check, "check_paths", broken)
+    r = run("check", folder)
+    assert r.exit_code == 2 and "内部错误（RuntimeError）" in r.output and "PERFXL_DEBUG=1" in r.output
+    assert len(r.output.strip().splitlines()) == 1
+    r = CliRunner().invoke(main, ["check", str(folder)], env={"PERFXL_DEBUG": "1"})
+    assert r.exit_code == 2 and "Traceback" in r.output and "a bug" in r.output  # for the maintainer
+
+
+# ---------------------------------------------------------------- progress bars
+
+
+class _Terminal:
+    """A stand-in for stderr at a console."""
+
+    def __init__(self):
+        self.parts = []
+
+    def isatty(self):
+        return True
+
+    def write(self, s):
+        self.parts.append(s)
+
+    def flush(self):
+        pass
+
+
+def test_progress_bar_without_total_never_breaks(monkeypatch):
+    from perfxl import cli
+
+    term = _Terminal()
+    monkeypatch.setattr(cli.sys, "stderr", term)
+    bar = cli._Bar("审核", "Checking", "个文件", " files")
+    bar.delay = 0
+    bar.start(None)  # no total: tqdm refuses bool() on such a bar (the bug at every console)
+    for _ in range(3):
+        bar.tick()
+    bar.close()
+    assert "审核" in "".join(term.parts)
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    import io
+
+    from perfxl import cli
+
+    piped = io.StringIO()
+    monkeypatch.setattr(cli.sys, "stderr", piped)
+    with cli._Bar("审核", "Checking", "个文件", " files") as bar:
+        bar.delay = 0
+        bar.start(5)
+        bar.tick()
+    assert bar.bar is None and piped.getvalue() == ""
+
+
+# ---------------------------------------------------------------- start-up: import what a command needs
+
+
+def _modules_after(code: str) -> set[str]:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    return {m.split(".")[0] for m in out.split()}
+
+
+_HEAVY = {"pandas", "numpy", "openpyxl", "jsonschema", "docx", "xlsxwriter", "tqdm", "python_calamine"}
+
+
+def test_cli_import_is_lazy():
+    assert not _modules_after("import perfxl.cli") & _HEAVY
+    assert not _modules_after("import perfxl") & _HEAVY
+    help_run = "from perfxl.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    assert not _modules_after(help_run) & _HEAVY
+
+
+def test_check_one_file_does_not_import_pandas(tmp_path, hebei):
+    path = perfxl.write_workbook(perfxl.load_unit(SAMPLES / "units" / "108001.json"), hebei, tmp_path)
+    code = f"from perfxl.cli import main\ntry:\n    main(['check', {str(path)!r}])\nexcept SystemExit:\n    pass"
+    loaded = _modules_after(code)
+    assert "perfxl" in loaded and not loaded & {"pandas", "openpyxl", "docx"}
+
+
+def test_package_names_load_on_first_use():
+    import subprocess
+    import sys
+
+    code = ("import perfxl, sys\n"
+            "assert 'pandas' not in sys.modules\n"
+            "import perfxl.consolidate\n"               # the submodule shares the function's name
+            "assert callable(perfxl.consolidate) and perfxl.consolidate.__module__ == 'perfxl.consolidate'\n"
+            "missing = [n for n in perfxl.__all__ if getattr(perfxl, n, None) is None]\n"
+            "assert not missing, missing\n"
+            "from perfxl import consolidate, write_summary, load_unit\n"
+            "assert callable(consolidate)\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -11,16 +11,14 @@ from perfxl.generate import carry_forward
 from perfxl.importer import import_document_text, import_file
 from perfxl.model import unit_to_dict
 
-from conftest import SAMPLES, SHARED, table_file
+from conftest import SAMPLES, SHARED, require_shared, table_file
 
 SEED_TEXT = SHARED / "seed" / "000_8edb4e5fb5a34cb8.txt"
 
 
 @pytest.fixture
 def seed_text():
-    if not SEED_TEXT.is_file():
-        pytest.skip("shared/seed not beside this checkout")
-    return SEED_TEXT
+    return require_shared("seed", SEED_TEXT.name)
 
 
 def test_seed_text_imports_completely(seed_text):

@@ -1,5 +1,4 @@
 """What staff see after another office suite saved the workbook, and what the printed page shows."""
-import shutil
 import subprocess
 
 import pytest
@@ -69,12 +68,10 @@ def test_blank_template_self_checks(tmp_path, soffice, hebei):
     assert wb[INSTRUCTIONS_SHEET][InstructionsLayout().status.a1].value == f"有 {4 * n + 1} 处需修改"
 
 
-def test_pdf_of_prefilled_seed_shows_seed_tables(seed_saved_by_lo, soffice, tmp_path):
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) not installed")
+def test_pdf_of_prefilled_seed_shows_seed_tables(seed_saved_by_lo, soffice, pdftotext, tmp_path):
     seed, src, _ = seed_saved_by_lo
     pdf = libreoffice_convert(soffice, src, tmp_path, "pdf")
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = "".join(text.split())
     for heading in ("1.郭营子棚改本金利息绩效目标表", "2.土地成本核算专项绩效目标表", "项目编码", "项目名称",
                     "预算规模及资金用途", "资金支出计划（%）", "绩效目标", "一级指标", "二级指标", "三级指标",

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import io
-import shutil
 import subprocess
 import zipfile
 from datetime import datetime, timezone
@@ -19,7 +18,7 @@ from perfxl.errors import PerfxlError
 from perfxl.model import Indicator
 from perfxl.render import chinese_numeral, indicator_value_text, render_document, render_to_file
 
-from conftest import SAMPLES
+from conftest import SAMPLES, require_writer
 
 SEED = SAMPLES / "units" / "115001.json"
 REVIEWER = "承德市高新区"
@@ -280,15 +279,12 @@ def test_unwritable_target_raises_perfxl_error(seed, tmp_path):
         render_to_file(seed, tmp_path / "missing-folder" / "a.docx")
 
 
-def test_pdf(seed, tmp_path, soffice):
-    if not R._writer_installed(soffice):
-        pytest.skip("LibreOffice Writer is not installed (apt-get install -y libreoffice-writer-nogui)")
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) not installed")
+def test_pdf(seed, tmp_path, soffice, pdftotext):
+    require_writer(soffice)
     docx_path, pdf = render_to_file(seed, tmp_path / "115001.docx", pdf=True, reviewer=REVIEWER)
     assert pdf == tmp_path / "115001.pdf" and pdf.read_bytes().startswith(b"%PDF")
     # -raw: the order LibreOffice drew the text in, so a cell's wrapped lines stay together.
-    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+    text = subprocess.run([pdftotext, "-raw", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     flat = "".join(text.split())
     for s in ("承德高新技术产业开发区土地收购储备中心", "2023年部门预算绩效文本", "承德市高新区审核", "目录",

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -28,8 +27,16 @@ from perfxl import safe_open
 from perfxl.catalogue import CATALOGUE
 from perfxl.safe_open import DEFAULT_LIMITS, Limits, OpenResult, open_workbook
 
+from conftest import INSTALL_CALC, unavailable
+
 TESTS_DIR = Path(__file__).resolve().parent
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _english(text: str | None) -> bool:
+    """English words, with Chinese only inside the quoted names it cites (a sheet called '隐藏')."""
+    bare = re.sub(r"'[^']*'", "", text or "")
+    return bool(re.search(r"[A-Za-z]{3,}", bare)) and bare.isascii()
 
 
 def _snapshot(p: Path) -> tuple[bytes, int]:
@@ -51,7 +58,7 @@ def check(path: Path, code: str | None, *words: str, limits: Limits = DEFAULT_LI
     else:
         assert code in CATALOGUE
         assert res.reason_zh and _CJK.search(res.reason_zh), res.reason_zh
-        assert res.reason_en and res.reason_en.isascii() is not None
+        assert _english(res.reason_en), res.reason_en
         assert res.sheets == {}, "sheets are only filled when there is no problem"
         for w in words:
             assert w in res.reason_zh, (w, res.reason_zh)
@@ -563,6 +570,8 @@ def test_xls_dimensions_record_is_enforced(tmp_path):
     check(H.xls_giant_dimension(tmp_path), "S01", "4294967295 行")
 
 
+@pytest.mark.xfail(strict=True, reason="safe_open._check_pos writes the far cell as '第 N 行第 M 列' into the English "
+                          "reason too (a mixed-language message); remove this mark when it says 'row N, column M'")
 def test_xls_far_cell_record(tmp_path):
     check(H.xls_far_cell(tmp_path), "S01", "超出范围")
 
@@ -594,14 +603,12 @@ def test_ods_text_space_amplification(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def lo_files(tmp_path_factory):
-    if not (shutil.which("soffice") or os.path.exists("/usr/bin/soffice")):
-        pytest.skip("LibreOffice (soffice) is not installed")
+def lo_files(tmp_path_factory, soffice):
     d = tmp_path_factory.mktemp("lo")
     src = H.hidden_sheets_xlsx(d)
     out = {fmt: H.soffice_convert(src, fmt, d) for fmt in ("ods", "xls")}
     if not all(out.values()):
-        pytest.skip("LibreOffice could not convert the workbook")
+        unavailable("LibreOffice (it could not convert the workbook)", INSTALL_CALC)
     return out
 
 
@@ -619,14 +626,12 @@ def test_libreoffice_output(lo_files, fmt):
 
 
 @pytest.fixture(scope="module")
-def lo_percent_files(tmp_path_factory):
-    if not (shutil.which("soffice") or os.path.exists("/usr/bin/soffice")):
-        pytest.skip("LibreOffice (soffice) is not installed")
+def lo_percent_files(tmp_path_factory, soffice):
     d = tmp_path_factory.mktemp("lo_pct")
     src = _percent_xlsx(d)
     out = {fmt: H.soffice_convert(src, fmt, d) for fmt in ("ods", "xls")}
     if not all(out.values()):
-        pytest.skip("LibreOffice could not convert the workbook")
+        unavailable("LibreOffice (it could not convert the workbook)", INSTALL_CALC)
     return out
 
 
@@ -652,6 +657,7 @@ _CALAMINE_ALONE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.ci_may_skip  # the skip below reports news about calamine, not a broken machine
 @pytest.mark.parametrize("builder", [H.giant_cell_xlsx, H.giant_cell_nodim_xlsx, H.xls_giant_dimension,
                                      H.xls_far_cell])
 def test_calamine_alone_aborts_the_process(tmp_path, builder):

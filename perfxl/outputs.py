@@ -1,0 +1,224 @@
+"""Where a command writes, and how: one convention for every ``-o`` (and ``--annotate``, ``--csv``).
+
+An operator types an output path in many shapes; each shape means one thing, the same for every
+command, decided *before* the work starts so a typing mistake costs seconds, not a whole round:
+
+- ``out/x.json``: that file; a missing parent folder is created;
+- ``out/`` (ends in a separator) or an existing folder: into that folder, under the command's
+  default name (``审核报告.json``, ``汇总.xlsx``…);
+- a suffix that does not match what the command writes (``-o 汇总.csv`` for a workbook) or no
+  suffix at all is refused with a message that says what to type instead; nothing is written;
+- a file is written under a temporary name in its own folder and renamed over the target only
+  when complete (``os.replace``), so a failed run leaves the previous file intact, and the message
+  says when an existing file was replaced.
+
+Commands that write a set of files (``template``, ``demo``, ``--annotate``, ``--csv``) take a folder,
+created if missing; a path that is an existing file, or that looks like a file name, is refused.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .errors import PerfxlError
+from .i18n import t
+
+__all__ = ["OutputError", "FileTarget", "file_target", "folder_target", "replacing", "write_bytes", "write_text",
+           "write_file", "write_folder_files", "Written", "written_message", "existing_files", "replaced_in",
+           "os_error_message", "FILE_SUFFIXES"]
+
+# Suffixes that name a file, never a folder: `-o report.json` where a folder is expected is a mistake.
+FILE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".json", ".csv", ".txt", ".docx", ".doc", ".pdf",
+                           ".zip", ".md"})
+
+
+class OutputError(PerfxlError):
+    """An output path that cannot mean what the command writes (a usage problem: exit status 2)."""
+
+
+def _ends_with_separator(text: str) -> bool:
+    return text.endswith("/") or text.endswith(os.sep) or bool(os.altsep and text.endswith(os.altsep))
+
+
+@dataclass(frozen=True)
+class FileTarget:
+    """Where one output file goes: ``given`` itself, or ``given/<default name>`` for a folder."""
+
+    given: Path
+    into_folder: bool
+
+    def path(self, default_name: str) -> Path:
+        """The file to write; ``default_name`` is used only when the user named a folder."""
+        return self.given / default_name if self.into_folder else self.given
+
+
+def file_target(given: str | os.PathLike, suffixes: Sequence[str], default_name: str, *,
+                option: str = "-o") -> FileTarget:
+    """Check an output path for a command that writes one file with one of ``suffixes``.
+
+    ``default_name`` is the name used inside a folder (it appears in the message too, so for a
+    name known only later, such as ``<单位编码>.json``, pass that pattern).
+    """
+    text = os.fspath(given)
+    path = Path(text)
+    if _ends_with_separator(text) or path.is_dir():
+        if path.exists() and not path.is_dir():
+            raise OutputError(t(f"{option} {text}：{path} 是文件，不是文件夹",
+                                f"{option} {text}: {path} is a file, not a folder"))
+        return FileTarget(path, True)
+    wanted = "、".join(suffixes)
+    wanted_en = ", ".join(suffixes)
+    if path.suffix.lower() not in {s.lower() for s in suffixes}:
+        if path.suffix:
+            raise OutputError(t(
+                f"{option} {text}：扩展名 {path.suffix} 与输出内容不符，应为 {wanted}"
+                f"（或以 / 结尾，写入该文件夹中的 {default_name}）",
+                f"{option} {text}: the suffix {path.suffix} does not match what is written, which needs {wanted_en}"
+                f" (or end the path with / to write {default_name} into that folder)"))
+        raise OutputError(t(
+            f"{option} {text}：没有扩展名。写入文件请给出 {path.name}{suffixes[0]}；"
+            f"写入文件夹请以 / 结尾（{text}/，文件名为 {default_name}）",
+            f"{option} {text}: no suffix. For a file give {path.name}{suffixes[0]}; for a folder end the path "
+            f"with / ({text}/, the file is named {default_name})"))
+    return FileTarget(path, False)
+
+
+def folder_target(given: str | os.PathLike, *, option: str = "-o") -> Path:
+    """Check an output path for a command that writes a set of files into a folder."""
+    text = os.fspath(given)
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise OutputError(t(f"{option} {text}：这是一个已有的文件；此处需要文件夹",
+                            f"{option} {text}: this is an existing file; a folder is needed here"))
+    if not path.exists() and not _ends_with_separator(text) and path.suffix.lower() in FILE_SUFFIXES:
+        raise OutputError(t(f"{option} {text}：此处需要文件夹（写入多个文件），而这是一个文件名",
+                            f"{option} {text}: a folder is needed here (several files are written), "
+                            "and this is a file name"))
+    return path
+
+
+def _temp_name(path: Path) -> Path:
+    """A name in the target's own folder (so the rename is atomic), hidden, unique to this process."""
+    return path.with_name(f".{path.name}.{os.getpid()}.part")
+
+
+@contextmanager
+def replacing(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path to write; on success move it over ``path``, on failure remove it.
+
+    The parent folder is created. Whatever the writer does with the temporary path (write it, or
+    write ``tmp.part`` then rename it to ``tmp`` as ``summary.write_summary`` does) is fine, as
+    long as the file exists at ``tmp`` when the block ends.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Written:
+    """A file written by a command, and whether it replaced one that was there."""
+
+    path: Path
+    replaced: bool
+
+
+def write_file(path: str | os.PathLike, write: Callable[[Path], object]) -> Written:
+    """Write ``path`` through ``write(tmp)`` and the temporary-name-then-rename of :func:`replacing`."""
+    path = Path(path)
+    existed = path.is_file()
+    with replacing(path) as tmp:
+        write(tmp)
+    return Written(path, existed)
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> Written:
+    return write_file(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_text(path: str | os.PathLike, text: str) -> Written:
+    """UTF-8, newlines as given (the JSON and text reports are the same bytes on every system)."""
+    return write_file(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
+
+
+def write_folder_files(folder: str | os.PathLike, write_all: Callable[[Path], Iterable[Path]]) -> list[Written]:
+    """Write a set of files into ``folder``: ``write_all(tmp_folder)`` writes them all into a
+    temporary sibling folder; only then is each moved into place, replacing a file of that name."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.{os.getpid()}.part"
+    try:
+        made = list(write_all(staging))
+        out = []
+        for p in made:
+            target = folder / Path(p).name
+            existed = target.is_file()
+            os.replace(p, target)
+            out.append(Written(target, existed))
+        return out
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def written_message(w: Written, what_zh: str = "", what_en: str = "") -> str:
+    """"问题清单：x.xlsx", or "已替换原有文件：x.xlsx" when a file of that name was there before."""
+    if w.replaced:
+        return t(f"已替换原有文件：{w.path}", f"Replaced the existing file: {w.path}")
+    if what_zh:
+        return t(f"{what_zh}：{w.path}", f"{what_en}: {w.path}")
+    return t(f"已写入：{w.path}", f"Written: {w.path}")
+
+
+def existing_files(folder: str | os.PathLike, *, recursive: bool = False) -> set[Path]:
+    """The files already in ``folder`` (to tell afterwards which outputs replaced one)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return set()
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return {p for p in found if p.is_file()}
+
+
+def replaced_in(paths: Iterable[str | os.PathLike], before: set[Path]) -> int:
+    """How many of the files just written were there before (and so were replaced)."""
+    return sum(Path(p) in before for p in paths)
+
+
+_ERRNO_NAMES = {
+    "ENOENT": ("文件或文件夹不存在", "no such file or folder"),
+    "EACCES": ("没有权限", "permission denied"),
+    "EPERM": ("没有权限", "operation not permitted"),
+    "ENOSPC": ("磁盘空间不足", "no space left on the disk"),
+    "EISDIR": ("这是文件夹，不是文件", "this is a folder, not a file"),
+    "ENOTDIR": ("路径中有一段是文件而不是文件夹", "a part of the path is a file, not a folder"),
+    "EEXIST": ("已存在", "already exists"),
+    "EROFS": ("只读的磁盘或文件夹", "read-only file system"),
+    "ENAMETOOLONG": ("文件名太长", "file name too long"),
+    "EBUSY": ("文件正被占用（可能在 Excel 或 WPS 中打开着）", "the file is busy (open in Excel or WPS?)"),
+    "EDQUOT": ("超出磁盘配额", "disk quota exceeded"),
+    "EIO": ("读写磁盘出错", "input/output error"),
+}
+# by number; not every errno exists on every system (Windows has no EDQUOT)
+_ERRNO_TEXT = {getattr(errno, name): text for name, text in _ERRNO_NAMES.items() if hasattr(errno, name)}
+
+
+def os_error_message(e: OSError) -> str:
+    """An OSError in the user's language only: the file, and the common errno cases named in words
+    (the OS's own text is English, and a Chinese message must not embed it)."""
+    zh, en = _ERRNO_TEXT.get(e.errno or -1, (f"系统错误（{errno.errorcode.get(e.errno or -1, e.errno)}）",
+                                             f"system error ({errno.errorcode.get(e.errno or -1, e.errno)})"))
+    names = [str(n) for n in (e.filename, e.filename2) if n]
+    where = " → ".join(names)
+    if getattr(e, "winerror", None) == 32:  # Windows: the file is open in another program
+        zh, en = _ERRNO_TEXT.get(errno.EBUSY, (zh, en))
+    return t(f"{where}：{zh}" if where else zh, f"{where}: {en}" if where else en)
