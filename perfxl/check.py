@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Sequence
@@ -28,9 +27,7 @@ from .findings import FileReport, Finding, Report, finding
 from .frameworks import Framework, load_framework
 from .model import UnitData, load_unit
 from .reader import ReadResult, json_locations, read_workbook
-from .register import read_register
 from .rules import Context, CopyIndex, copied_across, run_rules
-from .writer import render_workbook
 
 __all__ = ["Checked", "CheckRun", "check_unit", "check_file", "check_paths", "check_inputs", "check_across", "annotate",
            "mark_explained", "load_register_index", "unit_code_from_name", "nothing_found"]
@@ -73,6 +70,8 @@ def load_register_index(path: str | Path | None) -> dict[str, UnitData] | None:
     """The register keyed by 单位编码 (the budget year is irrelevant to the checks)."""
     if path is None:
         return None
+    from .register import read_register  # here: checking without a register does not read one
+
     return {u.unit.code: u for u in read_register(path, 0)}
 
 
@@ -223,7 +222,7 @@ def _check_job(args: tuple) -> Checked:
 
 def nothing_found(paths: Sequence[str | Path], others: Sequence[InputFile], *, consolidating: bool = False) -> str:
     """The message for paths that hold no return: what was given and what was found there."""
-    given = "、".join(str(p) for p in paths) or "."
+    given = t("、", ", ").join(str(p) for p in paths) or "."
     more = "…" if len(others) > 5 else ""
     if consolidating:
         zh = f"{given}：没有可汇总的报送文件（找到 0 个工作簿，{len(others)} 个其他文件"
@@ -266,6 +265,8 @@ def check_inputs(files: list[InputFile], *, register: dict[str, UnitData] | None
     args = [(f, register, framework, key, mode) for f in returns]
     run = CheckRun(other_files=[f for f in files if f.kind != "return"])
     if jobs > 1 and len(returns) > 1:
+        from concurrent.futures import ProcessPoolExecutor  # here: 20 ms of imports a one-file check skips
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for checked in pool.map(_check_job, args, chunksize=max(1, len(returns) // (jobs * 8))):
                 run.files.append(checked)
@@ -334,6 +335,8 @@ def annotate(checked: Checked, out_dir: str | Path, *, key: bytes | None = None,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{Path(checked.path).stem}_审核意见.xlsx"
+    from .writer import render_workbook  # here: only annotating writes a workbook
+
     data = render_workbook(checked.unit, checked.framework, key=key, password=password,
                            findings=checked.report.findings)
     tmp = target.with_suffix(".xlsx.part")

@@ -442,7 +442,8 @@ def demo(out_dir, samples):
                  f"5. Summary: {o.get('应报单位')} units expected, {o.get('已报送单位')} sent, {o.get('未报送')} did not"
                  f" → {r.summary}"))
     click.echo(t("用 Excel、WPS 或 LibreOffice 打开查看；黄色为填报区，右侧“自查”列实时检查。",
-                 "Open them in Excel, WPS or LibreOffice; yellow cells are for input, the 自查 column checks live."))
+                 "Open them in Excel, WPS or LibreOffice; yellow cells are for input, the “自查” (self-check) "
+                 "column checks live."))
     written = [*tp.paths, *r.returned, r.report_json, r.findings_xlsx, *r.returns, r.summary]
     _say_replaced(replaced_in(written, before))
 

@@ -116,7 +116,7 @@ def consolidate(paths: Sequence[str | Path], register: str | Path | dict[str, Un
     years = Counter(c.unit.budget_year for c in run.files if c.unit is not None and c.unit.unit.code in reg)
     year = budget_year or (years.most_common(1)[0][0] if years else None)
     if year is None:
-        given = "、".join(str(p) for p in paths)
+        given = t("、", ", ").join(str(p) for p in paths)
         raise RoundMismatch(t(
             f"{given}：项目清单中单位的工作簿没有一个可以读取，无法确定预算年度。请用 --year 指定本轮预算年度。",
             f"{given}: no workbook of a register unit could be read, so the budget year is unknown. "
@@ -149,10 +149,10 @@ def _check_matches(paths: Sequence[str | Path], reg: dict[str, UnitData], reg_na
     name): a wrong folder or a wrong register, which must not pass for a round where nobody replied."""
     if any(c.report.unit_code in reg for c in run.files):
         return
-    given = "、".join(str(p) for p in paths)
+    given = t("、", ", ").join(str(p) for p in paths)
     codes = sorted({c.report.unit_code for c in run.files if c.report.unit_code})
     readable = sum(c.unit is not None for c in run.files)
-    shown = "、".join(codes[:8]) + ("…" if len(codes) > 8 else "")
+    shown = t("、", ", ").join(codes[:8]) + ("…" if len(codes) > 8 else "")
     if codes:
         zh = (f"{given}：收到的 {len(run.files)} 个工作簿（可读取 {readable} 个）都不属于项目清单 {reg_name} 中的 "
               f"{len(reg)} 个单位（工作簿的单位编码：{shown}）。请检查报送文件夹或项目清单是否选错。")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .errors import PerfxlError
 from .findings import Finding
+from .i18n import lang, t
 from .model import unit_to_dict, validate_unit_dict
 from .reader import read_workbook
 
@@ -19,8 +20,9 @@ def export_unit(path: str | Path, *, key: bytes | None = None) -> tuple[dict, li
     """
     read = read_workbook(path, key=key)
     if read.unit is None:
-        reason = "；".join(f.message for f in read.findings) or "无法读取"
-        raise PerfxlError(f"{path}: {reason}")
+        en = lang() == "en"
+        reason = t("；", "; ").join(f.message_en if en else f.message for f in read.findings)
+        raise PerfxlError(f"{path}{t('：', ': ')}{reason or t('无法读取', 'cannot be read')}")
     data = unit_to_dict(read.unit)
     validate_unit_dict(data, str(path))
     return data, read.findings

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .frameworks import DEFAULT_FRAMEWORK, Framework, load_framework
+from .i18n import t
 from .model import UnitData, load_unit
 from .register import load_register
 from .writer import write_templates
@@ -77,7 +78,8 @@ def carry_forward(units: list[UnitData], previous: Iterable[UnitData], *, roll_y
     for unit in units:
         old = by_code.get(unit.unit.code)
         if old is None:
-            notes.append(f"单位 {unit.unit.code} 没有上年数据，生成空白模板")
+            notes.append(t(f"单位 {unit.unit.code} 没有上年数据，生成空白模板",
+                           f"unit {unit.unit.code} has no data from last year: a blank template"))
             continue
 
         def roll(text: str | None) -> str | None:
@@ -105,7 +107,9 @@ def carry_forward(units: list[UnitData], previous: Iterable[UnitData], *, roll_y
                 ind.description, ind.value_note, ind.basis = roll(ind.description), roll(ind.value_note), roll(ind.basis)
                 if isinstance(ind.value, str):
                     ind.value = roll(ind.value)
-        notes.append(f"单位 {unit.unit.code}：{carried}/{len(unit.projects)} 个项目沿用上年目标与指标")
+        notes.append(t(f"单位 {unit.unit.code}：{carried}/{len(unit.projects)} 个项目沿用上年目标与指标",
+                       f"unit {unit.unit.code}: {carried} of {len(unit.projects)} projects carry last year's goals "
+                       "and indicators"))
     return notes
 
 
@@ -114,5 +118,6 @@ def load_previous(folder: str | Path) -> list[UnitData]:
     folder = Path(folder)
     if not folder.is_dir():
         from .errors import PerfxlError
-        raise PerfxlError(f"{folder}：不是文件夹")
+        raise PerfxlError(t(f"{folder}：不是文件夹（--prefill 需要上年单位数据 JSON 所在的文件夹）",
+                            f"{folder}: not a folder (--prefill takes the folder of last year's unit JSON files)"))
     return [load_unit(p) for p in sorted(folder.glob("*.json"))]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PerfxlError
+from .i18n import t
 from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
 from .reader import split_goals
 from .textfiles import csv_rows, decode_chinese
@@ -48,6 +49,28 @@ class ImportResult:
     problems: list[str]  # "第 120 行：……" — what was not understood, with its place
 
 
+def _line(n: int) -> str:
+    return t(f"第 {n} 行", f"line {n}")
+
+
+# values.PROBLEM_CODES in words, for the notes of an import.
+_PROBLEMS = {
+    "error_value": ("单元格是 Excel 错误值", "an Excel error value"),
+    "formula_text": ("是公式文字", "formula text"),
+    "not_number": ("找不到可用的数字", "no usable number"),
+    "range": ("是一个范围而不是一个数", "a range, not one number"),
+    "operator_conflict": ("两处符号不一致", "two operators disagree"),
+    "operator_unknown": ("符号无法识别", "the operator is not recognised"),
+    "unit_conflict": ("指标值中的计量单位与计量单位列不一致", "the unit in the value differs from the unit column"),
+    "date_value": ("是日期", "a date"),
+    "unsupported_type": ("内容类型无法识别", "a value of an unexpected type"),
+}
+
+
+def _problem(code: str) -> tuple[str, str]:
+    return _PROBLEMS.get(code, ("无法识别", code))
+
+
 def _clean(s: str) -> str:
     return _BOOKMARK.sub("", s).strip()
 
@@ -67,21 +90,21 @@ def text_blocks(text: str) -> list[Block]:
     for n, line in enumerate(text.splitlines(), start=1):
         if line.startswith("\t"):
             if table is None:
-                table = Block(rows=[], place=f"第 {n} 行")
+                table = Block(rows=[], place=_line(n))
                 blocks.append(table)
             if row is None:
                 row = []
                 table.rows.append(row)
-                table.row_places.append(f"第 {n} 行")
+                table.row_places.append(_line(n))
                 table.cell_places.append([])
             row.append(_clean(line[1:]))
-            table.cell_places[-1].append(f"第 {n} 行")
+            table.cell_places[-1].append(_line(n))
             continue
         if line == "" and table is not None:
             row = None
             continue
         table, row = None, None
-        blocks.append(Block(text=_clean(line), place=f"第 {n} 行"))
+        blocks.append(Block(text=_clean(line), place=_line(n)))
     return [b for b in blocks if b.text or b.rows]
 
 
@@ -98,13 +121,14 @@ def docx_blocks(data: bytes) -> list[Block]:
         if child.tag == qn("w:p"):
             text = "".join(t.text or "" for t in child.iter(qn("w:t")))
             if _clean(text):
-                blocks.append(Block(text=_clean(text), place=f"第 {n} 段"))
+                blocks.append(Block(text=_clean(text), place=t(f"第 {n} 段", f"paragraph {n}")))
         elif child.tag == qn("w:tbl"):
             tables += 1
-            b = Block(rows=[], place=f"第 {tables} 个表格")
+            b = Block(rows=[], place=t(f"第 {tables} 个表格", f"table {tables}"))
             for r, tr in enumerate(child.iter(qn("w:tr")), start=1):
                 cells = []
-                b.cell_places.append([f"第 {tables} 个表格第 {r} 行第 {c} 格" for c in range(1, 64)])
+                b.cell_places.append([t(f"第 {tables} 个表格第 {r} 行第 {c} 格", f"table {tables}, row {r}, cell {c}")
+                                      for c in range(1, 64)])
                 for tc in tr.iter(qn("w:tc")):
                     merge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
                     if merge is not None and merge.get(qn("w:val")) in (None, "continue"):
@@ -113,7 +137,7 @@ def docx_blocks(data: bytes) -> list[Block]:
                     paras = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p"))]
                     cells.append(_clean("\n".join(paras)))
                 b.rows.append(cells)
-                b.row_places.append(f"第 {tables} 个表格第 {r} 行")
+                b.row_places.append(t(f"第 {tables} 个表格第 {r} 行", f"table {tables}, row {r}"))
             blocks.append(b)
     return blocks
 
@@ -139,18 +163,22 @@ def _document(blocks: list[Block], framework: str, source: str) -> ImportResult:
             cover = paras[i - 1].text if i else None
             break
     if year is None:
-        problems.append(f"{source}：找不到“XXXX年部门预算绩效文本”封面标题，预算年度未知")
+        problems.append(t(f"{source}：找不到“XXXX年部门预算绩效文本”封面标题，预算年度未知",
+                          f"{source}: no cover title “XXXX年部门预算绩效文本”; the budget year is unknown"))
     # The 目录 lists both parts first; the body's headings are the last ones (alone, or with their title).
     starts = [i for i, b in enumerate(blocks)
               if not b.is_table and _compact(b.text) in ("第一部分", "第一部分部门整体绩效目标")]
     part2 = [i for i, b in enumerate(blocks)
              if not b.is_table and _compact(b.text) in ("第二部分", "第二部分预算项目绩效目标")]
     if not starts or not part2 or starts[-1] > part2[-1]:
-        raise PerfxlError(f"{source}：找不到“第一部分”与“第二部分”标题，不像部门预算绩效文本")
+        raise PerfxlError(t(f"{source}：找不到“第一部分”与“第二部分”标题，不像部门预算绩效文本",
+                            f"{source}: no “第一部分” and “第二部分” headings; this does not look like a "
+                            "“部门预算绩效文本”"))
     dept = _part_one(blocks[starts[-1] + 1:part2[-1]], problems)
     projects, unit_code, unit_name, money_unit = _part_two(blocks[part2[-1] + 1:], problems)
     if not unit_code:
-        problems.append(f"{source}：绩效目标表中找不到单位编码（表头“单位编码+单位名称”一行）")
+        problems.append(t(f"{source}：绩效目标表中找不到单位编码（表头“单位编码+单位名称”一行）",
+                          f"{source}: no unit code in the goal tables (the header row “单位编码+单位名称”)"))
     unit = UnitData(budget_year=year or 0, framework=framework, money_unit=money_unit or "万元",
                     unit=Unit(code=unit_code or "", name=unit_name or cover or "", department_name=cover),
                     projects=projects, department_goals=dept)
@@ -166,7 +194,7 @@ def _part_one(blocks: list[Block], problems: list[str]) -> DepartmentGoals:
     overall: list[str] = []
     for b in blocks:
         if b.is_table:
-            problems.append(f"{b.place}：第一部分中出现表格，未读取")
+            problems.append(t(f"{b.place}：第一部分中出现表格，未读取", f"{b.place}: a table in part one, not read"))
             continue
         text = b.text
         key = _compact(text)
@@ -189,7 +217,8 @@ def _part_one(blocks: list[Block], problems: list[str]) -> DepartmentGoals:
                 s = dg.sections[-1]
                 s.goal = f"{s.goal}\n{goal}" if s.goal else goal
             else:
-                problems.append(f"{b.place}：分项绩效目标下的文字不属于任何科室：“{text[:30]}”")
+                problems.append(t(f"{b.place}：分项绩效目标下的文字不属于任何科室：“{text[:30]}”",
+                                  f"{b.place}: text under “分项绩效目标” belongs to no section: “{text[:30]}”"))
         elif part == "工作保障措施":
             m = re.match(rf"^[（(][{_CN_NUM}]+[）)]\s*", text)
             if m:
@@ -197,9 +226,12 @@ def _part_one(blocks: list[Block], problems: list[str]) -> DepartmentGoals:
             elif dg.measures:
                 dg.measures[-1] += text  # a line broken inside a sentence
             else:
-                problems.append(f"{b.place}：工作保障措施下的文字没有（一）（二）编号：“{text[:30]}”")
+                problems.append(t(f"{b.place}：工作保障措施下的文字没有（一）（二）编号：“{text[:30]}”",
+                                  f"{b.place}: text under “工作保障措施” is not numbered “（一）”, “（二）”…: "
+                                  f"“{text[:30]}”"))
         else:
-            problems.append(f"{b.place}：第一部分中无法归类的文字：“{text[:30]}”")
+            problems.append(t(f"{b.place}：第一部分中无法归类的文字：“{text[:30]}”",
+                              f"{b.place}: text in part one under no known heading: “{text[:30]}”"))
     dg.overall = "\n".join(overall) if overall else None
     return dg
 
@@ -216,7 +248,8 @@ def _part_two(blocks: list[Block], problems: list[str]):
                 projects.append(current)
             continue
         if current is None:
-            problems.append(f"{b.place}：表格前没有“N.项目名称绩效目标表”标题，未读取")
+            problems.append(t(f"{b.place}：表格前没有“N.项目名称绩效目标表”标题，未读取",
+                              f"{b.place}: no title “N.项目名称绩效目标表” before the table; not read"))
             continue
         header = [_compact(c) for c in b.rows[0]]
         if "一级指标" in header:
@@ -241,7 +274,8 @@ def _money(text: str | None, place: str, what: str, problems: list[str]) -> Any:
         return None
     n = parse_number(text)
     if n is None:
-        problems.append(f"{place}：{what}“{text}”不是数字，按原文保留")
+        problems.append(t(f"{place}：{what}“{text}”不是数字，按原文保留",
+                          f"{place}: “{what}” “{text}” is not a number; kept as written"))
         return text
     return n
 
@@ -262,7 +296,9 @@ def _project_table(b: Block, p: Project, problems: list[str]):
             p.code = (_after(row, "项目编码") or "").strip()
             table_name = (_after(row, "项目名称") or "").strip()
             if table_name and table_name != p.name:
-                problems.append(f"{place}：项目名称“{table_name}”与标题中的“{p.name}”不同，按表格取")
+                problems.append(t(f"{place}：项目名称“{table_name}”与标题中的“{p.name}”不同，按表格取",
+                                  f"{place}: the project name “{table_name}” differs from “{p.name}” in the "
+                                  "title; the table's is taken"))
                 p.name = table_name
         elif first.startswith("预算规模"):
             p.funds = Funds(total=_money(_after(row, "预算数"), place, "预算数", problems),
@@ -278,7 +314,9 @@ def _project_table(b: Block, p: Project, problems: list[str]):
                 raw = values[k] if k < len(values) else ""
                 pct = parse_percent(raw)
                 if pct is None and raw.strip():
-                    problems.append(f"{b.row_places[i + 1]}：支出计划{label}“{raw}”不是百分比，按原文保留")
+                    problems.append(t(f"{b.row_places[i + 1]}：支出计划{label}“{raw}”不是百分比，按原文保留",
+                                      f"{b.row_places[i + 1]}: spend plan “{label}” “{raw}” is not a percentage; "
+                                      "kept as written"))
                 p.spend_plan[label] = pct if pct is not None else (raw.strip() or None)
                 if isinstance(p.spend_plan[label], float) and p.spend_plan[label].is_integer():
                     p.spend_plan[label] = int(p.spend_plan[label])
@@ -330,10 +368,14 @@ def _indicator(level1: str, level2: str, cell: dict[str, str], place: str, probl
         if parsed.note and not ind.value_note:
             ind.value_note = parsed.note
         if ind.operator is None:
-            problems.append(f"{place}：指标值“{raw}”没有符号（≥ ≤ ＝ ＞ ＜），请补上")
+            problems.append(t(f"{place}：指标值“{raw}”没有符号（≥ ≤ ＝ ＞ ＜），请补上",
+                              f"{place}: the indicator value “{raw}” has no operator (≥ ≤ ＝ ＞ ＜); add one"))
     elif parsed.problems:
         ind.value = raw
-        problems.append(f"{place}：指标值“{raw}”无法拆分（{'、'.join(parsed.problems)}），按原文保留")
+        problems.append(t(f"{place}：指标值“{raw}”无法拆分（{'、'.join(_problem(c)[0] for c in parsed.problems)}），"
+                          "按原文保留",
+                          f"{place}: the indicator value “{raw}” cannot be split "
+                          f"({'; '.join(_problem(c)[1] for c in parsed.problems)}); kept as written"))
     else:
         ind.operator, ind.value = "定性", raw
     return ind
@@ -348,24 +390,28 @@ def _flat_rows(path: Path) -> list[tuple[str, dict[str, str]]]:
     if path.suffix.lower() == ".csv":
         grid = csv_rows(path)
         if grid is None:
-            raise PerfxlError(f"{path}：CSV 编码无法识别（支持 UTF-8 与 GBK）")
+            raise PerfxlError(t(f"{path}：CSV 编码无法识别（支持 UTF-8 与 GBK）",
+                                f"{path}: unknown CSV encoding (UTF-8 and GBK are supported)"))
     else:
         from .safe_open import open_workbook
 
         opened = open_workbook(path)
         if opened.problem:
-            raise PerfxlError(f"{path}：{opened.reason_zh}")
+            raise PerfxlError(f"{path}{t('：', ': ')}{t(opened.reason_zh or '', opened.reason_en or '')}")
         grid = next(iter(opened.sheets.values()), [])
     grid = [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in r]
             for r in grid]
     header_at = next((i for i, r in enumerate(grid[:20]) if "三级指标" in [_compact(c) for c in r]), None)
     if header_at is None:
-        raise PerfxlError(f"{path}：前 20 行找不到含“三级指标”的表头")
+        raise PerfxlError(t(f"{path}：前 20 行找不到含“三级指标”的表头",
+                            f"{path}: no header row with “三级指标” in the first 20 rows"))
     header = [_compact(c) for c in grid[header_at]]
     missing = [c for c in _FLAT_REQUIRED if not any(h.startswith(c) for h in header)]
     if missing:
-        raise PerfxlError(f"{path}：第 {header_at + 1} 行表头缺少列：{'、'.join(missing)}")
-    return [(f"第 {n} 行", dict(zip(header, row)))
+        raise PerfxlError(t(f"{path}：第 {header_at + 1} 行表头缺少列：{'、'.join(missing)}",
+                            f"{path}: the header in row {header_at + 1} lacks "
+                            f"{', '.join(f'“{c}”' for c in missing)}"))
+    return [(t(f"第 {n} 行", f"row {n}"), dict(zip(header, row)))
             for n, row in enumerate(grid[header_at + 1:], start=header_at + 2) if any(c.strip() for c in row)]
 
 
@@ -388,7 +434,9 @@ def import_flat(path: str | Path, *, budget_year: int | None = None, framework: 
         m = re.match(r"^\s*(\d+)\s*[-－—_ ]\s*(.+)$", unit_text)
         code, name = (m.group(1), m.group(2).strip()) if m else ("", unit_text)
         if not m:
-            problems.append(f"{place}：单位名称“{unit_text}”前没有“编码-”，单位编码未知")
+            problems.append(t(f"{place}：单位名称“{unit_text}”前没有“编码-”，单位编码未知",
+                              f"{place}: the unit name “{unit_text}” does not start with “code-”; the unit code "
+                              "is unknown"))
         year_text, _ = _col(row, "预算年度")
         year = budget_year or (int(year_text) if year_text.isdigit() else None)
         unit = units.get(code or name)
@@ -397,7 +445,8 @@ def import_flat(path: str | Path, *, budget_year: int | None = None, framework: 
             unit = units[code or name] = UnitData(budget_year=year or 0, framework=framework, money_unit=money_unit,
                                                   unit=Unit(code=code, name=name))
             if year is None:
-                problems.append(f"{place}：没有预算年度（无“预算年度”列，也未用 --year 指定）")
+                problems.append(t(f"{place}：没有预算年度（无“预算年度”列，也未用 --year 指定）",
+                                  f"{place}: no budget year (no “预算年度” column, and no --year given)"))
         pname, _ = _col(row, "项目名称")
         pcode, _ = _col(row, "项目编码")
         key = (code or name, pcode or pname)
@@ -410,7 +459,9 @@ def import_flat(path: str | Path, *, budget_year: int | None = None, framework: 
             project.goals = split_goals(goals)
             unit.projects.append(project)
             if not pcode:
-                problems.append(f"{place}：项目“{pname}”没有项目编码（无“项目编码”列），请在 JSON 中补上")
+                problems.append(t(f"{place}：项目“{pname}”没有项目编码（无“项目编码”列），请在 JSON 中补上",
+                                  f"{place}: project “{pname}” has no project code (no “项目编码” column); add it "
+                                  "in the JSON"))
         nature, _ = _col(row, "指标性质")
         direction, _ = _col(row, "指标方向")
         cell = {"level1": _col(row, "一级指标")[0], "level2": _col(row, "二级指标")[0],
@@ -433,7 +484,7 @@ def import_file(path: str | Path, *, budget_year: int | None = None, framework: 
     """
     path = Path(path)
     if not path.is_file():
-        raise PerfxlError(f"{path}：文件不存在")
+        raise PerfxlError(t(f"{path}：文件不存在", f"{path}: no such file"))
     suffix = path.suffix.lower()
     if suffix == ".docx":
         try:
@@ -441,16 +492,19 @@ def import_file(path: str | Path, *, budget_year: int | None = None, framework: 
         except PerfxlError:
             raise
         except Exception as e:  # a damaged .docx is the operator's input problem, said plainly
-            raise PerfxlError(f"{path}：无法作为 Word 文档读取（{type(e).__name__}: {e}）") from None
+            raise PerfxlError(t(f"{path}：无法作为 Word 文档读取（文件可能已损坏，或不是 .docx 文档）",
+                                f"{path}: cannot be read as a Word document ({type(e).__name__}: {e})")) from None
     elif suffix in (".txt", ".text", ""):
         text = decode_chinese(path.read_bytes())
         if text is None:
-            raise PerfxlError(f"{path}：文本编码无法识别（支持 UTF-8 与 GBK）")
+            raise PerfxlError(t(f"{path}：文本编码无法识别（支持 UTF-8 与 GBK）",
+                                f"{path}: unknown text encoding (UTF-8 and GBK are supported)"))
         result = import_document_text(text, framework=framework, source=str(path))
     elif suffix in (".xlsx", ".xls", ".xlsm", ".csv", ".ods"):
         result = import_flat(path, budget_year=budget_year, framework=framework)
     else:
-        raise PerfxlError(f"{path}：不支持的文件类型（可导入 .docx、.txt、.xlsx、.xls、.csv）")
+        raise PerfxlError(t(f"{path}：不支持的文件类型（可导入 .docx、.txt、.xlsx、.xls、.csv）",
+                            f"{path}: unsupported file type (import takes .docx, .txt, .xlsx, .xls, .csv)"))
     if budget_year:
         for u in result.units:
             u.budget_year = budget_year

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import PerfxlError
+from .i18n import t
 
 __all__ = ["Identity", "LockedCell", "canonical", "sign", "load_key", "identity_rows", "parse_identity_rows",
            "verify", "Verification"]
@@ -76,9 +77,13 @@ def load_key(key_file: str | Path | None = None) -> bytes | None:
         try:
             data = Path(key_file).read_bytes().strip()
         except OSError as e:
-            raise PerfxlError(f"{key_file}: 无法读取密钥文件：{e.strerror}") from None
+            from .outputs import os_error_message
+
+            e.filename = e.filename2 = None  # the message names the key file first
+            raise PerfxlError(t(f"{key_file}：无法读取密钥文件：{os_error_message(e)}",
+                                f"{key_file}: cannot read the key file: {os_error_message(e)}")) from None
         if not data:
-            raise PerfxlError(f"{key_file}: 密钥文件为空")
+            raise PerfxlError(t(f"{key_file}：密钥文件为空", f"{key_file}: the key file is empty"))
         return data
     env = os.environ.get("PERFXL_KEY")
     return env.encode("utf-8") if env else None

@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from xlsxwriter.utility import xl_rowcol_to_cell
-
 from .frameworks import Framework
 
 __all__ = ["TEMPLATE_ID", "TEMPLATE_VERSION", "INSTRUCTIONS_SHEET", "DEPARTMENT_SHEET", "LISTS_SHEET",
-           "IDENTITY_SHEET", "REVIEW_SHEET", "a1", "Span", "ProjectLayout", "DepartmentLayout", "InstructionsLayout",
-           "IndicatorColumns", "project_sheet_names", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING"]
+           "IDENTITY_SHEET", "REVIEW_SHEET", "a1", "rowcol", "Span", "ProjectLayout", "DepartmentLayout",
+           "InstructionsLayout", "IndicatorColumns", "project_sheet_names", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING"]
 
 TEMPLATE_ID = "perfxl.unit-goals"
 TEMPLATE_VERSION = "1"  # bump when any address below moves: the reader refuses layouts it does not know
@@ -37,7 +35,29 @@ WIDTHS = (14, 14, 18, 30, 6, 14, 9, 22, 16, 20, 18)  # A..K, in characters of th
 
 
 def a1(row: int, col: int) -> str:
-    return xl_rowcol_to_cell(row, col)
+    """(6, 1) → "B7": 0-based row and column in A1 notation (here, not xlsxwriter's utility, whose
+    import loads all of xlsxwriter: 30 ms at every start of ``perfxl check``)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+_A1_RE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+
+
+def rowcol(ref: str) -> tuple[int, int]:
+    """"B7" (or "$B$7") → (6, 1), the inverse of :func:`a1`; (0, 0) for text that does not start
+    with a reference, as xlsxwriter's ``xl_cell_to_rowcol`` (without its warning)."""
+    m = _A1_RE.match(ref)
+    if m is None:
+        return 0, 0
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)) - 1, col - 1
 
 
 @dataclass(frozen=True)

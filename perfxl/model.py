@@ -16,9 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Union
 
-import jsonschema
-
-from .errors import UnitDataError
+from .errors import UnitDataError, schema_error_lines
 from .i18n import t
 from .values import normalize_operator, normalize_unit
 
@@ -114,13 +112,18 @@ class UnitData:
 
 
 def validate_unit_dict(data: Any, source: str = "<data>") -> None:
-    """Raise UnitDataError naming every place where ``data`` breaks unit-goals.schema.json."""
+    """Raise UnitDataError naming every place where ``data`` breaks unit-goals.schema.json, each in
+    the user's language (jsonschema's own texts are English)."""
+    import jsonschema  # here, not at the top: reading a workbook never needs it (start-up time)
+
     validator = jsonschema.Draft202012Validator(SCHEMA)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        lines = [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:20]]
-        more = f"\n  … 另有 {len(errors) - 20} 处" if len(errors) > 20 else ""
-        raise UnitDataError(f"{source}: 数据不符合 unit-goals.schema.json：\n  " + "\n  ".join(lines) + more)
+        lines, more = schema_error_lines(errors, 20)
+        tail = t(f"\n  … 另有 {more} 处", f"\n  … and {more} more") if more else ""
+        raise UnitDataError(t(f"{source}: 数据不符合单位数据格式（unit-goals.schema.json）：",
+                              f"{source}: the data breaks the unit data format (unit-goals.schema.json):")
+                            + "\n  " + "\n  ".join(lines) + tail)
 
 
 _SCHEMA_OPERATORS = frozenset(o for o in SCHEMA["$defs"]["indicator"]["properties"]["operator"]["enum"] if o)

@@ -30,7 +30,7 @@ from .i18n import t
 
 __all__ = ["OutputError", "FileTarget", "file_target", "folder_target", "replacing", "write_bytes", "write_text",
            "write_file", "write_folder_files", "Written", "written_message", "existing_files", "replaced_in",
-           "os_error_message", "FILE_SUFFIXES"]
+           "os_error_message", "os_error_texts", "FILE_SUFFIXES"]
 
 # Suffixes that name a file, never a folder: `-o report.json` where a folder is expected is a mistake.
 FILE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".json", ".csv", ".txt", ".docx", ".doc", ".pdf",
@@ -215,10 +215,15 @@ _ERRNO_TEXT = {getattr(errno, name): text for name, text in _ERRNO_NAMES.items()
 def os_error_message(e: OSError) -> str:
     """An OSError in the user's language only: the file, and the common errno cases named in words
     (the OS's own text is English, and a Chinese message must not embed it)."""
+    return t(*os_error_texts(e))
+
+
+def os_error_texts(e: OSError) -> tuple[str, str]:
+    """(Chinese, English) of :func:`os_error_message`, for messages that carry both (S01 reasons)."""
     zh, en = _ERRNO_TEXT.get(e.errno or -1, (f"系统错误（{errno.errorcode.get(e.errno or -1, e.errno)}）",
                                              f"system error ({errno.errorcode.get(e.errno or -1, e.errno)})"))
     names = [str(n) for n in (e.filename, e.filename2) if n]
     where = " → ".join(names)
     if getattr(e, "winerror", None) == 32:  # Windows: the file is open in another program
         zh, en = _ERRNO_TEXT.get(errno.EBUSY, (zh, en))
-    return t(f"{where}：{zh}" if where else zh, f"{where}: {en}" if where else en)
+    return (f"{where}：{zh}" if where else zh, f"{where}: {en}" if where else en)

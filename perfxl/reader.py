@@ -16,14 +16,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.utility import xl_cell_to_rowcol  # not openpyxl: importing it costs ~0.25 s at every start
-
 from .errors import FrameworkError
 from .findings import Finding, finding
 from .frameworks import Framework, load_framework
 from .integrity import Identity, Verification, canonical, parse_identity_rows, verify
 from .layout import (DEPARTMENT_SHEET, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET, REVIEW_SHEET,
-                     TEMPLATE_ID, TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1)
+                     TEMPLATE_ID, TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1, rowcol)
 from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
 from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
 from .values import normalize_operator, normalize_unit, parse_indicator_value, parse_number, parse_percent
@@ -62,7 +60,7 @@ def load_grid(path: str | Path) -> Grid:
 
 
 def _rc(ref: str) -> tuple[int, int]:
-    return xl_cell_to_rowcol(ref.replace("$", ""))
+    return rowcol(ref.replace("$", ""))
 
 
 def _at(grid: Grid, sheet: str, row: int, col: int) -> Any:

@@ -35,13 +35,14 @@ REQUIRED_COLUMNS = ("单位编码", "单位名称", "项目编码", "项目名�
 # is refused (write 0), as it is more often a slip than "no fiscal money". A blank 其他资金 is 0.
 OPTIONAL_COLUMNS = ("主管部门编码", "主管部门名称", "财政资金", "其他资金", "资金用途")
 _OPTIONAL_EFFECT = {
-    "主管部门编码": ("模板与汇总表中不显示主管部门编码", "templates and the summary show no 主管部门编码"),
+    "主管部门编码": ("模板与汇总表中不显示主管部门编码", "templates and the summary show no department code"),
     "主管部门名称": ("模板与汇总表中不显示主管部门名称，按主管部门的汇总中各单位合为主管部门空白的一行",
-                 "templates and the summary show no 主管部门名称; budget by department puts every unit in one "
-                 "row with a blank department"),
-    "财政资金": ("财政资金按“预算数 − 其他资金”计算，模板中锁定", "财政资金 is taken as 预算数 − 其他资金, locked in the templates"),
-    "其他资金": ("所有项目的其他资金按 0 处理，模板中锁定为 0", "every project's 其他资金 is taken as 0, locked in the templates"),
-    "资金用途": ("模板中资金用途留给单位填写", "资金用途 is left for the units to fill in the templates"),
+                 "templates and the summary show no department name; budget by department puts every unit in "
+                 "one row with a blank department"),
+    "财政资金": ("财政资金按“预算数 − 其他资金”计算，模板中锁定",
+             "fiscal funds are taken as “预算数” − “其他资金”, locked in the templates"),
+    "其他资金": ("所有项目的其他资金按 0 处理，模板中锁定为 0", "every project's other funds are taken as 0, locked in the templates"),
+    "资金用途": ("模板中资金用途留给单位填写", "the use of funds is left for the units to fill in the templates"),
 }
 # Other spellings offices use for a column, after spaces are removed.
 _HEADER_ALIASES = {"其它资金": "其他资金", "财政拨款": "财政资金", "财政拨款资金": "财政资金"}
@@ -50,7 +51,12 @@ _MONEY = ("预算数", "财政资金", "其他资金")
 
 def _columns_hint() -> str:
     return t(f"必需列：{'、'.join(REQUIRED_COLUMNS)}；可选列：{'、'.join(OPTIONAL_COLUMNS)}",
-             f"required columns: {', '.join(REQUIRED_COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)}")
+             f"required columns: {_quoted(REQUIRED_COLUMNS)}; optional: {_quoted(OPTIONAL_COLUMNS)}")
+
+
+def _quoted(names) -> str:
+    """Column names in an English message: the file's own (Chinese) headers, quoted as such."""
+    return ", ".join(f"“{n}”" for n in names)
 
 
 @dataclass
@@ -107,7 +113,7 @@ def _table(path: str | Path) -> tuple[int, list[str | None], list[tuple[int, dic
     except RegisterError:
         raise
     except Exception as e:  # any reader failure on an operator's file becomes one clear message
-        raise RegisterError(str(path), [t(f"无法作为表格读取（{type(e).__name__}）",
+        raise RegisterError(str(path), [t("无法作为表格读取（文件可能已损坏，或不是 .xlsx、.xls、.csv 表格）",
                                           f"cannot be read as a table ({type(e).__name__}: {e})")]) from None
     header_at = next((i for i, row in enumerate(grid[:20])
                       if {"项目编码", "单位编码"} <= {_header_name(c) for c in row}), None)
@@ -118,7 +124,7 @@ def _table(path: str | Path) -> tuple[int, list[str | None], list[tuple[int, dic
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise RegisterError(str(path), [t(f"第 {header_at + 1} 行表头缺少列：{'、'.join(missing)}（{_columns_hint()}）",
-                                          f"the header in row {header_at + 1} lacks {', '.join(missing)} "
+                                          f"the header in row {header_at + 1} lacks {_quoted(missing)} "
                                           f"({_columns_hint()})")])
     index = {name: header.index(name) for name in COLUMNS if name in header}
     rows = []
@@ -143,7 +149,7 @@ def _notes(header_row: int, header: list[str | None]) -> list[str]:
     unused = [h for h in header if h and h not in COLUMNS]
     if unused:
         notes.append(t(f"项目清单第 {header_row} 行的列“{'”“'.join(unused)}”不是清单格式中的列，未使用",
-                       f"register columns not used (not part of the register format): {', '.join(unused)}"))
+                       f"register columns not used (not part of the register format): {_quoted(unused)}"))
     return notes
 
 
@@ -184,10 +190,10 @@ def load_register(path: str | Path, budget_year: int, framework: str | None = No
         cell = {name: _text(v.get(name)) for name in COLUMNS}
         for col in REQUIRED_COLUMNS:
             if cell[col] is None:
-                problems.append(t(f"第 {r} 行：{col} 为空", f"row {r}: {col} is blank"))
+                problems.append(t(f"第 {r} 行：{col} 为空", f"row {r}: “{col}” is blank"))
         if "财政资金" in header and cell["财政资金"] is None:
             problems.append(t(f"第 {r} 行：财政资金 为空（没有财政资金的请填 0）",
-                              f"row {r}: 财政资金 is blank (write 0 for none)"))
+                              f"row {r}: “财政资金” is blank (write 0 for none)"))
         money = {col: _money(v.get(col)) for col in _MONEY}
         if money["其他资金"] is None:
             money["其他资金"] = 0.0  # blank or no column: no other funds
@@ -195,19 +201,19 @@ def load_register(path: str | Path, budget_year: int, framework: str | None = No
             money["财政资金"] = round(money["预算数"] - money["其他资金"], 6)  # no column: the identity gives it
         for col, m in money.items():
             if isinstance(m, str):
-                problems.append(t(f"第 {r} 行：{col} '{m}' 不是数字", f"row {r}: {col} '{m}' is not a number"))
+                problems.append(t(f"第 {r} 行：{col} '{m}' 不是数字", f"row {r}: “{col}” '{m}' is not a number"))
             elif m is not None and m < 0:
-                problems.append(t(f"第 {r} 行：{col} 为负数 {m:g}", f"row {r}: {col} is negative ({m:g})"))
+                problems.append(t(f"第 {r} 行：{col} 为负数 {m:g}", f"row {r}: “{col}” is negative ({m:g})"))
         if all(isinstance(money[c], float) for c in _MONEY):
             parts = money["财政资金"] + money["其他资金"]
             if abs(money["预算数"] - parts) > 0.005:
                 problems.append(t(f"第 {r} 行：预算数 {money['预算数']:.2f} ≠ 财政资金 + 其他资金 {parts:.2f}",
-                                  f"row {r}: 预算数 {money['预算数']:.2f} ≠ 财政资金 + 其他资金 {parts:.2f}"))
+                                  f"row {r}: “预算数” {money['预算数']:.2f} ≠ “财政资金” + “其他资金” {parts:.2f}"))
         code, pcode = cell["单位编码"], cell["项目编码"]
         if pcode is not None:
             if pcode in seen_projects:
                 problems.append(t(f"第 {r} 行：项目编码 {pcode} 与第 {seen_projects[pcode]} 行重复",
-                                  f"row {r}: 项目编码 {pcode} repeats row {seen_projects[pcode]}"))
+                                  f"row {r}: project code {pcode} repeats row {seen_projects[pcode]}"))
                 continue
             seen_projects[pcode] = r
         if code is None or pcode is None or cell["项目名称"] is None:

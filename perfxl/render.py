@@ -36,6 +36,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, Twips
 
 from .errors import PerfxlError
+from .i18n import t
 from .frameworks import OPERATOR_FROM_JSON
 from .model import Indicator, Project, UnitData
 
@@ -735,12 +736,16 @@ def _to_pdf(soffice: str, docx_path: Path, pdf_path: Path, timeout: float = 180)
             except ProcessLookupError:
                 pass
             proc.communicate()
-            raise PerfxlError(f"{docx_path}: LibreOffice 转换 PDF 超时（{timeout:.0f} 秒）") from None
+            raise PerfxlError(t(f"{docx_path}：LibreOffice 转换 PDF 超时（{timeout:.0f} 秒）",
+                                f"{docx_path}: LibreOffice timed out converting to PDF ({timeout:.0f} s)")) from None
         produced = outdir / "document.pdf"
         if proc.returncode != 0 or not produced.is_file():
             detail = (err or out or b"").decode("utf-8", "replace").strip().splitlines()
-            raise PerfxlError(f"{docx_path}: LibreOffice 未能转换为 PDF"
-                              + (f"：{detail[-1]}" if detail else f"（退出码 {proc.returncode}）"))
+            # LibreOffice's own words are English: only the English message quotes them.
+            raise PerfxlError(t(f"{docx_path}：LibreOffice 未能转换为 PDF（退出码 {proc.returncode}）；"
+                                "请确认已安装 LibreOffice Writer，或去掉 --pdf 只生成 .docx",
+                                f"{docx_path}: LibreOffice could not convert it to PDF (exit status {proc.returncode})"
+                                + (f": {detail[-1]}" if detail else "")))
         tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.{os.getpid()}.tmp")
         shutil.copyfile(produced, tmp_pdf)
         os.replace(tmp_pdf, pdf_path)
@@ -764,8 +769,15 @@ def render_to_file(unit: UnitData, path: str | Path, *, pdf: bool = False,
         tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise PerfxlError(f"{path}: 无法写入：{e.strerror}") from None
+        from .outputs import os_error_message
+
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:  # the folder itself is unusable (the error below says why)
+            pass
+        e.filename = e.filename2 = None  # the message names the document first (not the temporary name)
+        raise PerfxlError(t(f"{path}：无法写入：{os_error_message(e)}",
+                            f"{path}: cannot write: {os_error_message(e)}")) from None
     if not pdf:
         return path, None
     soffice = _soffice()

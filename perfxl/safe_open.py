@@ -37,7 +37,8 @@ What is checked, by format
   XML parts must be UTF-8 and contain no DTD (``<!DOCTYPE``/``<!ENTITY``): nothing in a workbook
   needs one, and it is how XML bombs and external entities (XXE) get in.
 * xlsx/xlsm: ``xl/workbook.xml``, its relationships, ``[Content_Types].xml``, ``xl/styles.xml`` and
-  ``docProps/*.xml`` are parsed with defusedxml (DTDs forbidden). Each worksheet is streamed with
+  ``docProps/*.xml`` are parsed with expat under defusedxml's guards (DTDs, entity declarations and
+  external references forbidden; see :func:`_sax_parse`). Each worksheet is streamed with
   expat (DTDs forbidden) and every cell that can carry a value is positioned exactly as calamine
   positions it (``r`` attribute, or ``<row r>`` plus a column counter); a row past ``max_rows`` or a
   column past ``max_cols`` is S01. Cells with no child element (``<c r="A50000" s="3"/>``, what
@@ -65,7 +66,7 @@ Percent-formatted cells
 Calamine does not report number formats, but someone who types "20%" into a General cell gets 0.2
 stored under a percent format, and the reader must take it as 20. ``OpenResult.percent_cells`` lists
 such cells. xlsx/xlsm: ``xl/styles.xml`` (optional) is parsed like the other small parts
-(size-limited, defusedxml) for the ``cellXfs`` entries whose number format is built-in 9 or 10 or a
+(size-limited, defusedxml's guards) for the ``cellXfs`` entries whose number format is built-in 9 or 10 or a
 custom code with a ``%`` outside "..." and not after a backslash; the worksheet scan above then
 records numeric cells (no ``t`` or ``t="n"``, with a ``<v>``) whose ``s`` is one of them, at the
 position it already computes (one set lookup per cell). ods: cells with
@@ -95,14 +96,12 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
-import xml.sax
 import xml.sax.handler
 import xml.sax.xmlreader
 from xml.parsers import expat
 
-import defusedxml.sax
 import python_calamine
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "OpenResult", "open_workbook"]
 
@@ -198,10 +197,23 @@ def open_workbook(path: str | os.PathLike, *, limits: Limits = DEFAULT_LIMITS) -
         raise
     except BaseException as e:  # noqa: BLE001 - includes pyo3's PanicException (a BaseException)
         res.problem = "S01"
-        res.reason_zh = f"读取时出错（{type(e).__name__}: {_short(e)}），文件可能已损坏"
+        res.reason_zh = "读取时出现意外错误，文件可能已损坏；如确认文件完好，请把它交给 perfxl 维护人员"
         res.reason_en = f"unexpected error while reading ({type(e).__name__}: {_short(e)}); the file may be corrupt"
         res.sheets, res.percent_cells = {}, set()
     return res
+
+
+def _os_s01(zh: str, en: str, e: OSError) -> _Finding:
+    """S01 for an OS error on the file itself, each language on its own (the OS's text is English);
+    without the file name, which the finding names already."""
+    import copy
+
+    from .outputs import os_error_texts
+
+    bare = copy.copy(e)
+    bare.filename = bare.filename2 = None
+    what_zh, what_en = os_error_texts(bare)
+    return _s01(f"{zh}：{what_zh}", f"{en}: {what_en}")
 
 
 def _short(e: BaseException, n: int = 200) -> str:
@@ -222,7 +234,7 @@ def _read_input(path: str, limits: Limits) -> bytes:
     try:
         fd = os.open(path, flags)
     except OSError as e:
-        raise _s01(f"无法打开文件：{e.strerror or e}", f"cannot open the file: {e.strerror or e}") from None
+        raise _os_s01("无法打开文件", "cannot open the file", e) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -235,7 +247,7 @@ def _read_input(path: str, limits: Limits) -> bytes:
             try:
                 b = os.read(fd, _MiB)
             except OSError as e:
-                raise _s01(f"读取文件失败：{e.strerror or e}", f"cannot read the file: {e.strerror or e}") from None
+                raise _os_s01("读取文件失败", "cannot read the file", e) from None
             if not b:
                 break
             total += len(b)
@@ -416,7 +428,7 @@ def _zip_members(data: bytes, limits: Limits) -> list[_Member]:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except Exception as e:  # noqa: BLE001 - BadZipFile, NotImplementedError (zip version), ValueError ...
-        raise _s01(f"压缩结构损坏或不受支持（{_short(e, 80)}）", f"corrupt or unsupported zip ({_short(e, 80)})") from None
+        raise _s01("压缩结构损坏或不受支持", f"corrupt or unsupported zip ({_short(e, 80)})") from None
     if len(infos) != count:
         raise _s01("压缩结构损坏（目录项数量不符）", "corrupt zip (entry count mismatch)")
 
@@ -499,7 +511,7 @@ def _member_chunks(data: bytes, m: _Member, chunk: int = _MiB) -> Iterator[bytes
             try:
                 out = d.decompress(inp, chunk)
             except zlib.error as e:
-                raise _s01(f"压缩数据损坏（“{m.name}”：{e}）", f"corrupt deflate data in {m.name!r}: {e}") from None
+                raise _s01(f"压缩数据损坏（“{m.name}”）", f"corrupt deflate data in {m.name!r}: {e}") from None
             if out:
                 produced += len(out)
                 if produced > m.usize:
@@ -579,8 +591,9 @@ def _open_zip(data: bytes, res: OpenResult, limits: Limits) -> None:
         _read_ooxml(data, by_key, res, limits)
         return
     if mime.startswith(b"application/vnd.oasis.opendocument."):
-        raise _s01(f"不是电子表格：是其他 OpenDocument 文件（{mime.decode('ascii', 'replace')}）",
-                   f"not a spreadsheet: {mime.decode('ascii', 'replace')}")
+        kind = mime.decode("ascii", "replace").rpartition(".")[2]
+        zh = {"text": "文字文档（.odt）", "presentation": "演示文稿（.odp）", "graphics": "图形（.odg）"}.get(kind, "文件")
+        raise _s01(f"不是电子表格：是 OpenDocument {zh}", f"not a spreadsheet: {mime.decode('ascii', 'replace')}")
     raise _s01("不是电子表格：是普通压缩包（zip）", "not a spreadsheet: a plain zip archive")
 
 
@@ -621,7 +634,7 @@ class _Collector(xml.sax.handler.ContentHandler):
 
 
 def _sax_elements(data: bytes, m: _Member, limits: Limits, wanted: set[str]) -> list[tuple[str, dict[str, str], str]]:
-    """Stream a small part through defusedxml's SAX parser (see :func:`_sax_parse`) and return the
+    """Stream a small part through expat with defusedxml's guards (see :func:`_sax_parse`) and return the
     wanted elements."""
     handler = _Collector(wanted, limits.max_members, m.name)
     _sax_parse(data, m, limits, handler)
@@ -629,21 +642,75 @@ def _sax_elements(data: bytes, m: _Member, limits: Limits, wanted: set[str]) -> 
 
 
 def _sax_parse(data: bytes, m: _Member, limits: Limits, handler: xml.sax.handler.ContentHandler) -> None:
-    """Feed a small part (at most ``max_xml_part_bytes`` inflated) to ``handler`` through defusedxml's
-    SAX parser: DTDs, entities and external references forbidden; encoding forced to UTF-8, as
-    calamine reads it. A DTD or malformed XML is S01."""
+    """Feed a small part (at most ``max_xml_part_bytes`` inflated) to ``handler`` through expat with
+    defusedxml's guards: DTDs, entity declarations and external references forbidden, encoding
+    forced to UTF-8, as calamine reads it. A DTD or malformed XML is S01.
+
+    This is what ``defusedxml.sax.parse(..., forbid_dtd=True, forbid_entities=True,
+    forbid_external=True)`` does, without its import path: ``defusedxml.sax`` loads
+    ``xml.sax.expatreader`` → ``xml.sax.saxutils`` → ``urllib.request`` → ``ssl``, 20–40 ms at every
+    start of ``perfxl check``. The same handlers raise the same defusedxml exceptions."""
     raw = _read_member(data, m, limits.max_xml_part_bytes)
-    src = xml.sax.xmlreader.InputSource(m.name)
-    src.setByteStream(io.BytesIO(raw))
-    src.setEncoding("utf-8")
+    p = expat.ParserCreate(encoding="UTF-8")
+    p.buffer_text = True
+    p.StartDoctypeDeclHandler = _forbid_dtd
+    p.EntityDeclHandler = _forbid_entity
+    p.UnparsedEntityDeclHandler = _forbid_unparsed_entity
+    p.ExternalEntityRefHandler = _forbid_external
+    p.StartElementHandler = lambda name, attrs: handler.startElement(name, xml.sax.xmlreader.AttributesImpl(attrs))
+    p.EndElementHandler = handler.endElement
+    p.CharacterDataHandler = handler.characters
     try:
-        defusedxml.sax.parse(src, handler, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        p.Parse(raw, True)
     except DefusedXmlException as e:
         raise _s01(f"“{m.name}”含有 DTD/实体声明（可能是 XML 炸弹或外部实体攻击），拒绝读取",
                    f"{m.name!r}: {type(e).__name__} (XML bomb or XXE?)") from None
-    except xml.sax.SAXParseException as e:
-        raise _s01(f"“{m.name}”不是合法的 XML（第 {e.getLineNumber()} 行：{e.getMessage()}）",
-                   f"{m.name!r} is not well-formed XML (line {e.getLineNumber()}: {e.getMessage()})") from None
+    except expat.ExpatError as e:
+        raise _xml_error(m.name, e) from None
+
+
+def _forbid_dtd(name, sysid, pubid, has_internal_subset):
+    raise DTDForbidden(name, sysid, pubid)
+
+
+def _forbid_entity(name, is_parameter_entity, value, base, sysid, pubid, notation_name):
+    raise EntitiesForbidden(name, value, base, sysid, pubid, notation_name)
+
+
+def _forbid_unparsed_entity(name, base, sysid, pubid, notation_name):
+    raise EntitiesForbidden(name, None, base, sysid, pubid, notation_name)
+
+
+def _forbid_external(context, base, sysid, pubid):
+    raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+
+# expat's messages (English) for the malformations a damaged or hand-made part shows, in Chinese.
+_EXPAT_ZH = {
+    "syntax error": "语法错误",
+    "no element found": "内容不完整（文件可能被截断）",
+    "not well-formed (invalid token)": "含有非法字符或标记",
+    "unclosed token": "标记没有结束",
+    "partial character": "字符不完整",
+    "mismatched tag": "开始与结束标签不匹配",
+    "duplicate attribute": "属性重复",
+    "junk after document element": "根元素后还有多余内容",
+    "undefined entity": "使用了未定义的实体",
+    "unclosed CDATA section": "CDATA 段没有结束",
+    "XML or text declaration not at start of entity": "XML 声明不在开头",
+    "unbound prefix": "使用了未声明的命名空间前缀",
+    "reference to invalid character number": "引用了无效的字符编码",
+    "encoding specified in XML declaration is incorrect": "XML 声明中的编码不正确",
+    "unknown encoding": "未知的编码",
+    "XML declaration not well-formed": "XML 声明格式错误",
+}
+
+
+def _xml_error(name: str, e: expat.ExpatError) -> _Finding:
+    """S01 for malformed XML: the part, the line and what is wrong, each language on its own."""
+    what = expat.ErrorString(e.code)
+    return _s01(f"“{name}”不是合法的 XML（第 {e.lineno} 行：{_EXPAT_ZH.get(what, '格式错误')}）",
+                f"{name!r} is not well-formed XML (line {e.lineno}: {what})")
 
 
 def _local(qname: str) -> str:
@@ -671,8 +738,7 @@ def _stream_xml(data: bytes, m: _Member, start, end, chars) -> None:
             p.Parse(piece, False)
         p.Parse(b"", True)
     except expat.ExpatError as e:
-        raise _s01(f"“{m.name}”不是合法的 XML（第 {e.lineno} 行：{expat.ErrorString(e.code)}）",
-                   f"{m.name!r} is not well-formed XML (line {e.lineno}: {expat.ErrorString(e.code)})") from None
+        raise _xml_error(m.name, e) from None
 
 
 # ==================================================================================================
@@ -826,7 +892,7 @@ class _PercentStyles(xml.sax.handler.ContentHandler):
 
 def _percent_styles(data: bytes, m: _Member | None, limits: Limits) -> frozenset[str]:
     """The ``s`` values of percent-formatted cells, from xl/styles.xml (none if the part is missing).
-    Parsed like the other small parts: size-limited, defusedxml, a DTD or malformed XML is S01."""
+    Parsed like the other small parts: size-limited, defusedxml's guards, a DTD or malformed XML is S01."""
     if m is None:
         return frozenset()
     handler = _PercentStyles()
@@ -1678,7 +1744,7 @@ def _calamine_read(data: bytes, res: OpenResult, expected: list[str] | None, *, 
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as e:  # noqa: BLE001 - CalamineError, XmlError, ZipError, PanicException ...
-        raise _s01(f"工作簿内容损坏，无法解析（{_short(e, 120)}）", f"calamine cannot parse the workbook: {_short(e, 120)}") from None
+        raise _s01("工作簿内容损坏，无法解析", f"calamine cannot parse the workbook: {_short(e, 120)}") from None
     try:
         metas = list(wb.sheets_metadata)
         names = [m.name for m in metas]
@@ -1696,7 +1762,7 @@ def _calamine_read(data: bytes, res: OpenResult, expected: list[str] | None, *, 
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as e:  # noqa: BLE001
-                raise _s01(f"工作表“{name}”无法读取（{_short(e, 120)}）",
+                raise _s01(f"工作表“{name}”内容损坏，无法读取",
                            f"sheet {name!r} cannot be read: {_short(e, 120)}") from None
             sheets[name] = [[None if (v.__class__ is str and not v) else v for v in row] for row in rows]
         res.sheets = sheets

@@ -52,7 +52,7 @@ def test_template_errors_are_clean(tmp_path):
     bad_json = tmp_path / "u.json"
     bad_json.write_text('{"budget_year": 2023}', "utf-8")
     r = run("template", "--data", bad_json, "-o", tmp_path / "o")
-    assert r.exit_code == 2 and "u.json" in r.output and "'unit' is a required property" in r.output
+    assert r.exit_code == 2 and "u.json" in r.output and "缺少必填项“unit”" in r.output
     r = run("template", SAMPLES / "register.xlsx", "-o", tmp_path / "o", "--framework", "nope")
     assert r.exit_code == 2 and "未知的指标体系" in r.output
 
@@ -417,6 +417,42 @@ def test_check_one_file_does_not_import_pandas(tmp_path, hebei):
     code = f"from perfxl.cli import main\ntry:\n    main(['check', {str(path)!r}])\nexcept SystemExit:\n    pass"
     loaded = _modules_after(code)
     assert "perfxl" in loaded and not loaded & {"pandas", "openpyxl", "docx"}
+
+
+def test_check_one_workbook_loads_no_schema_validator_writer_pool_or_network_code(tmp_path, hebei):
+    """What ``perfxl check ONE.xlsx`` needs is the reader and the rules: not jsonschema (a shipped
+    framework is validated by the tests, not at every run), not xlsxwriter (only --annotate writes),
+    not a process pool (one file), not ssl/urllib.request (defusedxml.sax's import path)."""
+    import subprocess
+    import sys
+
+    path = perfxl.write_workbook(perfxl.load_unit(SAMPLES / "units" / "108001.json"), hebei, tmp_path)
+    code = (f"from perfxl.cli import main\ntry:\n    main(['check', {str(path)!r}])\nexcept SystemExit:\n    pass\n"
+            "import sys\nprint(' '.join(sorted(sys.modules)))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                cwd=ROOT).stdout.splitlines()[-1].split())
+    assert "perfxl.reader" in loaded and "perfxl.rules" in loaded
+    assert not loaded & {"jsonschema", "xlsxwriter", "concurrent.futures.process", "ssl", "urllib.request",
+                         "defusedxml.sax", "perfxl.writer"}
+
+
+def test_cell_addresses_without_xlsxwriter_match_it():
+    """layout.a1/rowcol replace xlsxwriter.utility on the reading side (its import loads all of
+    xlsxwriter); they must agree with it on every column width and on text that is no reference."""
+    import warnings
+
+    from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
+
+    from perfxl.layout import a1, rowcol
+
+    for row in (0, 6, 9, 99, 1048575):
+        for col in (0, 1, 10, 25, 26, 27, 51, 52, 701, 702, 703, 16383):
+            assert a1(row, col) == xl_rowcol_to_cell(row, col)
+            assert rowcol(a1(row, col)) == (row, col)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for text in ("", "zz", "A", "7", "b7", "$B$7", "B7 ", "AAAA1"):
+            assert rowcol(text) == xl_cell_to_rowcol(text), text
 
 
 def test_package_names_load_on_first_use():
