@@ -178,6 +178,9 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 # code -> other wordings, chosen by the check with ``variant=``; the code and its meaning stay the same.
 _VARIANTS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "S01": (("json", "单位数据无法使用：{reason}。请按 unit-goals.schema.json 改正后重新提交，或改交填好的工作簿。",
+             "The unit data cannot be used: {reason_en}. Correct it to unit-goals.schema.json and send it again, "
+             "or send the filled workbook instead."),),
     "P01": (("empty", "资金支出计划未填。请{how}。", "The spend plan is empty. {how_en}."),),
     "P02": (("unknown_milestone", "资金支出计划的时点“{milestone}”（{value}）不是指标体系 {framework} 的时点（{milestones}）。"
              "请把该比例改填到这些时点下，或选用含该时点的指标体系。",

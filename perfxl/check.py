@@ -22,7 +22,7 @@ from typing import Callable, Collection, Iterable, Sequence
 
 from .archives import InputFile, collect_inputs
 from .errors import NothingToCheck, UnitDataError
-from .i18n import t
+from .i18n import both, t
 from .findings import FileReport, Finding, Report, finding
 from .frameworks import Framework, load_framework
 from .model import UnitData, load_unit
@@ -128,13 +128,23 @@ def check_file(path: str | Path, *, register: dict[str, UnitData] | None = None,
     return checked
 
 
+def _unit_data_error(path: Path) -> str:
+    """Why a unit's JSON cannot be used, in the current language."""
+    try:
+        load_unit(path)
+    except UnitDataError as e:
+        return str(e)
+    return ""
+
+
 def _check_file(path: Path, register, framework, key, mode, skip) -> Checked:
     stat = path.stat() if path.exists() else None
     if path.suffix.lower() == ".json":
         try:
             unit = load_unit(path)
-        except UnitDataError as e:
-            report = FileReport(str(path), None, [finding("S01", reason=str(e), reason_en=str(e))])
+        except UnitDataError:
+            zh, en = both(lambda: _unit_data_error(path))
+            report = FileReport(str(path), None, [finding("S01", variant="json", reason=zh, reason_en=en)])
             return Checked(str(path), report)
         fw = framework or load_framework(unit.framework or "hebei-2023")
         findings = check_unit(unit, fw, register=register, mode=mode, skip=skip)

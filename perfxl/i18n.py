@@ -7,8 +7,9 @@ raised as a pair, ``t("中文", "English")``, so the two can never drift apart i
 from __future__ import annotations
 
 import os
+from typing import Callable
 
-__all__ = ["lang", "set_lang", "t"]
+__all__ = ["lang", "set_lang", "t", "both"]
 
 _ENV = "PERFXL_LANG"
 
@@ -27,3 +28,21 @@ def set_lang(value: str | None) -> None:
 def t(zh: str, en: str) -> str:
     """The message in the current language."""
     return en if lang() == "en" else zh
+
+
+def both(make: Callable[[], str]) -> tuple[str, str]:
+    """(Chinese, English) of a message built by ``make`` in the current language: for records
+    that keep both (a finding's ``message``/``message_en``) when the text comes from a
+    message-building function, such as an exception's. ``make`` must have no side effects."""
+    saved = os.environ.get(_ENV)
+    try:
+        out = []
+        for code in ("zh", "en"):
+            os.environ[_ENV] = code
+            out.append(make())
+        return out[0], out[1]
+    finally:
+        if saved is None:
+            os.environ.pop(_ENV, None)
+        else:
+            os.environ[_ENV] = saved

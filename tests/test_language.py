@@ -462,3 +462,17 @@ def test_os_error_words_are_translated_for_common_errnos():
         assert "English words" not in zh + en
         assert_chinese(zh)
         assert_english(en, "/tmp/报告.xlsx")
+
+
+def test_bad_unit_json_finding_has_both_languages_and_a_json_hint(tmp_path):
+    """S01 for a unit JSON that breaks the schema: message in Chinese, message_en in English, and the
+    advice fits a JSON file (no 'save as .xlsx')."""
+    from perfxl import check_paths
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"unit": 5}', encoding="utf-8")
+    f = check_paths([bad]).report.files[0].findings[0]
+    assert f.code == "S01"
+    assert "schema" in f.message and "另存为" not in f.message
+    assert not re.search(r"[\u4e00-\u9fff]", f.message_en)
+    assert re.search(r"[\u4e00-\u9fff]", f.message)
