@@ -70,3 +70,22 @@ def test_findings_of_each_rule_carry_the_specs_severity(spec_severity):
         if f.code in ("I01", "I04"):
             continue  # their severity is the framework's setting (tested in test_rules.py)
         assert f.severity == spec_severity[f.code], (f.code, f.severity)
+
+
+def test_a_message_is_chinese_unless_english_is_asked_for():
+    info = CATALOGUE["I12"]
+    assert info.render(count=2, minimum=3) == info.render("zh", count=2, minimum=3) == info.message_zh.format(
+        count=2, minimum=3)
+    assert info.render("en", count=2, minimum=3) == info.message_en.format(count=2, minimum=3)
+
+
+def test_a_placeholder_a_check_did_not_fill_renders_as_nothing():
+    info = CATALOGUE["I12"]
+    assert info.render("zh", count=2) == info.message_zh.format(count=2, minimum="")
+
+
+def test_an_entry_without_a_message_renders_its_title():
+    from perfxl.catalogue import RuleInfo
+
+    info = RuleInfo("Z99", "warning", "中文标题", "English title")
+    assert (info.render(), info.render("zh"), info.render("en")) == ("中文标题", "中文标题", "English title")

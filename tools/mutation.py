@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Mutation testing of perfxl's core, one module at a time, with mutmut (docs/mutation.md).
+
+    pip install 'mutmut==3.8.1'
+    python tools/mutation.py                      # every core module
+    python tools/mutation.py values rules         # some of them
+    python tools/mutation.py values --jobs 2 --workdir /tmp/perfxl-mutation
+    python tools/mutation.py rules --tests tests/test_rules.py --tests tests/test_rule_edges.py
+
+For each module the script lays a scratch copy of the repository in WORKDIR/<module>/ (the work
+tree is only read), writes the settings of tools/mutation.toml plus ``only_mutate`` for that module
+into the copy's pyproject.toml, runs ``mutmut run`` there and reads ``mutmut results``. It prints,
+per module, the number of mutants, how many the tests killed, how many survived, the score and the
+time taken, and writes every survivor's diff to WORKDIR/<module>/survivors.txt and the figures to
+WORKDIR/summary.json.
+
+A kept WORKDIR resumes: mutmut does not run again a mutant it already judged (``--fresh`` starts
+over). The suite must pass before mutants are judged; a test that fails for reasons of its own can
+be left out with ``--deselect tests/test_x.py::test_y``.
+
+Not part of CI's default run: it takes minutes per module (see docs/mutation.md for measured times).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = Path(__file__).with_name("mutation.toml")
+
+# The core: what the rules, the reading and the writing of workbooks rest on (issue 9).
+CORE = ("rules", "catalogue", "values", "reader", "integrity", "writer", "layout", "check", "consolidate",
+        "archives")
+COPIED = ("perfxl", "tests", "samples", "workbook_templates", "setup.cfg", "pyproject.toml", "README.md")
+KILLED = {"killed", "timeout", "caught by type check", "segfault"}
+SURVIVED = {"survived", "no tests", "suspicious"}
+
+
+@dataclass
+class Score:
+    module: str
+    mutants: int = 0
+    killed: int = 0
+    survived: int = 0
+    no_tests: int = 0
+    timeout: int = 0
+    other: int = 0
+    seconds: float = 0.0
+    survivors: list[str] = field(default_factory=list)
+
+    @property
+    def judged(self) -> int:
+        return self.killed + self.survived
+
+    @property
+    def score(self) -> float | None:
+        return self.killed / self.judged if self.judged else None
+
+
+def toml_value(v: object) -> str:
+    """The few TOML values the settings use: strings, numbers, booleans and lists of those."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    raise TypeError(f"unsupported setting value {v!r}")
+
+
+def undecorate(source: str) -> str:
+    """The module with each decorated function written plain and the decorator applied right after it.
+
+    mutmut 3 never mutates a decorated function (its trampolines cannot wrap one), which would leave
+    out every rule check (``@check``) and every layout address (``@property``). ``@d def f`` and
+    ``def f ...; f = d(f)`` bind the same object, so only the scratch copy's text changes.
+    ``@staticmethod``/``@classmethod`` (which mutmut handles) and property setters stay as they are.
+    """
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    dropped: set[int] = set()
+    after: dict[int, list[str]] = {}
+    functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.decorator_list]
+    for fn in sorted(functions, key=lambda n: n.end_lineno - n.lineno):  # inner functions first
+        decorators = fn.decorator_list
+        if len(decorators) == 1 and isinstance(decorators[0], ast.Name) and decorators[0].id in (
+                "staticmethod", "classmethod"):
+            continue
+        if any(isinstance(d, ast.Attribute) and d.attr in ("setter", "getter", "deleter") for d in decorators):
+            continue
+        call = fn.name
+        for d in reversed(decorators):
+            call = f"{ast.get_source_segment(source, d)}({call})"
+        dropped.update(range(decorators[0].lineno - 1, fn.lineno - 1))
+        after.setdefault(fn.end_lineno - 1, []).append(" " * fn.col_offset + f"{fn.name} = {call}\n")
+    out = []
+    for i, line in enumerate(lines):
+        if i not in dropped:
+            out.append(line)
+        out.extend(after.get(i, []))
+    result = "".join(out)
+    ast.parse(result)
+    return result
+
+
+def settings_for(module: str, deselect: list[str], tests: list[str]) -> dict:
+    settings = dict(tomllib.loads(CONFIG.read_text("utf-8"))["tool"]["mutmut"])
+    settings["only_mutate"] = [f"perfxl/{module}.py"]
+    if tests:
+        settings["pytest_add_cli_args_test_selection"] = list(tests)
+    settings["pytest_add_cli_args"] = list(settings.get("pytest_add_cli_args", [])) + [
+        f"--deselect={d}" for d in deselect]
+    return settings
+
+
+def prepare(workdir: Path, module: str, deselect: list[str], tests: list[str], fresh: bool) -> Path:
+    """A scratch copy laid out as an installed perfxl: frameworks and samples inside the package."""
+    here = workdir / module
+    if fresh and here.exists():
+        shutil.rmtree(here)
+    if not (here / "mutants").exists():
+        if here.exists():
+            shutil.rmtree(here)
+        here.mkdir(parents=True)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
+        for name in COPIED:
+            src = ROOT / name
+            if src.is_dir():
+                shutil.copytree(src, here / name, ignore=ignore)
+            elif src.is_file():
+                shutil.copy2(src, here / name)
+        shutil.copytree(ROOT / "workbook_templates", here / "perfxl" / "templates", ignore=ignore)
+        shutil.copytree(ROOT / "samples", here / "perfxl" / "samples", ignore=ignore)
+        shared = ROOT.parent / "shared"
+        if shared.exists():
+            (here / "shared").symlink_to(shared)  # the tests find ../shared beside the copy they run in
+        target = here / "perfxl" / f"{module}.py"
+        target.write_text(undecorate(target.read_text("utf-8")), "utf-8")
+    pyproject = here / "pyproject.toml"
+    text = (ROOT / "pyproject.toml").read_text("utf-8") if (ROOT / "pyproject.toml").exists() else ""
+    if "[tool.mutmut]" in text:
+        raise SystemExit("pyproject.toml already has [tool.mutmut]; keep the settings in tools/mutation.toml")
+    lines = [text.rstrip(), "", "# written by tools/mutation.py from tools/mutation.toml", "[tool.mutmut]"]
+    lines += [f"{k} = {toml_value(v)}" for k, v in settings_for(module, deselect, tests).items()]
+    pyproject.write_text("\n".join(lines) + "\n", "utf-8")
+    return here
+
+
+def mutmut_command(explicit: str | None) -> list[str]:
+    exe = explicit or shutil.which("mutmut")
+    if exe is None:
+        raise SystemExit("mutmut is not installed: pip install 'mutmut==3.8.1' (see docs/mutation.md)")
+    return [exe]
+
+
+def run_module(mutmut: list[str], here: Path, module: str, jobs: int) -> Score:
+    log = here / "mutmut.log"
+    start = time.monotonic()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("CI", None)  # a local run: a missing LibreOffice is a skip here, and LibreOffice tests are left out anyway
+    with log.open("w", encoding="utf-8") as out:
+        proc = subprocess.run([*mutmut, "run", "--max-children", str(jobs)], cwd=here, stdout=out,
+                              stderr=subprocess.STDOUT, env=env)
+    seconds = time.monotonic() - start
+    if proc.returncode != 0:
+        tail = re.sub(r"[⠀-⣿]\s*[^\n\r]*\r?", "", log.read_text("utf-8", errors="replace"))[-3000:]
+        raise SystemExit(f"mutmut run failed for {module} (exit {proc.returncode}); see {log}\n{tail}")
+    results = subprocess.run([*mutmut, "results", "--all", "true"], cwd=here, capture_output=True, text=True,
+                             env=env, check=True).stdout
+    score = Score(module, seconds=round(seconds, 1))
+    for name, status in re.findall(r"^\s+(\S+): (.+?)\s*$", results, flags=re.M):
+        score.mutants += 1
+        if status in KILLED:
+            score.killed += 1
+            score.timeout += status == "timeout"
+        elif status in SURVIVED:
+            score.survived += 1
+            score.no_tests += status == "no tests"
+            score.survivors.append(name)
+        else:
+            score.other += 1  # not checked, skipped, interrupted: not counted in the score
+    with (here / "survivors.txt").open("w", encoding="utf-8") as out:
+        for name in score.survivors:
+            shown = subprocess.run([*mutmut, "show", name], cwd=here, capture_output=True, text=True, env=env)
+            out.write(shown.stdout.rstrip() + "\n\n")
+    return score
+
+
+def table(scores: list[Score]) -> str:
+    rows = [("module", "mutants", "killed", "survived", "(no tests)", "score", "time")]
+    for s in scores:
+        rows.append((s.module, str(s.mutants), str(s.killed), str(s.survived), str(s.no_tests),
+                     f"{s.score:.0%}" if s.score is not None else "-", f"{s.seconds / 60:.1f} min"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                     for r in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("modules", nargs="*", default=list(CORE), help=f"modules of perfxl (default: {' '.join(CORE)})")
+    ap.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "perfxl-mutation",
+                    help="where the scratch copies live (default: $TMPDIR/perfxl-mutation)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    ap.add_argument("--fresh", action="store_true", help="forget earlier results for these modules")
+    ap.add_argument("--deselect", action="append", default=[], metavar="NODEID",
+                    help="leave a failing test out (repeatable), e.g. tests/test_cli.py::test_demo")
+    ap.add_argument("--tests", action="append", default=[], metavar="PATH",
+                    help="run only these test files (repeatable) instead of the whole fast suite: quicker, "
+                         "but the score is then that of these tests")
+    ap.add_argument("--mutmut", default=None, help="the mutmut executable (default: from PATH)")
+    args = ap.parse_args(argv)
+    unknown = [m for m in args.modules if not (ROOT / "perfxl" / f"{m}.py").is_file()]
+    if unknown:
+        ap.error(f"not a module of perfxl: {', '.join(unknown)}")
+    mutmut = mutmut_command(args.mutmut)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    scores = []
+    for module in args.modules:
+        here = prepare(args.workdir, module, args.deselect, args.tests, args.fresh)
+        print(f"{module}: mutating perfxl/{module}.py in {here} ...", flush=True)
+        scores.append(run_module(mutmut, here, module, args.jobs))
+        print(table(scores[-1:]).splitlines()[1], flush=True)
+    print()
+    print(table(scores))
+    summary = args.workdir / "summary.json"
+    known = json.loads(summary.read_text("utf-8")) if summary.exists() else {}
+    known.update({s.module: {**asdict(s), "score": s.score} for s in scores})
+    summary.write_text(json.dumps(known, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"\nsurvivors' diffs: {args.workdir}/<module>/survivors.txt; figures: {summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
