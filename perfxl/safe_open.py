@@ -74,13 +74,41 @@ position it already computes (one set lookup per cell). ods: cells with
 not read), so ``percent_cells`` is always empty for .xls; a percent-formatted 0.2 reads as 0.2.
 The set holds at most one entry per cell already charged to ``max_cells``.
 
+Sandboxed reading (``open_workbook(..., sandboxed=True)``)
+----------------------------------------------------------
+A pre-scan cannot foresee every allocation of a native parser: a 1.8 KB sharedStrings part claiming
+``uniqueCount="2147483647"`` made calamine reserve 51 GB and abort the process, past every check above
+(the full scan now refuses that count too). So ``check``, ``export`` and consolidation read each file in
+a worker process with resource limits (``perfxl.sandbox``) and call ``open_workbook`` with
+``sandboxed=True``, which keeps only the checks that are cheap and still earn their cost, measured at
+about 1.5 ms of a perfxl workbook's 5–6 ms open (calamine alone: about 4 ms):
+
+* the file: regular, not empty, at most ``max_file_bytes`` (0.02 ms);
+* the zip directory (one end record, member count, names unique ignoring case, methods, declared sizes
+  and ratios, no overlapping members), without inflating anything (0.3 ms);
+* every XML part's prolog only — the first kilobyte, where a DTD would have to be — for a DTD or an
+  encoding other than UTF-8 (0.5 ms);
+* the small parts parsed with expat under defusedxml's guards, as before: ``[Content_Types].xml``,
+  ``xl/workbook.xml`` (sheet names unique and non-empty, states), its relationships (every sheet's part
+  exists), ``xl/styles.xml`` (percent formats) and ``docProps`` (0.5–1 ms);
+* after calamine has built each sheet, its extent against ``max_rows``/``max_cols``/``max_cells``
+  (naming the farthest cell, before any Python object is made for a cell), and the text of the cells
+  against ``max_text_chars``;
+* percent-formatted cells, only when ``xl/styles.xml`` has a percent format, found by a regular
+  expression over the sheet XML (cells without an ``r`` address are not seen);
+* .ods and .xls: the same checks as without the sandbox (they cost only for those formats).
+
+Dropped there: the cell-by-cell scan of every worksheet and of the shared strings, and the inflation of
+every member for its CRC (calamine's zip reader checks the CRC of what it reads). What they guarded
+against — an allocation calamine cannot make — now ends only the worker, which becomes S01.
+
 Not covered (residual risk): calamine parses .xls formulas into text, and a hostile formula record
 can expand about 60× (defined-name references); ``max_file_bytes`` bounds that cost but does not
 remove it. Calamine may still *panic* on a malformed file that passes these checks (seen while
 fuzzing: parse_sst slicing); a panic is a catchable PanicException and becomes S01, but Rust prints
 its message to stderr. The checks cost about 3 µs per cell (expat callbacks): 1.4 s for a 400 000
 cell sheet that calamine alone reads in 0.4 s. A reader that must survive arbitrary files unattended
-can additionally run this in a child process with a memory limit.
+runs this in a child process with resource limits: ``perfxl.sandbox`` (see "Sandboxed reading").
 """
 from __future__ import annotations
 
@@ -178,23 +206,36 @@ def _s02(zh: str, en: str) -> _Finding:
 # entry point
 
 
-def open_workbook(path: str | os.PathLike, *, limits: Limits = DEFAULT_LIMITS) -> OpenResult:
+def open_workbook(path: str | os.PathLike, *, limits: Limits = DEFAULT_LIMITS, sandboxed: bool = False) -> OpenResult:
     """Check ``path`` and, if it is safe, read every sheet as rows of cell values.
 
     Never raises because of what the file contains (any unexpected error becomes S01 naming it) and
     never writes to the file: it is opened read-only, read once into memory, and every later step,
     calamine included, works on that copy.
+
+    ``sandboxed=True`` is for a caller that runs this in a process with resource limits
+    (``perfxl.sandbox``: what ``check``, ``export`` and consolidation do): the xlsx pre-scans that
+    mirror calamine cell by cell are skipped, since an allocation calamine cannot make now ends only
+    that process (see "Sandboxed reading" below). MemoryError is then raised, not turned into S01, so
+    the sandbox can retire the worker.
     """
     spath = os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else str(path)
     res = OpenResult(path=spath)
     try:
         data = _read_input(spath, limits)
-        _dispatch(data, res, limits)
+        _dispatch(data, res, limits, sandboxed)
     except _Finding as f:
         res.problem, res.reason_zh, res.reason_en = f.code, f.zh, f.en
         res.sheets, res.percent_cells = {}, set()
     except (KeyboardInterrupt, SystemExit):
         raise
+    except MemoryError:
+        if sandboxed:
+            raise
+        res.problem = "S01"
+        res.reason_zh = "读取所需内存不足，文件可能已损坏或被恶意构造"
+        res.reason_en = "out of memory while reading; the file may be corrupt or crafted"
+        res.sheets, res.percent_cells = {}, set()
     except BaseException as e:  # noqa: BLE001 - includes pyo3's PanicException (a BaseException)
         res.problem = "S01"
         res.reason_zh = "读取时出现意外错误，文件可能已损坏；如确认文件完好，请把它交给 perfxl 维护人员"
@@ -264,11 +305,11 @@ def _read_input(path: str, limits: Limits) -> bytes:
 _OLE_MAGIC = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"
 
 
-def _dispatch(data: bytes, res: OpenResult, limits: Limits) -> None:
+def _dispatch(data: bytes, res: OpenResult, limits: Limits, sandboxed: bool = False) -> None:
     if data[:8] == _OLE_MAGIC:
         _open_ole(data, res, limits)
     elif data[:4] == b"PK\x03\x04":
-        _open_zip(data, res, limits)
+        _open_zip(data, res, limits, sandboxed)
     elif data[:4] == b"PK\x05\x06":
         raise _s01("不是电子表格：是一个空的压缩包", "not a spreadsheet: an empty zip archive")
     else:
@@ -369,9 +410,11 @@ def _col_name(col0: int) -> str:
 
 def _check_pos(row0: int, col0: int, sheet: str, limits: Limits) -> None:
     if row0 >= limits.max_rows or col0 >= limits.max_cols:
-        cell = f"{_col_name(col0)}{row0 + 1}" if col0 < 20000 else f"第 {row0 + 1} 行第 {col0 + 1} 列"
+        near = col0 < 20000  # a column name past that is longer than the number it stands for
+        cell = f"{_col_name(col0)}{row0 + 1}" if near else f"第 {row0 + 1} 行第 {col0 + 1} 列"
+        cell_en = f"{_col_name(col0)}{row0 + 1}" if near else f"at row {row0 + 1}, column {col0 + 1}"
         raise _s01(f"工作表“{sheet}”的单元格 {cell} 超出范围（上限 {limits.max_rows} 行 × {limits.max_cols} 列）",
-                   f"sheet {sheet!r}: cell {cell} is beyond {limits.max_rows} rows x {limits.max_cols} columns")
+                   f"sheet {sheet!r}: cell {cell_en} is beyond {limits.max_rows} rows x {limits.max_cols} columns")
 
 
 # ==================================================================================================
@@ -563,10 +606,13 @@ def _read_member(data: bytes, m: _Member, limit: int) -> bytes:
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-def _open_zip(data: bytes, res: OpenResult, limits: Limits) -> None:
+def _open_zip(data: bytes, res: OpenResult, limits: Limits, sandboxed: bool = False) -> None:
     members = _zip_members(data, limits)
     by_key = {m.key: m for m in members}
-    _verify_members(data, members)
+    if sandboxed:
+        _check_prologs(data, members)
+    else:
+        _verify_members(data, members)
 
     mt = by_key.get("mimetype")
     mime = _read_member(data, mt, 4096).strip() if mt is not None else b""
@@ -588,7 +634,7 @@ def _open_zip(data: bytes, res: OpenResult, limits: Limits) -> None:
                 raise _s01("不是电子表格：是 PowerPoint 演示文稿", "not a spreadsheet: a PowerPoint file")
             raise _s01("不是电子表格：Office 文件中没有工作簿（xl/workbook.xml）",
                        "not a spreadsheet: no xl/workbook.xml in the package")
-        _read_ooxml(data, by_key, res, limits)
+        _read_ooxml(data, by_key, res, limits, sandboxed)
         return
     if mime.startswith(b"application/vnd.oasis.opendocument."):
         kind = mime.decode("ascii", "replace").rpartition(".")[2]
@@ -796,7 +842,9 @@ class _SharedStrings:
 
     def _start(self, name: str, attrs) -> None:
         local = name.rpartition(":")[2]
-        if local == "si":
+        if local == "sst":
+            self._declared(attrs)
+        elif local == "si":
             self.depth_si += 1
             if self.depth_si == 1:
                 self.has_t, self.cur, self.rph = False, 0, 0
@@ -805,6 +853,16 @@ class _SharedStrings:
                 self.rph += 1
             elif (local == "t" and not self.rph) or local == "r":
                 self.has_t = True
+
+    def _declared(self, attrs) -> None:
+        """Calamine reserves room for ``uniqueCount`` strings before reading one (24 bytes each: a
+        1.8 KB file saying 2147483647 asks for 51 GB and aborts the process), so the declared
+        count is held to the same limit as the strings themselves."""
+        for attr in ("uniqueCount", "count"):
+            v = (attrs.get(attr) or "").strip()
+            if v and (not v.isascii() or not v.isdigit() or len(v) > 12 or int(v) > self.limits.max_cells):
+                raise _s01(f"共享字符串数量声明异常（{attr}=“{v[:20]}”，上限 {self.limits.max_cells}），文件可能被恶意构造",
+                           f"shared strings declare {attr}={v[:20]!r}, over {self.limits.max_cells} (crafted file?)")
 
     def _end(self, name: str) -> None:
         local = name.rpartition(":")[2]
@@ -1054,7 +1112,8 @@ def _calamine_sheet_path(target: str) -> str:
 _STATES = {"visible": "visible", "hidden": "hidden", "veryHidden": "veryHidden"}
 
 
-def _read_ooxml(data: bytes, by_key: dict[str, _Member], res: OpenResult, limits: Limits) -> None:
+def _read_ooxml(data: bytes, by_key: dict[str, _Member], res: OpenResult, limits: Limits,
+                sandboxed: bool = False) -> None:
     keys = list(by_key)
     res.has_macros = any(k.rsplit("/", 1)[-1] == "vbaproject.bin" for k in keys) or any(
         k.startswith("xl/macrosheets/") for k in keys)
@@ -1104,16 +1163,21 @@ def _read_ooxml(data: bytes, by_key: dict[str, _Member], res: OpenResult, limits
                        f"sheet {name!r}: part {target!r} is missing")
         parts.append((name, m))
 
-    budget = _Budget(limits)
-    sst = _SharedStrings(data, by_key.get("xl/sharedstrings.xml"), limits)
     pct_styles = _percent_styles(data, by_key.get("xl/styles.xml"), limits)
-    costs: dict[str, _Cost] = {}
     pct_by_part: dict[str, set[int]] = {}
-    for name, m in parts:
-        if m.key not in costs:
-            pct_by_part[m.key] = set()
-            costs[m.key] = _scan_xlsx_sheet(data, m, name, sst.lengths, limits, pct_styles, pct_by_part[m.key])
-        costs[m.key].charge(budget, name)
+    if sandboxed:
+        for name, m in parts:
+            if m.key not in pct_by_part:
+                pct_by_part[m.key] = _quick_percent_cells(data, m, limits, pct_styles) if pct_styles else set()
+    else:
+        budget = _Budget(limits)
+        sst = _SharedStrings(data, by_key.get("xl/sharedstrings.xml"), limits)
+        costs: dict[str, _Cost] = {}
+        for name, m in parts:
+            if m.key not in costs:
+                pct_by_part[m.key] = set()
+                costs[m.key] = _scan_xlsx_sheet(data, m, name, sst.lengths, limits, pct_styles, pct_by_part[m.key])
+            costs[m.key].charge(budget, name)
     col_names: dict[int, str] = {}
     percent_cells = set()
     for name, m in parts:
@@ -1132,7 +1196,8 @@ def _read_ooxml(data: bytes, by_key: dict[str, _Member], res: OpenResult, limits
         for qn, _, text in _sax_elements(data, core, limits, {"created", "modified"}):
             res.doc_props[f"dcterms:{_local(qn)}"] = text.strip()
 
-    _calamine_read(data, res, [n for n, _, _ in sheets], states_from_calamine=False)
+    _calamine_read(data, res, [n for n, _, _ in sheets], states_from_calamine=False,
+                   grid_limits=limits if sandboxed else None)
     res.percent_cells = percent_cells
 
 
@@ -1728,8 +1793,14 @@ def _ole_doc_props(cfb: _Cfb) -> dict[str, str]:
 _VISIBLE = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
 
 
-def _calamine_read(data: bytes, res: OpenResult, expected: list[str] | None, *, states_from_calamine: bool) -> None:
+def _calamine_read(data: bytes, res: OpenResult, expected: list[str] | None, *, states_from_calamine: bool,
+                   grid_limits: Limits | None = None) -> None:
     """Read values with calamine from the bytes already checked.
+
+    ``grid_limits`` (sandboxed reading, where no pre-scan counted the cells): each sheet's extent,
+    known once calamine has built it, is held to ``max_rows``/``max_cols`` and the sheets' total area
+    to ``max_cells`` before any Python object is made for a cell, so a file within the sandbox's
+    memory but far beyond any budget workbook is refused by name, as the pre-scan would.
 
     Values are calamine's: str, float (xlsx numbers, even whole ones), int (some .xls numbers),
     bool, datetime.date/datetime/time/timedelta by the cell's number format (a date-only format
@@ -1756,18 +1827,159 @@ def _calamine_read(data: bytes, res: OpenResult, expected: list[str] | None, *, 
         if states_from_calamine:
             res.sheet_states = {m.name: _VISIBLE.get(str(m.visible).rpartition(".")[2], "visible") for m in metas}
         sheets: dict[str, list[list]] = {}
+        area = text = 0
         for name in names:
             try:
-                rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except (KeyboardInterrupt, SystemExit):
+                sheet = wb.get_sheet_by_name(name)
+                if grid_limits is not None:
+                    area += _extent_ok(sheet, name, grid_limits, area)
+                rows = sheet.to_python(skip_empty_area=False)
+            except (KeyboardInterrupt, SystemExit, _Finding, MemoryError):
                 raise
             except BaseException as e:  # noqa: BLE001
                 raise _s01(f"工作表“{name}”内容损坏，无法读取",
                            f"sheet {name!r} cannot be read: {_short(e, 120)}") from None
             sheets[name] = [[None if (v.__class__ is str and not v) else v for v in row] for row in rows]
+            if grid_limits is not None:
+                text += sum(len(v) for row in rows for v in row if v.__class__ is str)
+                if text > grid_limits.max_text_chars:
+                    raise _s01(f"单元格文字总量超过上限 {grid_limits.max_text_chars} 字（在工作表“{name}”）；"
+                               "可能是一段长文字被大量单元格重复引用",
+                               f"cell text over {grid_limits.max_text_chars} characters (sheet {name!r}); "
+                               "a long string referenced by many cells?")
         res.sheets = sheets
     finally:
         try:
             wb.close()
         except Exception:  # noqa: BLE001
             pass
+
+
+def _extent_ok(sheet, name: str, limits: Limits, area_so_far: int) -> int:
+    """The sheet's area from A1 to its last cell, after checking it against the limits (S01 naming
+    the farthest cell, as the pre-scan does)."""
+    end = sheet.end
+    if not end:
+        return 0
+    rows, cols = int(end[0]) + 1, int(end[1]) + 1
+    if rows > limits.max_rows or cols > limits.max_cols:
+        _check_pos(rows - 1 if rows > limits.max_rows else 0, cols - 1 if cols > limits.max_cols else 0, name, limits)
+    if area_so_far + rows * cols > limits.max_cells:
+        raise _s01(f"单元格数量超过上限 {limits.max_cells}（在工作表“{name}”，{rows} 行 × {cols} 列）",
+                   f"more than {limits.max_cells} cells (sheet {name!r}: {rows} rows x {cols} columns)")
+    return rows * cols
+
+
+# ==================================================================================================
+# sandboxed reading: the cheap checks that stay
+
+
+def _check_prologs(data: bytes, members: list[_Member]) -> None:
+    """Every XML part is UTF-8 and has no DTD, looking only at its prolog (what precedes the root
+    element, the only place a document type declaration, and so an entity declaration, can be): the
+    first kilobyte of a normal part, never the whole part. Calamine inflates the parts itself."""
+    for m in members:
+        if _is_xml_name(m.key):
+            _prolog_ok(data, m)
+
+
+_PROLOG_MAX = 1 << 20
+
+
+def _prolog_ok(data: bytes, m: _Member) -> None:
+    buf = b""
+    pos = 0
+    for piece in _member_head_chunks(data, m):
+        if not buf and (piece[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in piece[:4]):
+            raise _s01(f"XML 部件“{m.name}”不是 UTF-8 编码", f"XML part {m.name!r} is not UTF-8")
+        buf += piece
+        while True:
+            while pos < len(buf) and buf[pos] in b" \t\r\n\xef\xbb\xbf":
+                pos += 1
+            if pos >= len(buf):
+                break
+            if buf[pos:pos + 1] != b"<":
+                return  # not XML at all: the parser reports it
+            head = buf[pos:pos + 9]
+            if len(head) < 9 and len(buf) - pos < 9:
+                break  # need more bytes to tell
+            if head.startswith(b"<?"):
+                end = buf.find(b"?>", pos + 2)
+                if end < 0:
+                    break
+                pos = end + 2
+            elif head.startswith(b"<!--"):
+                end = buf.find(b"-->", pos + 4)
+                if end < 0:
+                    break
+                pos = end + 3
+            elif head.upper().startswith(b"<!DOCTYPE") or head.upper().startswith(b"<!ENTITY"):
+                raise _s01(f"XML 部件“{m.name}”含有 DTD/实体声明（可能是 XML 炸弹或外部实体攻击），拒绝读取",
+                           f"XML part {m.name!r} contains a DTD/entity declaration (XML bomb or XXE?)")
+            else:
+                return  # the root element: the prolog is over
+        if len(buf) > _PROLOG_MAX:
+            raise _s01(f"XML 部件“{m.name}”开头的声明过长（文件异常）", f"XML part {m.name!r} has an oversized prolog")
+
+
+def _member_head_chunks(data: bytes, m: _Member, chunk: int = 1024) -> Iterator[bytes]:
+    """The member's inflated bytes, a kilobyte at a time, as far as the caller reads (no CRC: the
+    caller stops early; calamine's zip reader checks it)."""
+    raw = memoryview(data)[m.data_start:m.data_end]
+    if m.method == zipfile.ZIP_STORED:
+        for i in range(0, min(len(raw), _PROLOG_MAX + chunk), chunk):
+            yield bytes(raw[i:i + chunk])
+        return
+    d = zlib.decompressobj(-15)
+    pos, produced = 0, 0
+    while not d.eof and produced <= _PROLOG_MAX:
+        inp = d.unconsumed_tail or bytes(raw[pos:pos + 2048])
+        if not d.unconsumed_tail:
+            pos += len(inp)
+        try:
+            out = d.decompress(inp, chunk)
+        except zlib.error as e:
+            raise _s01(f"压缩数据损坏（“{m.name}”）", f"corrupt deflate data in {m.name!r}: {e}") from None
+        if out:
+            produced += len(out)
+            yield out
+        elif not inp:
+            return
+
+
+def _quick_percent_cells(data: bytes, m: _Member, limits: Limits, pct_styles: frozenset[str]) -> set[int]:
+    """Numeric cells with a percent style, found by regular expressions over the sheet's XML (one C-level
+    search for the styled cells, a few attribute lookups for each hit): what ``_scan_xlsx_sheet`` records,
+    for cells that carry their ``r`` address, as Excel, WPS, LibreOffice and XlsxWriter always write
+    them. A cell positioned by counting (no ``r``) is not seen: it is then read as typed (0.2, not 20).
+    The part is inflated here under the usual size limit."""
+    xml = _read_member(data, m, max(limits.max_xml_part_bytes, limits.max_uncompressed_bytes))
+    out: set[int] = set()
+    if "0" in pct_styles:
+        finder = _ANY_CELL
+    else:
+        alts = b"|".join(re.escape(s.encode()) for s in sorted(pct_styles))
+        finder = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c\s[^>]*?(?<=\s)s\s*=\s*[\"'](?:" + alts + rb")[\"'][^>]*>")
+    for hit in finder.finditer(xml):
+        tag = hit.group(0)
+        if tag.endswith(b"/>"):
+            continue
+        attrs = {k: (v1 if v1 or not v2 else v2) for k, v1, v2 in _ATTR.findall(tag)}
+        if attrs.get(b"s", b"0").decode("ascii", "replace") not in pct_styles or attrs.get(b"t", b"n") != b"n":
+            continue
+        r = attrs.get(b"r")
+        if r is None:
+            continue
+        end = _CELL_END.search(xml, hit.end())
+        if end is None or not _V_START.search(xml, hit.end(), end.start()):
+            continue
+        pos = _ref(r.decode("ascii", "replace"))
+        if pos is not None:
+            out.add(pos[0] << 32 | pos[1])
+    return out
+
+
+_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c(?:\s[^>]*)?/?>")
+_ATTR = re.compile(rb"([A-Za-z_][\w:.\-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c\s*>")
+_V_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v[\s>/]")

@@ -364,7 +364,7 @@ def _skip_space(f: str, i: int) -> int:
 def _doubled(token: str, f: str, end: int) -> int | None:
     """Length of the first copy when ``token`` is a whole number written twice and real note text
     follows the second copy (beyond a unit and 以上/以下); else None. See the module docstring."""
-    if not token.isdigit() or len(token) < 2 or len(token) % 2:
+    if not token.isdigit() or len(token) < 4 or len(token) % 2:  # each copy two digits or more: '99%…' is 99
         return None
     half = len(token) // 2
     if token[:half] != token[half:]:

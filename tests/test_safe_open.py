@@ -570,8 +570,6 @@ def test_xls_dimensions_record_is_enforced(tmp_path):
     check(H.xls_giant_dimension(tmp_path), "S01", "4294967295 行")
 
 
-@pytest.mark.xfail(strict=True, reason="safe_open._check_pos writes the far cell as '第 N 行第 M 列' into the English "
-                          "reason too (a mixed-language message); remove this mark when it says 'row N, column M'")
 def test_xls_far_cell_record(tmp_path):
     check(H.xls_far_cell(tmp_path), "S01", "超出范围")
 

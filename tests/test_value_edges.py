@@ -58,9 +58,6 @@ def test_a_doubled_number_followed_only_by_punctuation_is_not_split():
     assert (r.value, r.unit, r.note) == (8080.0, "%", None)
 
 
-@pytest.mark.xfail(strict=True, reason="values._doubled splits any two-digit number with repeated digits that has "
-                                       "text after it: '≥99%群众满意' reads as 9 with the note '9%群众满意' "
-                                       "(remove this mark when a doubled number needs at least two digits a copy)")
 @pytest.mark.parametrize("typed, value", [("≥99%群众满意", 99.0), ("≥88%以上群众满意", 88.0),
                                           ("≥11个以上完成验收", 11.0)])
 def test_a_two_digit_number_with_repeated_digits_is_one_number(typed, value):
