@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RuleInfo", "CATALOGUE", "SEVERITY_ZH", "rule"]
+__all__ = ["RuleInfo", "CATALOGUE", "SEVERITY_ZH", "LIVE_MESSAGES", "rule"]
 
 SEVERITY_ZH = {"error": "必须修改", "warning": "提示", "info": "信息"}
 
@@ -195,3 +195,30 @@ _VARIANTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 CATALOGUE = {code: RuleInfo(info.code, info.severity, info.title_zh, info.title_en, *_MESSAGES[code],
                             variants=_VARIANTS.get(code, ()))
              for code, info in CATALOGUE.items()}
+
+# The short wording of a live 自查 mark (perfxl.live): "✗ CODE short" in the 自查 column. One entry per
+# case a rule tells apart; the workbook's formula and the Python side fill the same placeholders.
+LIVE_MESSAGES: dict[str, dict[str, str]] = {
+    "F01": {"": "预算数≠财政资金+其他资金"},
+    "F02": {"missing": "{field}未填", "not_number": "{field}不是数字", "negative": "{field}为负数"},
+    "P01": {"empty": "资金支出计划未填", "cumulative": "最后一期应为100（现为{shown}）",
+            "per_period": "各期合计应为100（现为{shown}）"},
+    "P02": {"not_number": "{milestone}比例不是数字", "range": "{milestone}比例应在0到100之间"},
+    "P03": {"": "{milestone}累计比例低于上一期"},
+    "G01": {"project": "绩效目标未填", "dept": "总体绩效目标未填"},
+    "G06": {"sections": "未填分项绩效目标", "measures": "未填工作保障措施"},
+    "I01": {"level": "缺少{level1}", "empty": "未填写绩效指标"},
+    "I02": {"level1": "一级指标不在指标体系中", "level2": "二级指标不属于所填一级指标"},
+    "I03": {"missing": "缺三级指标名称", "junk": "三级指标名称无意义"},
+    "I04": {"": "缺{missing}", "unit": "缺计量单位"},
+    "I05": {"": "指标值应为数字"},
+    "I06": {"": "百分比应在0到100之间"},
+    "I08": {"operator": "成本指标不应用≥或＞", "value": "金额超过项目预算数"},
+    "I09": {"low": "满意度目标低于{minimum}%", "full": "满意度目标不宜定为100%"},
+    "I10": {"": "三级指标重复"},
+    "I11": {"missing": "缺指标值确定依据", "category": "依据不是规定类别"},
+    "I12": {"empty": "未填写绩效指标", "few": "指标少于{minimum}个"},
+    "I13": {"": "三级指标写成了类别名称"},
+    "I14": {"": "定性指标过多"},
+    "I15": {"": "满意度指标应放在满意度指标下"},
+}

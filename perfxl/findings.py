@@ -29,6 +29,9 @@ class Finding:
     value: Any = None
     explained: bool = False
     explanation: str | None = None
+    # The placeholders the message was made from, so the workbook's live 自查 mark (perfxl.live) can
+    # word the same finding briefly; not part of the report's dict.
+    params: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def where(self) -> str:
@@ -53,7 +56,8 @@ def finding(code: str, /, *, sheet: str | None = None, cell: str | None = None, 
     shown = {k: _show(v) for k, v in {"value": value, **placeholders}.items()}
     return Finding(code=code, severity=severity or info.severity,
                    message=where_zh + info.render("zh", **shown), message_en=where_en + info.render("en", **shown),
-                   sheet=sheet, cell=cell, project_code=project_code, value=value)
+                   sheet=sheet, cell=cell, project_code=project_code, value=value,
+                   params={"value": value, **placeholders})
 
 
 def _show(v: Any) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .frameworks import Framework
 
 __all__ = ["TEMPLATE_ID", "TEMPLATE_VERSION", "INSTRUCTIONS_SHEET", "DEPARTMENT_SHEET", "LISTS_SHEET",
-           "IDENTITY_SHEET", "REVIEW_SHEET", "a1", "rowcol", "Span", "ProjectLayout", "DepartmentLayout",
+           "IDENTITY_SHEET", "REVIEW_SHEET", "HELPER_COL", "HELPER_COLS", "PRINT_LAST_COL", "a1", "rowcol", "Span", "ProjectLayout", "DepartmentLayout",
            "InstructionsLayout", "IndicatorColumns", "project_sheet_names", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING"]
 
 TEMPLATE_ID = "perfxl.unit-goals"
@@ -31,7 +31,12 @@ CHECK_OK, CHECK_ERROR, CHECK_WARNING = "✓", "✗", "△"
 LAST_COL = 10           # column K: the self-check (自查) column of every sheet
 CHECK_COL = LAST_COL
 EXPLAIN_COL = 9         # column J: 出错说明, where a unit explains a warning it will not fix
-WIDTHS = (14, 14, 18, 30, 6, 14, 9, 22, 16, 20, 18)  # A..K, in characters of the default font
+PRINT_LAST_COL = 8      # column I: the official table ends here; 出错说明 and 自查 are not printed
+WIDTHS = (14, 14, 18, 30, 6, 14, 9, 22, 16, 20, 26)  # A..K, in characters of the default font
+# Hidden, locked columns right of 自查 where the live checks read each input cell once, the way the
+# reader does (perfxl.live): never typed into, never read back, not part of the printed form.
+HELPER_COL = LAST_COL + 1
+HELPER_COLS = 32        # L .. AQ: enough for six spend-plan milestones (4 each) and the indicator reading
 
 
 def a1(row: int, col: int) -> str:
@@ -259,14 +264,25 @@ class DepartmentLayout(_Footer):
 
 @dataclass(frozen=True)
 class InstructionsLayout:
-    """The 填报说明 sheet: the workbook's overall status sits at a fixed place near the top."""
+    """The 填报说明 sheet: the workbook's overall status sits at a fixed place near the top, above a
+    table of the data sheets (one row each: a link to the sheet and its live error count)."""
 
+    sheet_count: int = 0
     title: Span = Span(0, 0, 0, 5)
     unit_line: Span = Span(1, 0, 1, 5)
     status_label: Span = Span(2, 0)
     status: Span = Span(2, 1, 2, 5)
-    body_start_row: int = 4
+    sheets_header_row: int = 3
     widths: tuple[int, ...] = (16, 22, 22, 22, 22, 22)
+
+    @property
+    def sheet_rows(self) -> range:
+        """One row per data sheet (部门整体绩效目标, then the projects in order)."""
+        return range(self.sheets_header_row + 1, self.sheets_header_row + 1 + self.sheet_count)
+
+    @property
+    def body_start_row(self) -> int:
+        return self.sheet_rows.stop + 1
 
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")

@@ -20,14 +20,15 @@ from .errors import FrameworkError
 from .findings import Finding, finding
 from .frameworks import Framework, load_framework
 from .integrity import Identity, Verification, canonical, parse_identity_rows, verify
-from .layout import (DEPARTMENT_SHEET, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET, REVIEW_SHEET,
+from .layout import (DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET,
+                     REVIEW_SHEET,
                      TEMPLATE_ID, TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1, rowcol)
 from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
 from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
 from .values import normalize_operator, normalize_unit, parse_indicator_value, parse_number, parse_percent
 
 __all__ = ["Grid", "ReadResult", "read_workbook", "read_grid", "cell_value", "identity_of", "verify_grid",
-           "load_grid", "json_locations", "split_goals"]
+           "load_grid", "json_locations", "split_goals", "read_written"]
 
 Grid = dict[str, list[list[Any]]]
 Locations = dict[tuple, tuple[str, str]]
@@ -298,8 +299,9 @@ def _getter(grid: Grid, issued: dict[tuple[str, str], str]):
 def _outside(r: ReadResult, grid: Grid, sheet: str, last_row: int) -> None:
     """S07 for anything typed outside the template's area (the sheet was unprotected to do it)."""
     rows = grid.get(sheet, [])
+    helpers = range(HELPER_COL, HELPER_COL + HELPER_COLS)  # the live checks' hidden formula cells
     hits = [a1(ri, ci) for ri, row in enumerate(rows) for ci, v in enumerate(row)
-            if (ri > last_row or ci > LAST_COL) and v not in (None, "")]
+            if (ri > last_row or (ci > LAST_COL and ci not in helpers)) and v not in (None, "")]
     if hits:
         shown = "、".join(hits[:5]) + (f" 等 {len(hits)} 处" if len(hits) > 5 else "")
         r.findings.append(finding("S07", sheet=sheet, cell=hits[0], what=f"在填报区外填写了内容（{shown}）",
@@ -347,7 +349,9 @@ def _read_project(r: ReadResult, get, fw: Framework, sheet: str, pi: int, issued
     for m, span in zip(fw.milestones, L.milestones):
         loc[("project", pi, f"spend:{m}")] = (sheet, span.a1)
         raw = get(sheet, span)
-        pct = parse_percent(raw, percent_formatted=(sheet, span.a1) in r.percent_cells)
+        # A number is read as stored, whatever its number format: the workbook's live check cannot
+        # see formats (perfxl.live, "percent cells"), and both must mean the same thing by a cell.
+        pct = parse_percent(raw)
         p.spend_plan[m] = _plain_number(pct) if pct is not None else _text(raw)
     p.goals = split_goals(_text(get(sheet, L.goals)))
     c = L.columns
@@ -362,7 +366,7 @@ def _read_project(r: ReadResult, get, fw: Framework, sheet: str, pi: int, issued
         # A blank 一级/二级 means "same as above", as in merged cells of the official layout.
         level1 = _text(cells["level1"]).strip() if _text(cells["level1"]) else level1
         level2 = _text(cells["level2"]).strip() if _text(cells["level2"]) else level2
-        p.indicators.append(_indicator(cells, level1 or "", level2 or "", (sheet, a1(row, c.value)) in r.percent_cells))
+        p.indicators.append(_indicator(cells, level1 or "", level2 or "", False))  # formats ignored, as above
     p.explanation = _text(get(sheet, L.sheet_explanation))
     if outside:
         _outside(r, get.grid, sheet, L.last_row)
@@ -400,6 +404,30 @@ def _indicator(cells: dict[str, Any], level1: str, level2: str, percent_formatte
     else:
         ind.value = _text(raw_value)  # I05 reports it
     return ind
+
+
+def read_written(cells: dict[str, dict[tuple[int, int], Any]], fw: Framework, issued: UnitData,
+                 sheets: list[str]) -> ReadResult:
+    """The model the reader makes of a workbook holding ``cells`` (sheet -> (row, col) -> value), with
+    the cells each value came from. The writer asks this about what it has just written, so the
+    cached results of its live checks are the Python rules' verdict on that very state."""
+    grid: Grid = {}
+    for name, values in cells.items():
+        rows = max((r for r, _ in values), default=-1) + 1
+        cols = max((c for _, c in values), default=-1) + 1
+        table: list[list[Any]] = [[None] * cols for _ in range(rows)]
+        for (r, c), v in values.items():
+            table[r][c] = v
+        grid[name] = table
+    r = ReadResult("<written>", framework=fw)
+    unit = UnitData(budget_year=issued.budget_year, framework=fw.id, money_unit=issued.money_unit, unit=issued.unit)
+    get = _getter(grid, {})
+    unit.department_goals = _read_department(r, get, fw)
+    r.locations[("unit",)] = (DEPARTMENT_SHEET, DepartmentLayout(fw).unit_line.a1)
+    for pi, (sheet, p) in enumerate(zip(sheets, issued.projects)):
+        unit.projects.append(_read_project(r, get, fw, sheet, pi, p.code))
+    r.unit = unit
+    return r
 
 
 def json_locations(unit: UnitData, fw: Framework) -> Locations:

@@ -22,15 +22,16 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from . import __version__
-from .catalogue import CATALOGUE, SEVERITY_ZH
+from .catalogue import SEVERITY_ZH
 from .findings import SEVERITY_ORDER, Finding
 from .errors import PerfxlError
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .i18n import t
 from .integrity import LockedCell, canonical, identity_rows, sign
-from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, IDENTITY_SHEET,
-                     INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET, REVIEW_SHEET, TEMPLATE_ID, TEMPLATE_VERSION, WIDTHS,
-                     DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1, project_sheet_names)
+from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS,
+                     IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, PRINT_LAST_COL, REVIEW_SHEET, TEMPLATE_ID,
+                     TEMPLATE_VERSION, WIDTHS, DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1,
+                     project_sheet_names)
 from .model import Project, UnitData
 
 __all__ = ["render_workbook", "write_workbook", "write_templates", "workbook_filename", "FIXED_DATE"]
@@ -105,6 +106,14 @@ MARK_COLOUR_NAMES = {"error": ("红色", "red"), "warning": ("橙色", "orange")
 _MARK = MARK_FILLS
 
 
+def _as_written(formula: str, expand_future_functions: bool = False) -> str:
+    """XlsxWriter's formula preparation without its ~30 regex rewrites of newer functions' names
+    (three quarters of the time to write the live checks of 150 projects): the workbook uses Excel
+    2007 functions only (tests/test_writer.py::test_only_excel_2007_functions), none of which it
+    rewrites."""
+    return formula[1:] if formula.startswith("=") else formula
+
+
 class _Sheet:
     """A worksheet plus the bookkeeping every sheet shares: locked register values to sign, a data
     validation checked at once (XlsxWriter warns and returns -1/-2 instead of raising), and the
@@ -114,6 +123,11 @@ class _Sheet:
     def __init__(self, ws: Worksheet, fmt: _Formats, locked: list[LockedCell],
                  marks: dict[tuple[str, str], list[Finding]] | None = None):
         self.ws, self.fmt, self.locked, self.marks = ws, fmt, locked, marks or {}
+        self.values: dict[tuple[int, int], Any] = {}  # what a reader will find: the live checks' cached results
+
+    def formula(self, row: int, col: int, formula: str, value: Any, f: Any = None) -> None:
+        """A formula with its cached result (what Protected View shows before anything computes)."""
+        self.ws.write_formula(row, col, formula, f if f is not None else self.fmt.check, value)
 
     def put(self, span: Span, value: Any, f: Any) -> None:
         found = self.marks.get((self.ws.name, span.a1))
@@ -125,6 +139,9 @@ class _Sheet:
         if span.merged:
             r2, c2 = span.end
             self.ws.merge_range(span.row, span.col, r2, c2, None, f)
+        self.values[(span.row, span.col)] = (None if value is None or value == "" else value
+                                             if isinstance(value, (int, float)) and not isinstance(value, bool)
+                                             else str(value))
         if value is None or value == "":
             self.ws.write_blank(span.row, span.col, None, f)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -160,10 +177,6 @@ class _Sheet:
         rc = self.ws.data_validation(r1, c1, r2, c2, options)
         if rc != 0:
             raise AssertionError(f"data_validation rejected on {self.ws.name}!{a1(r1, c1)}: {rc} {options}")
-
-    def check(self, row: int, formula: str) -> None:
-        # An empty cached result makes LibreOffice compute the cell on load (it trusts a cached 0).
-        self.ws.write_formula(row, CHECK_COL, formula, self.fmt.check, "")
 
 
 # ---------------------------------------------------------------- validations (Chinese messages)
@@ -201,12 +214,17 @@ def _sheet_ref(name: str) -> str:
 
 def _lists(wb: Any, fw: Framework) -> None:
     """Dropdown sources on a hidden sheet behind workbook names (pxl_L1, pxl_L2_1.., pxl_OPS, pxl_UNITS,
-    pxl_BASIS); the prefix keeps names like "L1" from being read as cell addresses."""
+    pxl_BASIS) and the lists the live checks look things up in (perfxl.live.list_columns); the prefix
+    keeps names like "L1" from being read as cell addresses. pxl_L2_0 is one empty cell: the 二级
+    dropdown of a row with no 一级 (own or inherited) offers nothing, never "#N/A"."""
+    from .live import list_columns
+
     ws = wb.add_worksheet(LISTS_SHEET)
-    columns: list[tuple[str, list[str]]] = [("pxl_L1", fw.level1_names)]
+    columns: list[tuple[str, list[str]]] = [("pxl_L1", fw.level1_names), ("pxl_L2_0", [])]
     columns += [(f"pxl_L2_{i}", list(l2)) for i, (_, l2) in enumerate(fw.levels, start=1)]
     columns += [("pxl_OPS", list(fw.operators)), ("pxl_UNITS", list(fw.units)),
                 ("pxl_BASIS", list(fw.basis_suggestions))]
+    columns += list_columns(fw)
     for col, (name, items) in enumerate(columns):
         ws.write_string(0, col, name)
         for r, item in enumerate(items, start=1):
@@ -238,6 +256,12 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
     wb.set_properties({"title": f"{unit.budget_year}年预算绩效目标表", "subject": unit.unit.name,
                        "author": "perfxl", "company": unit.unit.department_name or "", "created": FIXED_DATE,
                        "comments": f"{TEMPLATE_ID} v{TEMPLATE_VERSION}"})
+    # Every formula carries its correct cached result, so Excel need not recalculate on load: without
+    # fullCalcOnLoad and with a current engine id (Excel 2019/365) an untouched file opens clean and
+    # does not ask to be saved (Protected View shows the cached results). Excel still recalculates
+    # what depends on an edited cell; LibreOffice does too.
+    wb.calc_on_load = False
+    wb.calc_id = 191029
     fmt = _Formats(wb)
     locked: list[LockedCell] = []
     sheet_names = project_sheet_names([p.name for p in unit.projects])
@@ -250,11 +274,20 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
         if f.sheet and f.cell:
             marks.setdefault((f.sheet, f.cell), []).append(f)
     projects = [wb.add_worksheet(n) for n in sheet_names]
+    for ws in (dept, instructions, *projects):
+        ws._prepare_formula = _as_written  # see _as_written
     _lists(wb, framework)
 
-    counts = [(DEPARTMENT_SHEET, _department_sheet(_Sheet(dept, fmt, locked, marks), unit, framework))]
+    dept_sheet = _Sheet(dept, fmt, locked, marks)
+    _department_sheet(dept_sheet, unit, framework)
+    project_sheets = []
     for i, (ws, p) in enumerate(zip(projects, unit.projects), start=1):
-        counts.append((ws.name, _project_sheet(_Sheet(ws, fmt, locked, marks), unit, p, i, framework)))
+        project_sheets.append(_Sheet(ws, fmt, locked, marks))
+        _project_sheet(project_sheets[-1], unit, p, i, framework)
+    # Second pass: every formula, each with its cached result = the Python rules on what was written.
+    findings_now = _live_findings(unit, framework, dept_sheet, project_sheets)
+    counts = [_department_live(dept_sheet, framework, findings_now)]
+    counts += [_project_live(sh, unit, framework, findings_now) for sh in project_sheets]
     _instructions_sheet(_Sheet(instructions, fmt, locked), unit, framework, counts)
     if review is not None:
         _review_sheet(review, fmt, unit, findings or [])
@@ -334,11 +367,16 @@ def _page_setup(ws: Worksheet, last_row: int, repeat: tuple[int, int] | None = N
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     ws.center_horizontally()
     ws.set_footer("&C第 &P 页，共 &N 页")
-    ws.print_area(0, 0, last_row, LAST_COL)
+    # Only the official table prints: not 出错说明, 自查, the counts or the status (print area A..I up
+    # to the last input row), and in black and white, so the input fill and the 自查 colours do not
+    # print either (Excel and WPS honour the sheet's "black and white" print option).
+    ws.print_area(0, 0, last_row, PRINT_LAST_COL)
+    ws.print_black_and_white()
     if repeat:
         ws.repeat_rows(*repeat)
     for c, w in enumerate(WIDTHS):
         ws.set_column(c, c, w)
+    ws.set_column(HELPER_COL, HELPER_COL + HELPER_COLS - 1, 12, None, {"hidden": True})
 
 
 def _check_formats(sh: _Sheet, first: int, last: int) -> None:
@@ -352,20 +390,60 @@ def _check_formats(sh: _Sheet, first: int, last: int) -> None:
                                         "format": sh.fmt.wb.add_format(colours)})
 
 
-def _status(sh: _Sheet, status: Span, count: Span, label_row: int, last_check_row: int) -> None:
-    """The sheet's status: how many ✗ checks remain, as a number (for the workbook) and in words."""
-    sh.label(Span(label_row, 0), "本表自查")
-    rng = f"{a1(0, CHECK_COL)}:{a1(last_check_row, CHECK_COL)}"
-    sh.ws.write_formula(count.row, count.col, f'=COUNTIF({rng},"{CHECK_ERROR}*")', sh.fmt.check, "")
-    sh.ws.merge_range(status.row, status.col, *status.end, None, sh.fmt(bold=True, align="center"))
-    sh.ws.write_formula(status.row, status.col,
-                        f'=IF({count.a1}=0,"自查通过","有 "&{count.a1}&" 处需修改")', sh.fmt(bold=True, align="center"), "")
-    sh.ws.conditional_format(status.row, status.col, status.row, status.col,
-                             {"type": "text", "criteria": "containing", "value": "需修改",
-                              "format": sh.fmt.wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})})
-    sh.ws.conditional_format(status.row, status.col, status.row, status.col,
-                             {"type": "text", "criteria": "containing", "value": "自查通过",
-                              "format": sh.fmt.wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})})
+def _live_findings(unit: UnitData, fw: Framework, dept: _Sheet, projects: list[_Sheet]) -> list[Finding]:
+    """The live rules' findings on what was written, as ``perfxl check`` would report them."""
+    from .check import check_unit
+    from .live import LIVE_CODES
+    from .reader import read_written
+
+    cells = {DEPARTMENT_SHEET: dept.values, **{sh.ws.name: sh.values for sh in projects}}
+    read = read_written(cells, fw, unit, [sh.ws.name for sh in projects])
+    return check_unit(read.unit, fw, locations=read.locations, select=LIVE_CODES)
+
+
+def _write_live(sh: _Sheet, cells: list, now: dict, L: ProjectLayout | DepartmentLayout) -> tuple[str, Span, int]:
+    """Write a sheet's live formulas (helpers, 自查 cells, sums and counts) with their cached results,
+    then its status: the number of ✗ in the 自查 column, and in words."""
+    hidden = sh.fmt(border=0, font_size=9, text_wrap=False)
+    for c in cells:
+        f = sh.fmt.check if c.col == CHECK_COL else hidden
+        sh.formula(c.row, c.col, c.formula, c.value, f)
+    for (row, col), (formula, value) in now.items():
+        sh.formula(row, col, formula, value, sh.fmt(align="center"))
+    errors = sum(str(c.value).count(CHECK_ERROR) for c in cells if c.col == CHECK_COL)
+    sh.label(Span(L.status_row, 0), "本表自查")
+    rng = f"{a1(0, CHECK_COL)}:{a1(L.status_row - 1, CHECK_COL)}"
+    count = L.error_count
+    sh.formula(count.row, count.col, f'=SUMPRODUCT(LEN({rng})-LEN(SUBSTITUTE({rng},"{CHECK_ERROR}","")))', errors)
+    status = L.status
+    bold = sh.fmt(bold=True, align="center")
+    sh.ws.merge_range(status.row, status.col, *status.end, None, bold)
+    sh.formula(status.row, status.col, f'=IF({count.a1}=0,"自查通过","有 "&{count.a1}&" 处需修改")',
+               _status_text(errors), bold)
+    for text, colours in (("需修改", {"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+                          ("自查通过", {"bg_color": "#C6EFCE", "font_color": "#006100"})):
+        sh.ws.conditional_format(status.row, status.col, status.row, status.col,
+                                 {"type": "text", "criteria": "containing", "value": text,
+                                  "format": sh.fmt.wb.add_format(colours)})
+    return sh.ws.name, count, errors
+
+
+def _status_text(errors: int) -> str:
+    return "自查通过" if errors == 0 else f"有 {errors} 处需修改"
+
+
+def _department_live(sh: _Sheet, fw: Framework, findings: list[Finding]) -> tuple[str, Span, int]:
+    from .live import DepartmentLive
+
+    return _write_live(sh, DepartmentLive(fw).build(sh.values, findings), {}, DepartmentLayout(fw))
+
+
+def _project_live(sh: _Sheet, unit: UnitData, fw: Framework, findings: list[Finding]) -> tuple[str, Span, int]:
+    from .live import ProjectLive
+
+    live = ProjectLive(fw, unit.money_unit)
+    cells = live.build(sh.ws.name, sh.values, findings)
+    return _write_live(sh, cells, live.now, live.L)
 
 
 def _unit_line(unit: UnitData) -> str:
@@ -394,10 +472,6 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
         sh.field(span, value, None, money, num_format=NUM_FMT_MONEY)
     for c in range(L.other.col + 1, CHECK_COL):
         ws.write_blank(L.total.row, c, None, fmt.prefilled)
-    t, f_, o = L.total.a1, L.fiscal.a1, L.other.a1
-    sh.check(L.funds_check.row,
-             f'=IF(NOT(ISNUMBER({t})),"{CHECK_ERROR} 预算数未填",IF(ABS({t}-N({f_})-N({o}))<='
-             f'{fw.thresholds["funds_tolerance"]},"{CHECK_OK} 资金合计相符","{CHECK_ERROR} 预算数≠财政资金+其他资金"))')
     sh.label(L.purpose_label, "资金用途")
     sh.field(L.purpose, p.purpose, None,
              _text_rule(lim["short"], "资金用途", "简要写明资金用于什么。"), align="left")
@@ -410,22 +484,9 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
         sh.label(label_span, m)
         sh.input(span, p.spend_plan.get(m), _decimal_rule(f"{m}支出比例（%）", plan_msg, 0, 100))
     sh.label(L.plan_sum_label, "最后一期" if cumulative else "合计")
-    first, last = L.milestones[0].a1, L.milestones[-1].a1
-    sum_formula = f"={last}" if cumulative else f"=SUM({first}:{last})"
-    ws.write_formula(L.plan_sum.row, L.plan_sum.col, sum_formula, fmt(align="center"), "")
     for c in range(L.plan_sum.col + 1, CHECK_COL):
         ws.write_blank(L.plan_sum_label.row, c, None, fmt.prefilled)
         ws.write_blank(L.plan_sum.row, c, None, fmt.prefilled)
-    tol = fw.thresholds["spend_plan_tolerance"]
-    if cumulative:
-        steps = ",".join(f"N({b.a1})<N({a.a1})" for a, b in zip(L.milestones, L.milestones[1:]))
-        plan = (f'=IF(OR({steps}),"{CHECK_ERROR} 累计比例不应低于上一期",IF(ABS(N({last})-100)<={tol},'
-                f'"{CHECK_OK} 支出计划相符","{CHECK_ERROR} 最后一期应为100"))') if steps else \
-               f'=IF(ABS(N({last})-100)<={tol},"{CHECK_OK} 支出计划相符","{CHECK_ERROR} 最后一期应为100")'
-    else:
-        plan = (f'=IF(ABS(SUM({first}:{last})-100)<={tol},"{CHECK_OK} 支出计划相符",'
-                f'"{CHECK_ERROR} 各期合计应为100（现为"&SUM({first}:{last})&"）")')
-    sh.check(L.plan_check.row, plan)
 
     sh.label(L.goals_label, "绩效目标")
     goals_text = "\n".join(f"{i}.{g}" for i, g in enumerate(p.goals, start=1))
@@ -433,7 +494,6 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
         lim["goal"], "绩效目标", "写明年度绩效目标，可分条：1.…… 2.……（Alt+回车换行）。要具体、可衡量，不要照抄资金用途。"),
         align="left", valign="top")
     ws.set_row(L.goals.row, 60)
-    sh.check(L.goals_check.row, f'=IF(LEN(TRIM({L.goals.a1}))=0,"{CHECK_ERROR} 绩效目标未填","{CHECK_OK}")')
 
     cols = L.columns
     for name, c in cols.items():
@@ -449,21 +509,18 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
             if name == "check":
                 continue
             centred = name in ("level1", "level2", "operator", "value", "unit")
-            sh.put(Span(r, c), values.get(name), fmt.input(align="center" if centred else "left"))
+            # 指标值 as text (@): "95%" typed stays "95%", never a percent-formatted 0.95 (perfxl.live)
+            extra = {"num_format": "@"} if name == "value" else {}
+            sh.put(Span(r, c), values.get(name), fmt.input(align="center" if centred else "left", **extra))
         ws.set_row(r, 30)
-        A, B, C, E, F, G = (a1(r, getattr(cols, k)) for k in ("level1", "level2", "name", "operator", "value", "unit"))
-        first_c, last_c = a1(r, cols.level1), a1(r, cols.basis)
-        sh.check(r, f'=IF(COUNTA({first_c}:{last_c})=0,"",IF({C}="","{CHECK_ERROR} 缺三级指标",'
-                    f'IF(OR({A}="",{B}=""),"{CHECK_ERROR} 缺一级/二级指标",IF({E}="","{CHECK_ERROR} 缺符号",'
-                    f'IF({E}="定性",IF({F}="","{CHECK_ERROR} 缺指标值","{CHECK_OK}"),'
-                    f'IF({F}="","{CHECK_ERROR} 缺指标值",IF(NOT(ISNUMBER({F})),"{CHECK_ERROR} 指标值应为数字",'
-                    f'IF({G}="","{CHECK_ERROR} 缺计量单位","{CHECK_OK}"))))))))')
-    a_top = a1(r1, cols.level1).replace("$", "")
+    from .live import ProjectLive
+
+    inherited = ProjectLive(fw, unit.money_unit).level1_ref(r1)  # the 一级 the row has or inherits
     sh.validate(r1, cols.level1, r2, cols.level1, _list_rule(
-        "=pxl_L1", "一级指标", "从下拉列表选择一级指标。每一行都要选，不要合并单元格。"))
+        "=pxl_L1", "一级指标", "从下拉列表选择一级指标。与上一行相同时可留空（视为同上）。"))
     sh.validate(r1, cols.level2, r2, cols.level2, _list_rule(
-        f'=INDIRECT("pxl_L2_"&MATCH(${a_top.rstrip("0123456789")}{r1 + 1},pxl_L1,0))', "二级指标",
-        "先选一级指标，再从下拉列表选择其下的二级指标。"))
+        f'=INDIRECT("pxl_L2_"&IFERROR(MATCH({inherited},pxl_L1,0),0))', "二级指标",
+        "先选一级指标（留空为同上），再从下拉列表选择其下的二级指标。"))
     sh.validate(r1, cols.name, r2, cols.name, _text_rule(
         lim["short"], "三级指标", "写具体指标名称，如“培训人次”“资金支付及时率”，不要写“社会效益指标”等类别名。"))
     sh.validate(r1, cols.description, r2, cols.description, _text_rule(
@@ -482,25 +539,13 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
     sh.validate(r1, cols.explanation, r2, cols.explanation, _text_rule(
         lim["explanation"], "出错说明", "审核提示（△）确实无需修改时，在此说明理由；审核时显示为“已说明”。"))
 
-    # Per-一级 counts: a missing required level is a ✗ (or △ where the framework makes it advice).
     sh.put(Span(L.summary_title_row, 0, L.summary_title_row, 8), "指标自查（自动计算，无需填写）", fmt.label)
-    col_a = f"${_col(cols.level1)}${r1 + 1}:${_col(cols.level1)}${r2 + 1}"
     for name, r in L.level_count_rows.items():
         sh.label(Span(r, 0, r, 1), f"{name}个数")
-        ws.write_formula(r, 2, f'=COUNTIF({col_a},"{name}")', fmt(align="center"), "")
-        need = fw.required.get(name, "no")
-        mark = {"error": f"{CHECK_ERROR} 缺少{name}（必填）", "warning": f"{CHECK_WARNING} 建议填写{name}"}.get(need)
-        sh.check(r, f'=IF({a1(r, 2)}=0,"{mark}","{CHECK_OK}")' if mark else f'="{CHECK_OK}"')
-    tr = L.total_count_row
-    col_c = f"${_col(cols.name)}${r1 + 1}:${_col(cols.name)}${r2 + 1}"
-    minimum = fw.thresholds["min_indicators"]
-    sh.label(Span(tr, 0, tr, 1), "指标总数")
-    ws.write_formula(tr, 2, f"=COUNTA({col_c})", fmt(align="center"), "")
-    sh.check(tr, f'=IF({a1(tr, 2)}<{minimum},"{CHECK_WARNING} 少于{minimum}个指标","{CHECK_OK}")')
+    sh.label(Span(L.total_count_row, 0, L.total_count_row, 1), "指标总数")
     _sheet_end(sh, L, p.explanation, lim, L.header_row)
-    _page_setup(ws, L.last_row, (L.header_row, L.header_row))
+    _page_setup(ws, L.indicator_rows.stop - 1, (L.header_row, L.header_row))
     ws.freeze_panes(L.header_row + 1, 0)
-    return L.error_count
 
 
 def _sheet_end(sh: _Sheet, L: ProjectLayout | DepartmentLayout, explanation: str | None, lim: dict,
@@ -510,7 +555,6 @@ def _sheet_end(sh: _Sheet, L: ProjectLayout | DepartmentLayout, explanation: str
     sh.label(Span(ex.row, 0), "出错说明（本表）")
     sh.input(ex, explanation, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
              align="left")
-    _status(sh, L.status, L.error_count, L.status_row, L.status_row - 1)
     _check_formats(sh, 0, L.status_row - 1)
     sh.label(Span(check_header_row, CHECK_COL), "自查")
     sh.ws.protect("", _PROTECT)
@@ -519,7 +563,7 @@ def _sheet_end(sh: _Sheet, L: ProjectLayout | DepartmentLayout, explanation: str
 _PROTECT = {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True}
 
 
-def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> Span:
+def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> None:
     L = DepartmentLayout(fw)
     ws, fmt = sh.ws, sh.fmt
     lim = fw.text_limits
@@ -530,8 +574,7 @@ def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> Span:
     sh.put(L.overall_label, "一、总体绩效目标", fmt(bold=True, border=0))
     sh.input(L.overall, dg.overall, _text_rule(
         lim["overall"], "总体绩效目标", "概括本部门本年度的总体绩效目标：做什么、达到什么程度。"), align="left", valign="top")
-    ws.set_row(L.overall.row, 150)
-    sh.check(L.overall_check.row, f'=IF(LEN(TRIM({L.overall.a1}))=0,"{CHECK_ERROR} 总体绩效目标未填","{CHECK_OK}")')
+    ws.set_row(L.overall.row, 120)
     sh.put(L.sections_label, "二、分项绩效目标", fmt(bold=True, border=0))
     sh.label(Span(L.section_header_row, 0), "科室")
     sh.label(Span(L.section_header_row, 1, L.section_header_row, 8), "绩效目标")
@@ -539,28 +582,21 @@ def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> Span:
     for r, s in zip(rows, dg.sections + [None] * len(rows)):
         sh.put(L.section_name(r), s.name if s else None, fmt.input(align="center"))
         sh.put(L.section_goal(r), s.goal if s else None, fmt.input(align="left"))
-        ws.set_row(r, 45)
-        n, g = L.section_name(r).a1, L.section_goal(r).a1
-        sh.check(r, f'=IF(AND({n}="",{g}=""),"",IF({n}="","{CHECK_ERROR} 缺科室名称",'
-                    f'IF({g}="","{CHECK_ERROR} 缺绩效目标","{CHECK_OK}")))')
+        ws.set_row(r, 30)
     sh.validate(rows.start, 0, rows.stop - 1, 0, _text_rule(50, "科室", "填写科室名称，如“综合科”，一行一个科室。"))
     sh.validate(rows.start, 1, rows.stop - 1, 1, _text_rule(
         lim["goal"], "分项绩效目标", "写明该科室本年度的绩效目标。"))
-    names = f"{a1(rows.start, 0)}:{a1(rows.stop - 1, 0)}"
-    sh.check(L.sections_check.row, f'=IF(COUNTA({names})=0,"{CHECK_WARNING} 未填分项绩效目标","{CHECK_OK}")')
     sh.put(L.measures_label, "三、工作保障措施", fmt(bold=True, border=0))
     mrows = L.measure_rows
     for i, (r, m) in enumerate(zip(mrows, dg.measures + [None] * len(mrows)), start=1):
         sh.put(L.measure_number(r), f"（{_cn_number(i)}）", fmt.label)
         sh.put(L.measure(r), m, fmt.input(align="left"))
-        ws.set_row(r, 45)
+        ws.set_row(r, 30)
     sh.validate(mrows.start, 1, mrows.stop - 1, 1, _text_rule(
         lim["goal"], "工作保障措施", "每行一条措施，如“完善制度，加强支出管理。……”，编号已列在左侧。"))
-    mcells = f"{a1(mrows.start, 1)}:{a1(mrows.stop - 1, 1)}"
-    sh.check(L.measures_check.row, f'=IF(COUNTA({mcells})=0,"{CHECK_WARNING} 未填工作保障措施","{CHECK_OK}")')
     _sheet_end(sh, L, dg.explanation, lim, L.section_header_row)
-    _page_setup(ws, L.last_row)
-    return L.error_count
+    _page_setup(ws, L.measure_rows.stop - 1)
+    ws.fit_to_pages(1, 1)  # 部门整体绩效目标 prints on one A4 page, as the official form
 
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -574,8 +610,8 @@ def _cn_number(n: int) -> str:
     return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
 
 
-def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[tuple[str, Span]]) -> None:
-    L = InstructionsLayout()
+def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[tuple[str, Span, int]]) -> None:
+    L = InstructionsLayout(len(counts))
     ws, fmt = sh.ws, sh.fmt
     for c, w in enumerate(L.widths):
         ws.set_column(c, c, w)
@@ -583,15 +619,30 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
                 bg_color="#FFFFFF")
     sh.register(L.unit_line, f"填报单位：{_unit_line(unit)}", border=0)
     sh.label(L.status_label, "本工作簿自查")
-    total = "+".join(f"{_sheet_ref(name)}!{span.a1}" for name, span in counts)
+    # One row per data sheet: a link to it and its live error count. The workbook's count is their SUM,
+    # a formula of fixed length for any number of projects (a sum naming every sheet passes Excel's
+    # 8,192 characters near 105 projects).
+    rows = L.sheet_rows
+    for c, h in enumerate(("工作表", "需修改（处）", "自查结果")):
+        sh.label(Span(L.sheets_header_row, c), h)
+    link = fmt(font_color="#0563C1", underline=1, align="left")
+    for r, (name, span, errors) in zip(rows, counts):
+        ws.write_url(r, 0, f"internal:{_sheet_ref(name)}!A1", link, name)
+        sh.formula(r, 1, f"={_sheet_ref(name)}!{span.a1}", errors, fmt(align="center"))
+        sh.formula(r, 2, f'=IF({a1(r, 1)}=0,"自查通过","有 "&{a1(r, 1)}&" 处需修改，点左侧表名前往")',
+                   "自查通过" if errors == 0 else f"有 {errors} 处需修改，点左侧表名前往", fmt(align="left"))
+    col_b = f"{a1(rows.start, 1)}:{a1(rows.stop - 1, 1)}"
+    total = sum(e for _, _, e in counts)
     ws.merge_range(L.status.row, L.status.col, *L.status.end, None, fmt(bold=True, align="center"))
-    ws.write_formula(L.status.row, L.status.col, f'=IF(({total})=0,"自查通过","有 "&({total})&" 处需修改")',
-                     fmt(bold=True, align="center"), "")
+    sh.formula(L.status.row, L.status.col,
+               f'=IF(SUM({col_b})=0,"自查通过","有 "&SUM({col_b})&" 处需修改：见下表标红的工作表")',
+               "自查通过" if total == 0 else f"有 {total} 处需修改：见下表标红的工作表", fmt(bold=True, align="center"))
     for text, colours in (("需修改", {"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
                           ("自查通过", {"bg_color": "#C6EFCE", "font_color": "#006100"})):
-        ws.conditional_format(L.status.row, L.status.col, L.status.row, L.status.col,
-                              {"type": "text", "criteria": "containing", "value": text,
-                               "format": fmt.wb.add_format(colours)})
+        for row, c1, c2 in ((L.status.row, L.status.col, L.status.col), (rows.start, 2, max(rows.stop - 1, rows.start))):
+            ws.conditional_format(row, c1, row if row == L.status.row else c2, c1,
+                                  {"type": "text", "criteria": "containing", "value": text,
+                                   "format": fmt.wb.add_format(colours)})
     r = L.body_start_row
     body = fmt(border=0, align="left")
     head = fmt(bold=True, border=0, font_size=12)
@@ -609,10 +660,10 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
     steps = [
         "1. 浅黄色单元格为填报区，灰色单元格由财政部门预填并锁定（单位、项目编码、项目名称、预算金额等），不能修改。",
         "2. 先填“部门整体绩效目标”表，再逐个填写各项目表（每个项目一张表，表名以序号开头）。",
-        "3. 指标表每行一个三级指标：一级、二级指标、符号、计量单位请从下拉列表选择；一级、二级每行都要选，不要合并单元格。",
+        "3. 指标表每行一个三级指标：一级、二级指标、符号、计量单位请从下拉列表选择；一级、二级与上一行相同时可留空（视为同上），不要合并单元格。",
         "4. 定量指标：符号选 ≥ ≤ ＝ ＞ ＜，指标值只填数字（80% 填 80），计量单位选 %、万元、个 等；定性指标符号选“定性”，指标值填等级或简短描述。",
         f"5. 资金支出计划填百分比数字（填 30 表示 30%），{'逐期累计，最后一期为 100' if fw.spend_mode == 'cumulative' else '各期合计为 100'}。",
-        "6. 每张表右侧“自查”列实时检查：✗ 为必须修改，△ 为提示，✓ 为通过。本页上方显示全工作簿自查结果，显示“自查通过”后再报送。",
+        "6. 每张表右侧“自查”列实时检查：✗ 为必须修改，△ 为提示，✓ 为通过，后面是规则代码和说明（与财政部门审核的代码相同）。本页上方显示全工作簿自查结果和各表需修改处数（点表名可跳转），显示“自查通过”后再报送。",
         "7. 提示（△）确实无需修改的，在该行“出错说明”栏或表下方“出错说明（本表）”中写明理由。",
         "8. 请勿增删工作表、插入或删除行列、修改表名，也不要另存为其他格式；直接保存本文件（.xlsx）报送。",
     ]
@@ -639,17 +690,22 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
         ws.set_row(r, 30)
         r += 1
     r += 1
-    para("三、审核规则（报送后财政部门将逐条审核）", head)
-    for c, h in enumerate(("代码", "类别", "规则")):
+    para("三、审核规则（报送后财政部门将逐条审核；“表内自查”的规则在各表“自查”列即时显示，代码相同）", head, height=30)
+    from .live import rules_catalogue
+
+    for c, h in enumerate(("代码", "类别", "检查方式", "规则")):
         ws.write_string(r, c, h, fmt.label)
-    ws.merge_range(r, 2, r, wide, None, fmt.label)
-    ws.write_string(r, 2, "规则", fmt.label)
+    ws.merge_range(r, 3, r, wide, None, fmt.label)
+    ws.write_string(r, 3, "规则", fmt.label)
     r += 1
-    for info in CATALOGUE.values():
-        ws.write_string(r, 0, info.code, fmt(align="center"))
-        ws.write_string(r, 1, SEVERITY_ZH[info.severity], fmt(align="center"))
-        ws.merge_range(r, 2, r, wide, None, fmt(align="left"))
-        ws.write_string(r, 2, info.title_zh, fmt(align="left"))
+    for entry in rules_catalogue(fw):
+        if entry["setting"] == "off":
+            continue  # this framework does not apply the rule
+        ws.write_string(r, 0, entry["code"], fmt(align="center"))
+        ws.write_string(r, 1, SEVERITY_ZH[entry["severity"]], fmt(align="center"))
+        ws.write_string(r, 2, "表内自查" if entry["live"] else "由财政部门收到后检查", fmt(align="center"))
+        ws.merge_range(r, 3, r, wide, None, fmt(align="left"))
+        ws.write_string(r, 3, entry["title"], fmt(align="left"))
         r += 1
     ws.set_paper(9)
     ws.set_landscape()

@@ -159,13 +159,26 @@ def test_tolerant_values(tmp_path):
     assert p.goals == ["按期偿还本息", "全年不逾期"]
 
 
-def test_percent_formatted_cell(tmp_path):
+def test_percent_formatted_number_reads_as_stored_like_the_live_check(tmp_path):
+    """A percent-formatted 0.25 (what typing "25%" into a General cell stores) reads 0.25: the live
+    formulas cannot see formats, and both must mean the same by a cell (perfxl.live). Both flag it:
+    the spend plan then no longer adds up to 100 (P01)."""
     L = ProjectLayout(HEBEI)
     value = Span(L.first_indicator_row + 2, L.columns.value).a1
     read = _typed(tmp_path, {(P1, value): 0.95, (P1, L.milestones[0].a1): 0.25},
                   formats={(P1, value): "0%", (P1, L.milestones[0].a1): "0.00%"})
-    assert read.unit.projects[0].indicators[2].value == 95
-    assert read.unit.projects[0].spend_plan["3月底"] == 25
+    assert read.unit.projects[0].indicators[2].value == 0.95
+    assert read.unit.projects[0].spend_plan["3月底"] == 0.25
+    found = {(f.code, f.cell) for f in check_file(tmp_path / "typed.xlsx").report.findings}
+    assert ("P01", L.milestones[0].a1) in found
+
+
+def test_percent_text_in_spend_plan_and_value_reads_as_percent_points(tmp_path):
+    L = ProjectLayout(HEBEI)
+    value = Span(L.first_indicator_row + 2, L.columns.value).a1
+    read = _typed(tmp_path, {(P1, value): "９５％", (P1, L.milestones[0].a1): "25%"})
+    ind = read.unit.projects[0].indicators[2]
+    assert (ind.value, ind.unit) == (95, "%") and read.unit.projects[0].spend_plan["3月底"] == 25
 
 
 def test_blank_rows_skipped_and_nothing_dropped(tmp_path):

@@ -69,15 +69,20 @@ def _named_list(wb, name: str) -> list[str]:
 def _list_source(wb, ws, dv, ref: str) -> list[str]:
     """The items a list validation offers at ``ref``: a workbook name, or the 二级 cascade."""
     formula = dv.formula1.lstrip("=")
-    m = re.fullmatch(r'INDIRECT\("(\w+)"&MATCH\(\$?([A-Z]+)\$?(\d+),(\w+),0\)\)', formula)
+    # the 二级 list reads a hidden helper holding the 一级 the row has or inherits ("same as above")
+    m = re.fullmatch(r'INDIRECT\("(\w+)"&IFERROR\(MATCH\(\$?([A-Z]+)\$?(\d+),(\w+),0\),0\)\)', formula)
     if not m:
         return _named_list(wb, formula)
     prefix, col, first_row, match_name = m.groups()
     row = int(re.sub(r"\D", "", ref))  # relative row: the formula is written for the range's first row
-    chosen = ws[f"{col}{row}"].value
+    chosen = None
+    for r in range(row, int(first_row) - 1, -1):  # the nearest 一级 at or above the row
+        chosen = ws[f"A{r}"].value
+        if chosen not in (None, ""):
+            break
     options = _named_list(wb, match_name)
     if chosen not in options:
-        return []
+        return _named_list(wb, f"{prefix}0")
     return _named_list(wb, f"{prefix}{options.index(chosen) + 1}")
 
 

@@ -16,7 +16,10 @@ from workbook_assertions import assert_unit_workbook
 
 # Functions an Excel 2007 workbook may compute with (no dynamic arrays, nothing newer).
 EXCEL_2007 = {"IF", "SUM", "COUNTIF", "COUNTA", "ABS", "N", "NOT", "ISNUMBER", "LEN", "TRIM", "OR", "AND",
-              "LEFT", "INDIRECT", "MATCH"}
+              "LEFT", "INDIRECT", "MATCH",
+              # the live checks (perfxl.live): text folding, number reading, lookups; IFERROR is new in 2007
+              "SUBSTITUTE", "CHAR", "IFERROR", "INDEX", "SUMPRODUCT", "MAX", "MID", "RIGHT", "VALUE", "ISNA",
+              "EXACT", "FIND", "UPPER", "LOWER", "ROUND", "TEXT"}
 
 
 @pytest.fixture(scope="module")
@@ -235,9 +238,36 @@ def test_print_setup(seed_unit, hebei):
     L = ProjectLayout(hebei)
     for ws in wb.worksheets[:4]:
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9, ws.title
-        # fit to one page wide (1 is the XML default, so it may be omitted), any number of pages tall
-        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+        # fit to one page wide (1 is the XML default, so it may be omitted), any number of pages tall;
+        # 部门整体绩效目标 on exactly one page
+        tall = (None, 1) if ws.title == DEPARTMENT_SHEET else (0,)
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight in tall, ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage
     ws = wb["1.郭营子棚改本金利息"]
     assert ws.print_title_rows == f"${L.header_row + 1}:${L.header_row + 1}"
     assert ws.column_dimensions["D"].width >= 20
+
+
+def test_value_column_is_text_so_a_typed_percent_stays_text(seed_unit, hebei):
+    """"95%" typed into a General cell becomes a percent-formatted 0.95 (Excel, WPS, LibreOffice); the
+    指标值 column is text (@), so it stays "95%", which check and the live 自查 both read as 95 %."""
+    wb = load_workbook(io.BytesIO(perfxl.render_workbook(seed_unit, hebei)))
+    L = ProjectLayout(hebei)
+    ws = wb["1.郭营子棚改本金利息"]
+    for r in (L.indicator_rows.start, L.indicator_rows.stop - 1):
+        assert ws.cell(r + 1, L.columns.value + 1).number_format == "@"
+    for span in L.milestones:  # spend-plan shares: never a percent format, a 0–100 number
+        assert "%" not in ws[span.a1].number_format
+
+
+def test_helper_columns_are_hidden_locked_and_not_read_as_typed_outside(tmp_path, seed_unit, hebei):
+    from perfxl.check import check_file
+    from perfxl.layout import HELPER_COL, HELPER_COLS, a1
+    path = perfxl.write_workbook(seed_unit, hebei, tmp_path)
+    ws = load_workbook(path)["1.郭营子棚改本金利息"]
+    first = a1(0, HELPER_COL).rstrip("1")
+    assert ws.column_dimensions[first].hidden
+    helper = ws.cell(ProjectLayout(hebei).first_indicator_row + 1, HELPER_COL + 2)
+    assert helper.data_type == "f" and helper.protection.locked
+    assert not [f for f in check_file(path).report.findings if f.code == "S07"]
+    assert HELPER_COLS >= 1 + 4 * 6  # six milestones (the schema's maximum), four helpers each
