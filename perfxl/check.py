@@ -10,6 +10,16 @@ hold no return at all are an input problem (NothingToCheck), not a clean round.
 A file that cannot be read is still attributed to its unit when it says whose it is: the identity in
 the workbook if the reader got that far, else the 单位编码 its name starts with (``workbook_filename``
 names every template "115001_单位名称_2024年绩效目标表.xlsx"), so the office chases the right unit.
+
+Every file is read in a sandboxed worker process (``perfxl.sandbox``): ``check_file`` on one file, and
+``check_paths``/``check_inputs`` on many with any ``jobs``. A worker that a file kills (the parser aborts,
+a memory or CPU limit, the watchdog) becomes S01 for that file and the run goes on.
+
+Nothing read from a workbook is used as a path: its framework is looked up by id among the shipped
+ones (``frameworks.shipped_framework``), or is the one the office gave. Identity values are parsed
+before use (``integrity.identity_problems``): a malformed one is S04 naming the field, never a
+traceback. With a register, every register value the workbook shows is compared: 单位名称 (S08, in the
+rules), 主管部门 (S08), 项目名称 and 资金用途 (S04: they are prefilled from the register), amounts (F03).
 """
 from __future__ import annotations
 
@@ -17,20 +27,25 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Sequence
 
 from .archives import InputFile, collect_inputs
-from .errors import NothingToCheck, UnitDataError
+from .errors import FrameworkError, NothingToCheck, UnitDataError
 from .i18n import both, t
 from .findings import FileReport, Finding, Report, finding
-from .frameworks import Framework, load_framework
+from .frameworks import Framework, shipped_framework
+from .integrity import identity_problems
 from .model import UnitData, load_unit
-from .reader import ReadResult, json_locations, read_workbook
+from .reader import ReadResult, identity_of, json_locations, read_grid
 from .rules import Context, CopyIndex, copied_across, run_rules
+from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
+from .sandbox import Crashed, Pool, SandboxLimits, run_isolated
 
 __all__ = ["Checked", "CheckRun", "check_unit", "check_file", "check_paths", "check_inputs", "check_across", "annotate",
-           "mark_explained", "load_register_index", "unit_code_from_name", "nothing_found"]
+           "annotate_all", "mark_explained", "load_register_index", "unit_code_from_name", "nothing_found",
+           "read_return", "read_return_isolated", "register_findings", "saved_time"]
 
 
 @dataclass
@@ -110,22 +125,161 @@ def check_unit(unit: UnitData, framework: Framework, *, locations: dict | None =
     ctx = Context(unit, framework, where=lambda key: locations.get(key, (None, None)), register=register,
                   copy_index=copy_index)
     out = run_rules(ctx, mode=mode, select=select, skip=skip)
+    if register is not None and mode != "draft":
+        wanted = set(select) if select is not None else None
+        skipped = set(skip)
+        out += [f for f in register_findings(unit, register, locations)
+                if f.code not in skipped and (wanted is None or f.code in wanted)]
     mark_explained(out, unit, locations)
+    return out
+
+
+def _same_text(a: str | None, b: str | None) -> bool:
+    """Equal as shown: control characters and surrounding or repeated white space aside (the writer may
+    clean them; the register may carry them)."""
+    def norm(x: str | None) -> str:
+        x = "".join(ch for ch in (x or "") if not unicodedata.category(ch).startswith("C") or ch in "\n\t")
+        return " ".join(unicodedata.normalize("NFC", x).split())
+    return norm(a) == norm(b)
+
+
+def register_findings(unit: UnitData, register: dict[str, UnitData], locations: dict) -> list[Finding]:
+    """The register values a workbook shows, compared with the register, beyond what the rules compare
+    (单位名称 S08, amounts F03): 主管部门编码/名称 (S08), 项目名称 and 资金用途 (S04, prefilled from
+    the register and locked). Without a key a unit can re-sign changed locked values (SHA-256 proves
+    no more than an accident), so this is what catches them; a value the register leaves blank (no
+    资金用途 column: the unit fills it in) is not compared."""
+    issued = register.get(unit.unit.code)
+    if issued is None:
+        return []  # S08 (not in the register) says it
+    out: list[Finding] = []
+    unit_cell = locations.get(("unit",), (None, None))
+    for attr, label in (("department_code", "主管部门编码"), ("department_name", "主管部门名称")):
+        want, got = getattr(issued.unit, attr), getattr(unit.unit, attr)
+        if want and not _same_text(want, got):
+            out.append(finding("S08", sheet=unit_cell[0], cell=unit_cell[1], value=got, unit_code=unit.unit.code,
+                               what=f"{label}“{got or '（空）'}”与清单的“{want}”不符",
+                               what_en=f"its {label} '{got or ''}' differs from the register's '{want}'"))
+    by_code = {p.code: p for p in issued.projects}
+    for pi, p in enumerate(unit.projects):
+        reg = by_code.get(p.code)
+        if reg is None:
+            continue  # X03
+        for attr, label in (("name", "项目名称"), ("purpose", "资金用途")):
+            want, got = getattr(reg, attr), getattr(p, attr)
+            if want and not _same_text(want, got):
+                sheet, cell = locations.get(("project", pi, attr), (None, None))
+                out.append(finding("S04", sheet=sheet, cell=cell, project_code=p.code, value=got,
+                                   what=f"{label}与项目清单不符：清单为“{want}”，工作簿中为“{got or '（空）'}”",
+                                   what_en=f"{label} differs from the register: '{want}' there, '{got or ''}' here"))
     return out
 
 
 def check_file(path: str | Path, *, register: dict[str, UnitData] | None = None, framework: Framework | None = None,
                key: bytes | None = None, mode: str = "submit", skip: Iterable[str] = (),
-               display: str | None = None) -> Checked:
-    """Read and check one file: a returned workbook, or a unit's JSON (``.json``).
+               display: str | None = None, sandbox: SandboxLimits | None = None) -> Checked:
+    """Read and check one file: a returned workbook, or a unit's JSON (``.json``), in a sandboxed worker
+    process (a file that kills it is S01, never the caller's end).
 
     ``display`` is the name reports use (e.g. "returns.zip!办公室/115001.xlsx" for an archive entry).
     """
     path = Path(path)
+    item = InputFile(display or str(path), path, size=_size(path))
+    shared = _Shared(register, framework, key, mode, tuple(skip), slim=False)
+    result = run_isolated(_check_job, item, shared, limits=sandbox)
+    if isinstance(result, Crashed):
+        result = _crashed(item, result, set(register) if register is not None else None)
+    return result
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _check_here(path: Path, register, framework, key, mode, skip, display: str | None = None) -> Checked:
+    """check_file's work, in the calling process (a sandbox worker)."""
     checked = _check_file(path, register, framework, key, mode, skip)
     if display:
         checked.path = checked.report.path = display
     return checked
+
+
+def read_return(path: str | Path, *, key: bytes | None = None, framework: Framework | None = None,
+                limits: Limits = DEFAULT_LIMITS, sandboxed: bool = False) -> ReadResult:
+    """``reader.read_workbook`` with the office's policies in front of the reader; never raises for the
+    file's content.
+
+    * The identity's ``framework`` is an id among the shipped frameworks, or the office's own framework
+      (``framework``): anything else is S05 naming it, and nothing read from the workbook is ever
+      opened as a file (``/dev/zero``, ``/dev/stdin``, ``/etc/passwd``).
+    * Every identity value is parsed first (``integrity.identity_problems``): a malformed one is S04
+      naming the field, and the workbook is not read further (its addresses and lists cannot be used).
+
+    ``sandboxed=True`` when running in a sandbox worker (lighter pre-checks, see ``safe_open``).
+    """
+    path = Path(path)
+    opened = open_workbook(path, limits=limits, sandboxed=sandboxed)
+    result = ReadResult(str(path))
+    if opened.problem:
+        result.findings.append(finding(opened.problem, reason=opened.reason_zh, reason_en=opened.reason_en))
+        return result
+    result.modified = opened.doc_props.get("dcterms:modified")
+    if opened.has_macros:
+        result.findings.append(finding("S06"))
+    result.percent_cells = set(opened.percent_cells or ())
+    ident = identity_of(opened.sheets)
+    if ident is not None:
+        fid = ident.get("framework") or ""
+        if framework is None or framework.id != fid:
+            try:
+                fw = shipped_framework(fid)
+            except FrameworkError:
+                result.identity = ident
+                shown = fid if len(fid) <= 60 else fid[:60] + "…"
+                result.findings.append(finding(
+                    "S05", value=shown, what=f"未知的指标体系“{shown}”",
+                    what_en=f"an unknown framework '{shown}'",
+                    expected=framework.id if framework else "本次下发的指标体系"))
+                return result
+            framework = framework or fw
+        problems = identity_problems(ident)
+        if problems:
+            result.identity = ident
+            for pr in problems:
+                result.findings.append(finding(
+                    "S04", value=pr.value,
+                    what=f"模板标识中的“{pr.field}”（{pr.value or '空'}）{pr.zh}，工作簿无法按模板读取",
+                    what_en=f"the template identity's {pr.field} ('{pr.value}') {pr.en}; the workbook cannot be read"))
+            return result
+    return read_grid(opened.sheets, str(path), key=key, framework=framework, result=result)
+
+
+def _read_task(path: Path, shared: tuple) -> ReadResult:
+    key, framework = shared
+    try:
+        return read_return(path, key=key, framework=framework, sandboxed=True)
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the last line of defence, as in _check_job
+        r = ReadResult(str(path))
+        r.findings.append(finding("S01", reason=f"读取时出现内部错误（{type(e).__name__}），请将此文件提交给 perfxl 维护人员",
+                                  reason_en=f"internal error {type(e).__name__}: {e}"))
+        return r
+
+
+def read_return_isolated(path: str | Path, *, key: bytes | None = None, framework: Framework | None = None,
+                         sandbox: SandboxLimits | None = None) -> ReadResult:
+    """:func:`read_return` in a sandboxed worker: what ``export`` and ``render`` read a workbook with.
+    A file that kills the worker gives a ReadResult with its S01."""
+    path = Path(path)
+    result = run_isolated(_read_task, path, (key, framework), limits=sandbox)
+    if isinstance(result, Crashed):
+        crashed, result = result, ReadResult(str(path))
+        result.findings.append(finding("S01", reason=crashed.reason_zh, reason_en=crashed.reason_en))
+    return result
 
 
 def _unit_data_error(path: Path) -> str:
@@ -146,11 +300,23 @@ def _check_file(path: Path, register, framework, key, mode, skip) -> Checked:
             zh, en = both(lambda: _unit_data_error(path))
             report = FileReport(str(path), None, [finding("S01", variant="json", reason=zh, reason_en=en)])
             return Checked(str(path), report)
-        fw = framework or load_framework(unit.framework or "hebei-2023")
+        fid = unit.framework or "hebei-2023"
+        if framework is not None and framework.id == fid:
+            fw = framework
+        else:
+            try:
+                fw = shipped_framework(fid)  # an id, never a path: the JSON is the sender's
+            except FrameworkError:
+                shown = fid if len(fid) <= 60 else fid[:60] + "…"
+                report = FileReport(str(path), unit.unit.code, [finding(
+                    "S05", value=shown, what=f"未知的指标体系“{shown}”", what_en=f"an unknown framework '{shown}'",
+                    expected=framework.id if framework else "本次下发的指标体系")])
+                return Checked(str(path), report, size=stat.st_size if stat else 0)
+            fw = framework or fw
         findings = check_unit(unit, fw, register=register, mode=mode, skip=skip)
         return Checked(str(path), FileReport(str(path), unit.unit.code, findings), unit, fw,
                        size=stat.st_size if stat else 0, mtime=stat.st_mtime if stat else 0)
-    read = read_workbook(path, key=key, framework=framework)
+    read = read_return(path, key=key, framework=framework, sandboxed=True)
     findings = list(read.findings)
     if read.unit is not None and read.framework is not None:
         findings += check_unit(read.unit, read.framework, locations=read.locations, register=register, mode=mode,
@@ -212,22 +378,51 @@ def _attribute(c: Checked, name: str, codes: Collection[str] | None) -> Checked:
     return c
 
 
-def _check_job(args: tuple) -> Checked:
-    item, register, framework, key, mode = args
-    codes = set(register) if register is not None else None
-    if item.path is None:  # refused before reading (an archive entry that tried to escape, a bomb...)
-        checked = Checked(item.display, FileReport(item.display, None, [finding(
-            "S01", reason=item.problem, reason_en=item.problem_en or item.problem)]), size=item.size)
-        return _attribute(checked, item.name, codes)
+@dataclass(frozen=True)
+class _Shared:
+    """What every file of a run is checked with: given once to each sandbox worker."""
+
+    register: dict[str, UnitData] | None
+    framework: Framework | None
+    key: bytes | None
+    mode: str
+    skip: tuple[str, ...] = ()
+    slim: bool = True  # many files: keep only what the checks across files need
+
+
+def _refused(item: InputFile, codes: Collection[str] | None) -> Checked:
+    """An input refused before reading (an archive entry that tried to escape, a bomb...)."""
+    checked = Checked(item.display, FileReport(item.display, None, [finding(
+        "S01", reason=item.problem, reason_en=item.problem_en or item.problem)]), size=item.size)
+    return _attribute(checked, item.name, codes)
+
+
+def _crashed(item: InputFile, crash: Crashed, codes: Collection[str] | None) -> Checked:
+    """The S01 of a file whose sandbox worker died or hit a limit; attributed by its name."""
+    checked = Checked(item.display, FileReport(item.display, None, [finding(
+        "S01", reason=crash.reason_zh, reason_en=crash.reason_en)]), size=item.size)
+    return _attribute(checked, item.name, codes)
+
+
+def _check_job(item: InputFile, shared: _Shared) -> Checked:
+    """One input, in a sandbox worker: read and checked; never raises (but MemoryError, which ends the
+    worker and becomes S01 in the parent)."""
+    codes = set(shared.register) if shared.register is not None else None
+    if item.path is None:
+        return _refused(item, codes)
     try:
-        checked = check_file(item.path, register=register, framework=framework, key=key, mode=mode,
-                             display=item.display)
+        checked = _check_here(item.path, shared.register, shared.framework, shared.key, shared.mode, shared.skip,
+                              display=item.display)
+        checked.size = checked.size or item.size
+    except MemoryError:
+        raise
     except Exception as e:  # the last line of defence: a bug must not lose a file from the round
         path = item.display
         checked = Checked(str(path), FileReport(str(path), None, [finding(
             "S01", reason=f"读取时出现内部错误（{type(e).__name__}），请将此文件提交给 perfxl 维护者",
             reason_en=f"internal error {type(e).__name__}: {e}")]))
-    return _slim(_attribute(checked, item.name, codes))
+    checked = _attribute(checked, item.name, codes)
+    return _slim(checked) if shared.slim else checked
 
 
 def nothing_found(paths: Sequence[str | Path], others: Sequence[InputFile], *, consolidating: bool = False) -> str:
@@ -248,7 +443,8 @@ def nothing_found(paths: Sequence[str | Path], others: Sequence[InputFile], *, c
 
 def check_paths(paths: Sequence[str | Path], *, register: dict[str, UnitData] | None = None,
                 framework: Framework | None = None, key: bytes | None = None, mode: str = "submit",
-                jobs: int = 1, progress: Callable[[Checked], None] | None = None) -> CheckRun:
+                jobs: int = 1, progress: Callable[[Checked], None] | None = None,
+                sandbox: SandboxLimits | None = None) -> CheckRun:
     """Check every file (folders recursively, .zip archives entry by entry), then the rules across
     files. Order of the result = order of the inputs.
 
@@ -259,43 +455,78 @@ def check_paths(paths: Sequence[str | Path], *, register: dict[str, UnitData] | 
         if not any(i.kind == "return" for i in inputs):
             raise NothingToCheck(nothing_found(paths, inputs))
         return check_inputs(inputs, register=register, framework=framework, key=key, mode=mode, jobs=jobs,
-                            progress=progress)
+                            progress=progress, sandbox=sandbox)
 
 
 def check_inputs(files: list[InputFile], *, register: dict[str, UnitData] | None = None,
                  framework: Framework | None = None, key: bytes | None = None, mode: str = "submit",
                  jobs: int = 1, progress: Callable[[Checked], None] | None = None,
-                 across: bool = True) -> CheckRun:
+                 across: bool = True, sandbox: SandboxLimits | None = None) -> CheckRun:
     """check_paths on inputs already collected (the archive entries must still exist).
 
     ``across=False`` leaves the rules across files to the caller (consolidation first decides
     which files belong to the round). Inputs that are not returns go to ``other_files`` unchecked.
+    Every file is read in one of ``jobs`` sandboxed worker processes (``perfxl.sandbox``), also for
+    ``jobs=1``; ``progress`` is told of each file as it is done (not necessarily in input order), the
+    result keeps the input order.
     """
     returns = [f for f in files if f.kind == "return"]
-    args = [(f, register, framework, key, mode) for f in returns]
     run = CheckRun(other_files=[f for f in files if f.kind != "return"])
-    if jobs > 1 and len(returns) > 1:
-        from concurrent.futures import ProcessPoolExecutor  # here: 20 ms of imports a one-file check skips
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for checked in pool.map(_check_job, args, chunksize=max(1, len(returns) // (jobs * 8))):
-                run.files.append(checked)
+    codes = set(register) if register is not None else None
+    done: list[Checked | None] = [None] * len(returns)
+    readable = [i for i, f in enumerate(returns) if f.path is not None]
+    for i, f in enumerate(returns):
+        if f.path is None:
+            done[i] = _refused(f, codes)
+            if progress:
+                progress(done[i])
+    if readable:
+        shared = _Shared(register, framework, key, mode)
+        with Pool(_check_job, shared, jobs=min(jobs, len(readable)), limits=sandbox) as pool:
+            for k, result in pool.run([returns[i] for i in readable]):
+                item = returns[readable[k]]
+                checked = _crashed(item, result, codes) if isinstance(result, Crashed) else result
+                done[readable[k]] = checked
                 if progress:
                     progress(checked)
-    else:
-        for a in args:
-            run.files.append(_check_job(a))
-            if progress:
-                progress(run.files[-1])
+    run.files = [c for c in done if c is not None]
     if mode != "draft" and across:
         check_across(run)
     return run
 
 
+_OLDEST = datetime.min.replace(tzinfo=timezone.utc)
+_W3CDTF = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+                     r"\s*(Z|[+-]\d{2}:?\d{2})?", re.ASCII)
+
+
+def saved_time(text: str | None) -> datetime:
+    """A workbook's ``dcterms:modified`` as a UTC datetime; anything that is not a W3C date-time
+    (``x``, an empty text, 31 February) is the oldest time there is, so it never beats a real one.
+    A time without a zone is taken as UTC (Excel, WPS and LibreOffice all write "Z")."""
+    m = _W3CDTF.fullmatch((text or "").strip())
+    if m is None:
+        return _OLDEST
+    year, month, day, hh, mm, ss, frac, zone = m.groups()
+    try:
+        micro = int((frac or "0")[:6].ljust(6, "0"))
+        tz = timezone.utc
+        if zone and zone != "Z":
+            from datetime import timedelta
+
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        value = datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0), micro, tzinfo=tz)
+        return value.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        return _OLDEST
+
+
 def _modified_key(c: Checked) -> tuple:
-    """Newest first by the workbook's own last-saved time, then by the file's time."""
-    modified = c.read.modified if c.read and c.read.modified else ""
-    return (modified, c.mtime, c.path)
+    """Newest first by the workbook's own last-saved time (parsed; unparseable ranks oldest), then by
+    the file's time, then by name (so the choice never depends on the order the files came in)."""
+    return (saved_time(c.read.modified if c.read else None), c.mtime, c.path)
 
 
 def check_across(run: CheckRun, eligible: Callable[[Checked], bool] = lambda c: True) -> list[Checked]:
@@ -353,3 +584,50 @@ def annotate(checked: Checked, out_dir: str | Path, *, key: bytes | None = None,
     tmp.write_bytes(data)
     tmp.replace(target)
     return target
+
+
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+def _annotated_name(checked: Checked, used: set[str], avoid: set[Path], out: Path) -> str:
+    """``<stem>_审核意见.xlsx``, made safe for Windows and unique in this run: a second return of the same
+    name (``a/r.xlsx`` and ``b/r.xlsx``), or a name that is one of the inputs, gets ``(2)``, ``(3)``..."""
+    stem = _UNSAFE_NAME.sub("_", Path(checked.path.replace("\\", "/").rsplit("!", 1)[-1]).stem).strip(" .") or "return"
+    while len(stem.encode("utf-8")) > 180:
+        stem = stem[:-1]
+    n = 1
+    while True:
+        name = f"{stem}_审核意见.xlsx" if n == 1 else f"{stem}_审核意见({n}).xlsx"
+        if name.casefold() not in used and Path(os.path.realpath(out / name)) not in avoid:
+            used.add(name.casefold())
+            return name
+        n += 1
+
+
+def annotate_all(run: CheckRun, out_dir: str | Path, *, key: bytes | None = None, password: str | None = None,
+                 protected: Iterable[str | Path] = ()) -> list:
+    """The annotated return of every readable workbook of a run, written as one set into ``out_dir``
+    (staged, then moved into place; see ``outputs.write_folder_files``). Two returns of the same name
+    never overwrite each other, and no input (``protected``) is ever replaced. Returns the
+    ``outputs.Written`` of each file, so a message can count what was really written."""
+    from .outputs import write_folder_files
+    from .writer import render_workbook  # here: only annotating writes a workbook
+
+    out = Path(out_dir)
+    avoid = {Path(os.path.realpath(p)) for p in protected}
+    todo = [c for c in run.files if c.unit is not None and c.framework is not None]
+
+    def write_all(staging: Path) -> list[Path]:
+        staging.mkdir(parents=True, exist_ok=True)
+        used: set[str] = set()
+        made = []
+        for c in todo:
+            target = staging / _annotated_name(c, used, avoid, out)
+            target.write_bytes(render_workbook(c.unit, c.framework, key=key, password=password,
+                                               findings=c.report.findings))
+            made.append(target)
+        return made
+
+    if not todo:
+        return []
+    return write_folder_files(out, write_all, protected=protected)

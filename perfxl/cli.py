@@ -30,8 +30,8 @@ from . import __version__
 from .cli_text import active, install, localize, localize_metavar, pair
 from .errors import PerfxlError
 from .i18n import lang, set_lang, t
-from .outputs import (Written, existing_files, file_target, folder_target, os_error_message, replaced_in,
-                      write_bytes, write_file, write_folder_files, write_text, written_message)
+from .outputs import (Written, check_outputs, existing_files, file_target, folder_target, os_error_message,
+                      replaced_in, write_bytes, write_file, write_folder_files, write_text, written_message)
 
 install()
 
@@ -166,6 +166,9 @@ class _Group(_Localized, click.Group):
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         previous = os.environ.get(_LANG_ENV)
         set_lang(_lang_in(sys.argv[1:] if args is None else list(args)))
+        from .sandbox import terminate_on_sigterm
+
+        terminate_on_sigterm()  # SIGTERM unwinds like Ctrl-C: temporary files removed, workers ended (143)
         try:
             with active():
                 code = self._run(args, prog_name, complete_var, **extra)
@@ -184,9 +187,12 @@ class _Group(_Localized, click.Group):
         except click.ClickException as e:  # usage errors, in the user's language
             e.show()
             return 2
-        except click.Abort:
+        except (click.Abort, KeyboardInterrupt):
             click.echo(t("已中止。", "Aborted."), err=True)
             return 130
+        except _terminated():
+            click.echo(t("已中止。", "Aborted."), err=True)
+            return 143
         except PerfxlError as e:
             click.echo(t("错误：", "Error: ") + str(e), err=True)
             return 2
@@ -203,6 +209,12 @@ class _Group(_Localized, click.Group):
                          f"and files to the maintainers; set {_DEBUG_ENV}=1 for details."), err=True)
             return 2
         return rv if isinstance(rv, int) else 0
+
+
+def _terminated() -> type[BaseException]:
+    from .sandbox import Terminated
+
+    return Terminated
 
 
 def _lang_in(args: Sequence[str]) -> str | None:
@@ -511,7 +523,10 @@ def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_
         raise click.UsageError(t("--format xlsx 需要用 -o 指定输出文件（如 -o 问题清单.xlsx）。",
                                  "--format xlsx needs an output file with -o (e.g. -o findings.xlsx)."))
     annotate_to = folder_target(annotate_dir, option="--annotate") if annotate_dir else None
-    from .check import annotate, check_paths, load_register_index
+    inputs = [*paths, register_path, key_file, framework if framework and Path(framework).exists() else None]
+    check_outputs(inputs, files=[("-o", target.path(default_name))] if target else [],
+                  folders=[("--annotate", annotate_to, ())] if annotate_to else [])
+    from .check import annotate_all, check_paths, load_register_index
     from .integrity import load_key
 
     key = load_key(key_file)
@@ -546,11 +561,10 @@ def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_
                      f"{len(others)} other files (not spreadsheets) not checked: {', '.join(others)}"),
                    err=on_screen)
     if annotate_to is not None:
-        before = existing_files(annotate_to)
-        made = [p for p in (annotate(c, annotate_to, key=key) for c in run.files) if p is not None]
+        made = annotate_all(run, annotate_to, key=key, protected=[p for p in inputs if p is not None])
         click.echo(t(f"已生成 {len(made)} 个标注退回工作簿：{annotate_to}",
                      f"Wrote {len(made)} annotated return workbooks: {annotate_to}"), err=on_screen)
-        _say_replaced(replaced_in(made, before), err=on_screen)
+        _say_replaced(sum(w.replaced for w in made), err=on_screen)
     return 0 if report.valid else 1
 
 
@@ -589,7 +603,11 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
     csv_to = folder_target(csv_dir, option="--csv") if csv_dir else None
     from .consolidate import STATUS, consolidate as run_consolidation
     from .integrity import load_key
-    from .summary import write_csv, write_summary
+    from .summary import CSV_NAMES, write_csv, write_summary
+
+    inputs = [*paths, register_path, key_file, framework if framework and Path(framework).exists() else None]
+    check_outputs(inputs, files=[("-o", target.path("汇总.xlsx"))],
+                  folders=[("--csv", csv_to, [f"{n}.csv" for n in CSV_NAMES.values()])] if csv_to else [])
 
     fw = None
     if framework:
@@ -599,7 +617,7 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
         result = run_consolidation(paths, register_path, budget_year=year, framework=fw, key=load_key(key_file),
                                    jobs=jobs or os.cpu_count() or 1, progress=bar.tick, on_total=bar.start)
     w = write_file(target.path("汇总.xlsx"), lambda tmp: write_summary(result, tmp))
-    csv_written = write_folder_files(csv_to, lambda tmp: write_csv(result, tmp)) if csv_to else []
+    csv_written = write_folder_files(csv_to, lambda tmp: write_csv(result, tmp), protected=inputs) if csv_to else []
     o = _overview(result)
     sent, expected = o.get("已报送单位"), o.get("应报单位")
     valid, invalid, missing = o.get("通过（无错误）"), o.get("有错误"), o.get("未报送")
@@ -697,6 +715,8 @@ def import_(source, output, year, framework):
 def render(source, output, pdf, reviewer, key_file):
     """Render the official document."""
     target = file_target(output, (".docx",), "<单位编码>_…_部门预算绩效文本.docx")
+    check_outputs([source, key_file], files=[] if target.into_folder else [("-o", target.given)],
+                  folders=[("-o", target.given, ())] if target.into_folder else [])
     from .render import document_filename, render_to_file
 
     unit = _load_any(source, key_file)
@@ -717,17 +737,13 @@ def render(source, output, pdf, reviewer, key_file):
 
 def _load_any(source: Path, key_file: Path | None):
     """A unit from its JSON, or read from a filled workbook (which must be readable)."""
+    from .export import read_unit
     from .integrity import load_key
     from .model import load_unit
-    from .reader import read_workbook
 
     if source.suffix.lower() == ".json":
         return load_unit(source)
-    read = read_workbook(source, key=load_key(key_file))
-    if read.unit is None:
-        reasons = "；".join((f.message_en if lang() == "en" else f.message) for f in read.findings)
-        raise PerfxlError(f"{source}: " + (reasons or t("无法读取", "cannot be read")))
-    return read.unit
+    return read_unit(source, key=load_key(key_file))[0]  # read in a sandbox, identity parsed
 
 
 @main.command(help=pair(
@@ -750,6 +766,9 @@ def _load_any(source: Path, key_file: Path | None):
 def export(workbook, output, key_file):
     """Export a workbook to JSON."""
     target = file_target(output, (".json",), "<单位编码>.json") if output is not None else None
+    if target is not None:
+        check_outputs([workbook, key_file], files=[] if target.into_folder else [("-o", target.given)],
+                      folders=[("-o", target.given, ())] if target.into_folder else [])
     from .export import export_unit
     from .integrity import load_key
 
@@ -762,3 +781,46 @@ def export(workbook, output, key_file):
         return
     code = (data.get("unit") or {}).get("code") or Path(workbook).stem
     click.echo(written_message(write_text(target.path(f"{code}.json"), text)))
+
+
+@main.command(name="rules", help=pair(
+    """列出审核规则目录：每个代码的类别、标题、是否在工作簿“自查”列实时检查（live），以及指标体系的设置（读取的阈值和列表；停用时为 off）。
+
+    \b
+    perfxl rules
+    perfxl rules --format json --framework mof-2021
+    """,
+    """List the rule catalogue: per code its severity, title, whether it runs live in the workbook's 自查
+    column, and the framework's setting (the thresholds and lists it reads; "off" when the framework
+    disables it).
+
+    \b
+    perfxl rules
+    perfxl rules --format json --framework mof-2021
+    """), short_help=pair("列出审核规则及其在指标体系中的设置。", "List the rules and the framework's settings."))
+@opt("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+     help=("输出格式：table 为表格，json 与库函数 perfxl.live.rules_catalogue 的结果相同。",
+           "Output format: a table, or json equal to the library's perfxl.live.rules_catalogue."))
+@opt("--framework", default=None,
+     help=("指标体系 id（{frameworks}）或 .json 文件路径；默认 {default_framework}。",
+           "Framework id ({frameworks}) or a .json file; default {default_framework}."))
+@_lang_option
+def rules_(fmt, framework):
+    """Print the rule catalogue (see the help above)."""
+    from .frameworks import DEFAULT_FRAMEWORK, load_framework
+    from .live import rules_catalogue
+
+    entries = rules_catalogue(load_framework(framework or DEFAULT_FRAMEWORK))
+    if fmt == "json":
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    from .catalogue import SEVERITY_ZH
+
+    live = (t("表内自查", "live"), t("收到后检查", "on receipt"))
+    for e in entries:
+        severity = SEVERITY_ZH[e["severity"]] if lang() != "en" else e["severity"]
+        title = e["title_en"] if lang() == "en" else e["title"]
+        setting = t("停用", "off") if e["setting"] == "off" else (
+            json.dumps(e["setting"], ensure_ascii=False) if e["setting"] else "")
+        click.echo(f"{e['code']}  {severity}  {live[0] if e['live'] else live[1]}  {title}"
+                   + (f"  {setting}" if setting else ""))

@@ -35,6 +35,7 @@ from .findings import SEVERITY_ORDER, Finding, Report
 from .i18n import t
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .model import UnitData
+from .sandbox import SandboxLimits
 
 __all__ = ["Consolidation", "consolidate", "STATUS", "TABLE_SHEETS"]
 
@@ -93,11 +94,13 @@ def _sha256(path: Path | None) -> str:
 def consolidate(paths: Sequence[str | Path], register: str | Path | dict[str, UnitData], *,
                 budget_year: int | None = None, framework: Framework | None = None, key: bytes | None = None,
                 jobs: int = 1, progress: Callable[[Checked], None] | None = None,
-                on_total: Callable[[int], None] | None = None) -> Consolidation:
+                on_total: Callable[[int], None] | None = None, sandbox: SandboxLimits | None = None) -> Consolidation:
     """Read and check every input, decide what the round takes, and build the summary tables.
 
     ``budget_year`` is the round's year; without it, the year most returns carry. ``on_total`` is told
-    how many files will be read (the ones ``progress`` ticks for). Raises PerfxlError for usage and input
+    how many files will be read (the ones ``progress`` ticks for). Every file is read in a sandboxed
+    worker (``perfxl.sandbox``): one that kills its worker is 无法读取 with its S01, and the round goes
+    on. Raises PerfxlError for usage and input
     problems: a path that does not exist, a broken register, NothingToCheck when the paths hold no
     return, RoundMismatch when no return is of a register unit or the year cannot be told.
     """
@@ -110,7 +113,7 @@ def consolidate(paths: Sequence[str | Path], register: str | Path | dict[str, Un
         if on_total:
             on_total(len(returns))
         run = check_inputs(inputs, register=reg, framework=framework, key=key, jobs=jobs, progress=progress,
-                           across=False)
+                           across=False, sandbox=sandbox)
         hashes = {i.display: (_sha256(i.path), i.size) for i in inputs}
     _check_matches(paths, reg, reg_name, run)
     years = Counter(c.unit.budget_year for c in run.files if c.unit is not None and c.unit.unit.code in reg)
@@ -245,7 +248,7 @@ def _submission(u: UnitData, t_: Checked | None, received: list[Checked], others
 
 def _file_reason(c: Consolidation, ch: Checked, key: str) -> str:
     if key == "unreadable":
-        reason = next((f.message for f in ch.report.findings if f.code in ("S01", "S02", "S03", "S05")), "")
+        reason = next((f.message for f in ch.report.findings if f.code in ("S01", "S02", "S03", "S04", "S05")), "")
         if ch.attributed_by == "name":
             reason = f"按文件名归属单位 {ch.report.unit_code}；" + reason
         return reason
@@ -254,7 +257,7 @@ def _file_reason(c: Consolidation, ch: Checked, key: str) -> str:
     if key == "other_year":
         return f"{ch.unit.budget_year} 年度的工作簿，本轮为 {c.budget_year} 年度"
     if key == "superseded":
-        return f"已采用较新的 {ch.superseded_by}"
+        return f"已采用较新的 {ch.superseded_by}" if ch.superseded_by else "已采用同一单位的另一份"
     return ""
 
 

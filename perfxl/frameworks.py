@@ -122,6 +122,21 @@ def load_framework(id_or_path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
 _SHIPPED_CACHE: dict[str, Framework] = {}
 
 
+def shipped_framework(framework_id: str) -> Framework:
+    """A framework shipped with perfxl, found by its id and never as a path: for ids read from a
+    returned workbook or a unit's JSON, which must not make the reviewer's machine open a file of
+    the sender's choosing (``/dev/zero``, ``/etc/passwd``). Raises FrameworkError for any other id."""
+    if framework_id in _SHIPPED_CACHE:
+        return _SHIPPED_CACHE[framework_id]
+    if framework_id not in list_frameworks():
+        raise FrameworkError(t(f"未知的指标体系“{framework_id[:60]}”：可用的有 {'、'.join(list_frameworks())}",
+                               f"unknown framework '{framework_id[:60]}': shipped are {', '.join(list_frameworks())}"))
+    text = resources.files(TEMPLATES_PACKAGE).joinpath("frameworks", f"{framework_id}.json").read_text("utf-8")
+    framework = framework_from_dict(json.loads(text), f"{_SHIPPED_LABEL}{framework_id}.json", validate=False)
+    _SHIPPED_CACHE[framework_id] = framework
+    return framework
+
+
 def _load_framework(id_or_path: str) -> Framework:
     text, source, shipped = _read_framework_text(str(id_or_path))
     try:

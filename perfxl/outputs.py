@@ -14,12 +14,20 @@ command, decided *before* the work starts so a typing mistake costs seconds, not
 
 Commands that write a set of files (``template``, ``demo``, ``--annotate``, ``--csv``) take a folder,
 created if missing; a path that is an existing file, or that looks like a file name, is refused.
+
+Outputs never touch inputs (:func:`check_outputs`, called before any work): every output path is
+resolved (symbolic links followed) and refused when it is an input, lies inside an input folder, would
+write a file of the same name as an input, or cannot be written (its nearest existing folder is a file,
+read-only, or not ours). A set of files is staged in a hidden sibling folder and moved into place with
+SIGINT and SIGTERM held back, so an interrupted command leaves either the previous files or the new
+ones, never half a set.
 """
 from __future__ import annotations
 
 import errno
 import os
 import shutil
+import signal
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +38,7 @@ from .i18n import t
 
 __all__ = ["OutputError", "FileTarget", "file_target", "folder_target", "replacing", "write_bytes", "write_text",
            "write_file", "write_folder_files", "Written", "written_message", "existing_files", "replaced_in",
-           "os_error_message", "os_error_texts", "FILE_SUFFIXES"]
+           "os_error_message", "os_error_texts", "FILE_SUFFIXES", "check_outputs", "held_signals"]
 
 # Suffixes that name a file, never a folder: `-o report.json` where a folder is expected is a mistake.
 FILE_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".json", ".csv", ".txt", ".docx", ".doc", ".pdf",
@@ -152,23 +160,116 @@ def write_text(path: str | os.PathLike, text: str) -> Written:
     return write_file(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
 
 
-def write_folder_files(folder: str | os.PathLike, write_all: Callable[[Path], Iterable[Path]]) -> list[Written]:
+def write_folder_files(folder: str | os.PathLike, write_all: Callable[[Path], Iterable[Path]], *,
+                       protected: Iterable[str | os.PathLike] = ()) -> list[Written]:
     """Write a set of files into ``folder``: ``write_all(tmp_folder)`` writes them all into a
-    temporary sibling folder; only then is each moved into place, replacing a file of that name."""
+    temporary sibling folder; only then is each moved into place, replacing a file of that name,
+    with SIGINT/SIGTERM held back until the whole set is in place. A file that would replace one of
+    ``protected`` (the run's inputs) stops everything before the first move (OutputError)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / f".{folder.name}.{os.getpid()}.part"
+    guarded = {_real(p) for p in protected if p is not None}
     try:
         made = list(write_all(staging))
+        clash = next((folder / Path(p).name for p in made if _real(folder / Path(p).name) in guarded), None)
+        if clash is not None:
+            raise OutputError(t(f"{clash}：这是本次的输入文件，不会被覆盖；请换一个输出文件夹",
+                                f"{clash}: this is one of the inputs and is never overwritten; choose another "
+                                "output folder"))
         out = []
-        for p in made:
-            target = folder / Path(p).name
-            existed = target.is_file()
-            os.replace(p, target)
-            out.append(Written(target, existed))
+        with held_signals():
+            for p in made:
+                target = folder / Path(p).name
+                existed = target.is_file()
+                os.replace(p, target)
+                out.append(Written(target, existed))
         return out
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def held_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (blocked, not lost) while a few renames complete a set of outputs."""
+    wanted = {getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n)}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+    except (AttributeError, ValueError, OSError):  # Windows, or not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _real(path: str | os.PathLike) -> Path:
+    """The path with symbolic links and ".." resolved, as far as it exists (the rest kept as given)."""
+    return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _first_existing(path: Path) -> Path:
+    p = path
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def _writable(option: str, path: Path, folder: bool) -> None:
+    """Refuse an output that cannot be written, before the run: a file in the way of a folder, or a
+    place without write permission (read-only disk, another user's folder)."""
+    real = _real(path)
+    start = real if folder else real.parent
+    here = _first_existing(start)
+    if not here.is_dir():
+        raise OutputError(t(f"{option} {path}：路径中的 {here} 是文件，不是文件夹，无法写入",
+                            f"{option} {path}: {here} on the way is a file, not a folder; cannot write there"))
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise OutputError(t(f"{option} {path}：没有写入 {here} 的权限（只读或属于其他用户），请换一个位置",
+                            f"{option} {path}: no permission to write in {here} (read-only, or another user's); "
+                            "choose another place"))
+
+
+def check_outputs(inputs: Iterable[str | os.PathLike | None], *,
+                  files: Iterable[tuple[str, str | os.PathLike]] = (),
+                  folders: Iterable[tuple[str, str | os.PathLike, Iterable[str]]] = ()) -> None:
+    """Refuse, before any work, every output that would touch an input or cannot be written.
+
+    ``inputs``: every path the command reads (returns, folders, the register, the key file...; None is
+    skipped). ``files``: (option, file) written; ``folders``: (option, folder, names known in advance)
+    for commands writing a set of files. An output is refused (OutputError, exit status 2) when it is an
+    input, lies inside an input folder (the next run would read it as a return), a name known in advance
+    in an output folder is an input, or its place cannot be written.
+    """
+    reals = [(_real(p), Path(p)) for p in inputs if p is not None]
+    for option, given in files:
+        _refuse_overlap(option, Path(given), reals)
+        _writable(option, Path(given), folder=False)
+    for option, given, names in folders:
+        _refuse_overlap(option, Path(given), reals)
+        for name in names:
+            _refuse_overlap(option, Path(given) / name, reals)
+        _writable(option, Path(given), folder=True)
+
+
+def _refuse_overlap(option: str, given: Path, inputs: list[tuple[Path, Path]]) -> None:
+    """OutputError when ``given`` is an input or lies inside an input folder."""
+    out = _real(given)
+    for real, shown in inputs:
+        if out == real:
+            zh, en = ("就是输入文件夹", "is an input folder") if real.is_dir() else ("就是输入文件", "is an input file")
+        elif real.is_dir() and _inside(out, real):
+            zh, en = f"在输入文件夹 {shown} 之内（下次审核会把它当作报送文件）", \
+                f"lies inside the input folder {shown} (the next run would read it as a return)"
+        else:  # an input inside an output folder is fine: the names written are checked against it
+            continue
+        raise OutputError(t(f"{option} {given}：输出位置{zh}，不会覆盖输入；请换一个位置",
+                            f"{option} {given}: the output {en}; inputs are never overwritten, choose another place"))
 
 
 def written_message(w: Written, what_zh: str = "", what_en: str = "") -> str:

@@ -7,6 +7,11 @@ stays those characters. Charts are native Excel charts over the 汇总 sheet's o
 
 Counts are integers everywhere: the tables carry them as nullable Int64 (consolidate.py), written as
 numbers here and as "1" (never "1.0") in the CSV; a blank stays blank, never "<NA>".
+
+A CSV cell has no type: Excel evaluates one that starts like a formula when the office opens the file
+(``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(1)``). As OWASP's CSV-injection guidance says, every
+text cell starting with ``=``, ``+``, ``-``, ``@``, TAB or CR gets a leading apostrophe, which Excel
+shows as text; numbers (of numeric columns, or numbers in a mixed column) are written as they are.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ import xlsxwriter
 
 from .consolidate import TABLE_SHEETS, UNIT_STATE, Consolidation
 
-__all__ = ["summary_workbook", "write_summary", "write_csv"]
+__all__ = ["summary_workbook", "write_summary", "write_csv", "CSV_NAMES", "neutralize_csv_text"]
 
 _MONEY_COLUMNS = {"预算数", "财政资金", "其他资金", "清单预算数", "已报送预算数"}
 _WIDTH_CAP = 36  # wider text wraps: the pages are printed one page wide
@@ -144,24 +149,55 @@ def summary_workbook(c: Consolidation) -> bytes:
 
 
 def write_summary(c: Consolidation, path: str | Path) -> Path:
-    """Write the summary to a temporary name and move it into place only when complete."""
+    """Write the summary to a temporary name and move it into place only when complete (an interrupted
+    write leaves neither a partial file nor the temporary one)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(summary_workbook(c))
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(summary_workbook(c))
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
+
+
+# Table key -> CSV file name (without .csv), in the order written.
+CSV_NAMES = {"overview": "汇总", "departments": "主管部门", "rules": "问题按规则", **TABLE_SHEETS}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_csv_text(value):
+    """A text that a spreadsheet would take as a formula, made inert with a leading apostrophe (OWASP);
+    anything else (numbers, blanks, other text) unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _neutral_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every formula-like text neutralised; columns without one are left as they are
+    (their dtype too: counts stay integers, a mixed column keeps its numbers)."""
+    out = table
+    for col in table.columns:
+        values = list(table[col])
+        fixed = [neutralize_csv_text(v) for v in values]
+        if any(a is not b for a, b in zip(values, fixed)):
+            if out is table:
+                out = table.copy()
+            out[col] = pd.Series(fixed, index=table.index, dtype=object)
+    return out
 
 
 def write_csv(c: Consolidation, folder: str | Path) -> list[Path]:
     """Every table as UTF-8 CSV with BOM (what Excel on Chinese Windows opens without garbling); counts
-    as integers ("3", not "3.0")."""
+    as integers ("3", not "3.0"); text that would start a formula neutralised (module docstring)."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    names = {"overview": "汇总", "departments": "主管部门", "rules": "问题按规则", **TABLE_SHEETS}
-    for key, name in names.items():
+    for key, name in CSV_NAMES.items():
         p = out / f"{name}.csv"
-        c.tables[key].to_csv(p, index=False, encoding="utf-8-sig")
+        _neutral_table(c.tables[key]).to_csv(p, index=False, encoding="utf-8-sig")
         paths.append(p)
     return paths

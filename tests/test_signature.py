@@ -163,9 +163,6 @@ def test_a_unit_cannot_re_sign_an_edited_identity_without_the_key(hmac_grid):
     assert not verify_grid(tampered, key).signature_ok
 
 
-@pytest.mark.xfail(strict=True, reason="integrity.verify checks a workbook with the method it names: a unit can "
-                                       "switch an HMAC workbook to 'sha256' and re-sign it without the key, and "
-                                       "the office's key then accepts it (remove this mark when a key demands HMAC)")
 def test_with_the_office_key_a_downgraded_plain_sha256_signature_is_refused(hmac_grid):
     grid, key = hmac_grid, KEY
     ident = identity_of(grid)
