@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import FrameworkError
 from .findings import Finding, finding
-from .frameworks import Framework, load_framework
+from .frameworks import Framework, shipped_framework
 from .integrity import Identity, Verification, canonical, parse_identity_rows, verify
 from .layout import (DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET,
                      REVIEW_SHEET,
@@ -201,8 +201,9 @@ def _framework_of(r: ReadResult, ident: Identity, expected: Framework | None) ->
     if expected is not None and expected.id == fid:
         return expected
     try:
-        return load_framework(fid)
+        return shipped_framework(fid)  # by id only: a value read from the workbook is never opened as a path
     except FrameworkError:
+        fid = fid[:60]
         r.findings.append(finding("S05", value=fid, what=f"未知的指标体系“{fid}”", what_en=f"unknown framework '{fid}'",
                                   expected=expected.id if expected else "本次下发的指标体系"))
         return None

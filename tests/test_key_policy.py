@@ -306,3 +306,14 @@ def test_a_copy_with_an_unparseable_saved_time_never_beats_the_genuine_one(issue
     taken = [c for c in run.files if c.superseded_by is None]
     assert [Path(c.path).name for c in taken] == [genuine.name]
     assert read_return(genuine).modified == "2023-03-01T09:00:00Z"
+
+
+def test_read_workbook_called_directly_never_opens_the_framework_field(issued, tmp_path):
+    """The library's reader, called without check's guard, looks the framework up by id too: a workbook
+    naming a real framework file by its path gets S05, and the file is not used."""
+    data = json.loads((SAMPLES.parent / "workbook_templates" / "frameworks" / "hebei-2023.json").read_text("utf-8"))
+    path = tmp_path / "planted.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    forged = forge(issued["plain"], tmp_path / "f.xlsx", fields={"framework": str(path)}, resign="sha256")
+    got = perfxl.read_workbook(forged)
+    assert [f.code for f in got.findings] == ["S05"] and got.unit is None
