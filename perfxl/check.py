@@ -324,7 +324,8 @@ def _check_file(path: Path, register, framework, key, mode, skip) -> Checked:
     if mode == "draft":
         findings = [f for f in findings if f.code.startswith("S")]
     unit_code = read.unit.unit.code if read.unit else None
-    return Checked(str(path), FileReport(str(path), unit_code, findings), read.unit, read.framework, read,
+    report = FileReport(str(path), unit_code, findings, cleaned_cells=list(getattr(read, "control_cells", []) or []))
+    return Checked(str(path), report, read.unit, read.framework, read,
                    size=stat.st_size if stat else 0, mtime=stat.st_mtime if stat else 0)
 
 

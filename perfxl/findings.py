@@ -76,6 +76,9 @@ class FileReport:
     path: str
     unit_code: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    # Cells whose typed text held control characters the reader removed (no rule covers it; it is
+    # reported so that nothing read is changed silently): (sheet, cell).
+    cleaned_cells: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -95,7 +98,8 @@ class FileReport:
     def to_dict(self) -> dict:
         return {"path": self.path, "unit_code": self.unit_code, "valid": self.valid,
                 "errors": self.errors, "warnings": self.warnings,
-                "findings": [f.to_dict() for f in self.sorted_findings()]}
+                "findings": [f.to_dict() for f in self.sorted_findings()],
+                "cleaned_cells": [{"sheet": sheet, "cell": cell} for sheet, cell in self.cleaned_cells]}
 
 
 def _cell_key(cell: str | None) -> tuple[int, str]:

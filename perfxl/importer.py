@@ -19,6 +19,7 @@ from .errors import PerfxlError
 from .i18n import t
 from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
 from .reader import split_goals
+from .text import clean_text, clean_unit, needs_cleaning
 from .textfiles import csv_rows, decode_chinese
 from .values import normalize_operator, parse_indicator_value, parse_number, parse_percent
 
@@ -386,7 +387,7 @@ def _indicator(level1: str, level2: str, cell: dict[str, str], place: str, probl
 _FLAT_REQUIRED = ("单位名称", "项目名称", "一级指标", "二级指标", "三级指标", "指标值")
 
 
-def _flat_rows(path: Path) -> list[tuple[str, dict[str, str]]]:
+def _flat_rows(path: Path, problems: list[str]) -> list[tuple[str, dict[str, str]]]:
     if path.suffix.lower() == ".csv":
         grid = csv_rows(path)
         if grid is None:
@@ -411,8 +412,17 @@ def _flat_rows(path: Path) -> list[tuple[str, dict[str, str]]]:
         raise PerfxlError(t(f"{path}：第 {header_at + 1} 行表头缺少列：{'、'.join(missing)}",
                             f"{path}: the header in row {header_at + 1} lacks "
                             f"{', '.join(f'“{c}”' for c in missing)}"))
-    return [(t(f"第 {n} 行", f"row {n}"), dict(zip(header, row)))
-            for n, row in enumerate(grid[header_at + 1:], start=header_at + 2) if any(c.strip() for c in row)]
+    out = []
+    for n, row in enumerate(grid[header_at + 1:], start=header_at + 2):
+        if not any(c.strip() for c in row):
+            continue
+        if any(needs_cleaning(c) for c in row):  # removed, and said so naming the row (perfxl.text)
+            problems.append(t(f"第 {n} 行：含控制字符（不可见字符）或制表符，已删除（制表符改为空格）",
+                              f"row {n}: control characters (invisible characters) or TABs removed (a TAB became "
+                              "a space)"))
+            row = [clean_text(c) for c in row]
+        out.append((t(f"第 {n} 行", f"row {n}"), dict(zip(header, row))))
+    return out
 
 
 def _col(row: dict[str, str], name: str) -> tuple[str, str]:
@@ -429,7 +439,7 @@ def import_flat(path: str | Path, *, budget_year: int | None = None, framework: 
     problems: list[str] = []
     units: dict[str, UnitData] = {}
     projects: dict[tuple[str, str], Project] = {}
-    for place, row in _flat_rows(path):
+    for place, row in _flat_rows(path, problems):
         unit_text, _ = _col(row, "单位名称")
         m = re.match(r"^\s*(\d+)\s*[-－—_ ]\s*(.+)$", unit_text)
         code, name = (m.group(1), m.group(2).strip()) if m else ("", unit_text)
@@ -508,4 +518,20 @@ def import_file(path: str | Path, *, budget_year: int | None = None, framework: 
     if budget_year:
         for u in result.units:
             u.budget_year = budget_year
+    _clean_units(result, str(path))
     return result
+
+
+def _clean_units(result: ImportResult, source: str) -> None:
+    """Every text of the imported units cleaned (perfxl.text), each field changed named in the
+    problems: a document's text may hold control characters, and a name a line break, that no
+    workbook or JSON can carry."""
+    for i, unit in enumerate(result.units):
+        result.units[i], changed = clean_unit(unit)
+        for path in changed:
+            where = "/" + path.replace(".", "/")
+            result.problems.append(t(
+                f"{source}：单位 {unit.unit.code} 的 {where} 含控制字符（不可见字符）、制表符或名称中的换行，已删除"
+                "（制表符与名称中的换行改为空格）",
+                f"{source}: unit {unit.unit.code}, {where}: control characters (invisible characters), TABs or a "
+                "line break in a name removed (a TAB or such a line break became a space)"))

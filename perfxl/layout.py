@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .frameworks import Framework
+from .text import clean_text, truncate_utf16
 
 __all__ = ["TEMPLATE_ID", "TEMPLATE_VERSION", "INSTRUCTIONS_SHEET", "DEPARTMENT_SHEET", "LISTS_SHEET",
            "IDENTITY_SHEET", "REVIEW_SHEET", "HELPER_COL", "HELPER_COLS", "PRINT_LAST_COL", "a1", "rowcol", "Span", "ProjectLayout", "DepartmentLayout",
@@ -286,24 +287,33 @@ class InstructionsLayout:
 
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MAX = 31  # Excel's limit, in UTF-16 code units
 
 
 def project_sheet_names(project_names: list[str]) -> list[str]:
-    """Unique, valid sheet names "1.项目名称" (≤ 31 characters, none of []:*?/\\, not quoted).
+    """Unique, valid sheet names "1.项目名称": at most 31 UTF-16 units (Excel's count: a character
+    outside the BMP is 2), none of []:*?/\\ and no control character (a TAB or line break would leave
+    formulas and defined names pointing at a sheet Excel names otherwise), not quoted at either end.
 
     Excel refuses longer names and those characters; two projects whose names agree in their
-    first 28 characters stay distinct because the number leads.
+    first 28 characters stay distinct because the number leads. Names are compared case-blind, as
+    Excel does.
     """
     names: list[str] = []
-    taken = {INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, LISTS_SHEET, IDENTITY_SHEET}
+    taken = {n.lower() for n in (INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, LISTS_SHEET, IDENTITY_SHEET, REVIEW_SHEET)}
     for i, raw in enumerate(project_names, start=1):
-        clean = _BAD_SHEET_CHARS.sub("_", raw).strip().strip("'") or "项目"
-        name = f"{i}.{clean}"[:31]
+        clean = _BAD_SHEET_CHARS.sub("_", clean_text(raw or "", name=True)).strip().strip("'").strip() or "项目"
+        name = _fit(f"{i}.{clean}", SHEET_NAME_MAX)
         n = 2
-        while name.lower() in {t.lower() for t in taken}:  # Excel compares sheet names case-blind
+        while name.lower() in taken:
             suffix = f"~{n}"
-            name = f"{i}.{clean}"[: 31 - len(suffix)] + suffix
+            name = _fit(f"{i}.{clean}", SHEET_NAME_MAX - len(suffix)) + suffix
             n += 1
-        taken.add(name)
+        taken.add(name.lower())
         names.append(name)
     return names
+
+
+def _fit(name: str, limit: int) -> str:
+    """``name`` cut to ``limit`` UTF-16 units, never ending in a quote or a space."""
+    return truncate_utf16(name, limit).rstrip("' ")

@@ -157,11 +157,56 @@ def _indicator_from_dict(d: dict) -> Indicator:
     return ind
 
 
+# JSON paths whose text is a name (one line, shown in sheet and file names): "unit"/<key> and "projects"/i/<key>.
+_NAME_KEYS = frozenset({"code", "name", "department_code", "department_name"})
+
+
+def _dirty_texts(data: Any) -> list[str]:
+    """JSON paths ("/projects/0/name") of the texts :func:`perfxl.text.needs_cleaning` would change:
+    control characters, TABs, line breaks in a name."""
+    from .text import needs_cleaning
+
+    found: list[str] = []
+
+    def walk(obj: Any, path: list[str]) -> None:
+        if isinstance(obj, str):
+            is_name = (len(path) == 2 and path[0] == "unit" or len(path) == 3 and path[0] == "projects") \
+                and path[-1] in _NAME_KEYS
+            if needs_cleaning(obj, name=is_name):
+                found.append("/" + "/".join(path))
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                if isinstance(k, str) and needs_cleaning(k, name=True):
+                    found.append("/" + "/".join(path + [k]))
+                walk(v, path + [str(k)])
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                walk(v, path + [str(i)])
+
+    walk(data, [])
+    return found
+
+
+def _refuse_control_characters(data: Any, source: str) -> None:
+    """Unit JSON is made by programs, and a control character in it is a fault of the program that
+    wrote it: refused naming every path, like a schema break, rather than changed in silence."""
+    paths = _dirty_texts(data)
+    if paths:
+        more = len(paths) - 20
+        shown_zh = "、".join(paths[:20]) + (f" 等 {len(paths)} 处" if more > 0 else "")
+        shown_en = ", ".join(paths[:20]) + (f" and {more} more" if more > 0 else "")
+        raise UnitDataError(t(
+            f"{source}: 以下文字含控制字符（不可见字符；名称与编码中也不能有制表符或换行），请删除后重新提交：{shown_zh}",
+            f"{source}: these texts hold control characters (invisible characters; names and codes may not hold "
+            f"a TAB or line break either); remove them and submit again: {shown_en}"))
+
+
 def unit_from_dict(data: Any, source: str = "<data>") -> UnitData:
     """Build the model from the interchange dict, after checking it against the schema; operators
     and units in canonical spelling (see the module docstring)."""
     data = _canonical_operators(data)
     validate_unit_dict(data, source)
+    _refuse_control_characters(data, source)
     dg = data.get("department_goals", {})
     return UnitData(
         budget_year=data["budget_year"],

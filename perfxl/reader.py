@@ -25,6 +25,7 @@ from .layout import (DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS, IDENTITY_SHEET, 
                      TEMPLATE_ID, TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1, rowcol)
 from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
 from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
+from .text import clean_text, needs_cleaning
 from .values import normalize_operator, normalize_unit, parse_indicator_value, parse_number, parse_percent
 
 __all__ = ["Grid", "ReadResult", "read_workbook", "read_grid", "cell_value", "identity_of", "verify_grid",
@@ -47,9 +48,20 @@ class ReadResult:
     locations: Locations = field(default_factory=dict)
     modified: str | None = None  # the workbook's own last-saved time (docProps/core.xml), ISO text
     percent_cells: set[tuple[str, str]] = field(default_factory=set)
+    # Input cells whose control characters (or TABs) were removed on reading (perfxl.text): no rule
+    # code fits, so they are listed here, never changed in silence (see ``notes``).
+    control_cells: list[tuple[str, str]] = field(default_factory=list)
 
     def where(self, key: tuple) -> tuple[str | None, str | None]:
         return self.locations.get(key, (None, None))
+
+    def notes(self) -> list[str]:
+        """What the reader changed in the unit's text, one line per cell, in the current language."""
+        from .i18n import t
+
+        return [t(f"【{sheet} {cell}】所填内容含控制字符（不可见字符）或制表符，已删除（制表符改为空格）",
+                  f"[{sheet}!{cell}] the cell held control characters (invisible characters) or TABs; removed "
+                  "(a TAB became a space)") for sheet, cell in self.control_cells]
 
 
 # ---------------------------------------------------------------- grid access
@@ -177,7 +189,7 @@ def read_grid(grid: Grid, path: str = "<grid>", *, key: bytes | None = None, fra
         unit=Unit(code=ident.get("unit_code") or "", name=ident.get("unit_name") or "",
                   department_code=ident.get("department_code") or None,
                   department_name=ident.get("department_name") or None))
-    get = _getter(grid, issued)
+    get = _getter(grid, issued, r.control_cells)
     if DEPARTMENT_SHEET in grid and _anchors_ok(r, grid, DEPARTMENT_SHEET, _department_anchors(fw)):
         unit.department_goals = _read_department(r, get, fw)
     r.locations[("unit",)] = (DEPARTMENT_SHEET, DepartmentLayout(fw).unit_line.a1)
@@ -285,14 +297,20 @@ def _anchors_ok(r: ReadResult, grid: Grid, sheet: str, anchors: list[tuple[Span,
     return True
 
 
-def _getter(grid: Grid, issued: dict[tuple[str, str], str]):
-    """Cell values, the issued text taking the place of any locked cell listed in ``issued``."""
+def _getter(grid: Grid, issued: dict[tuple[str, str], str], cleaned: list[tuple[str, str]] | None = None):
+    """Cell values, the issued text taking the place of any locked cell listed in ``issued``; text
+    with control characters is cleaned (perfxl.text) and its cell added to ``cleaned``."""
     def get(sheet: str, span: Span) -> Any:
         if (sheet, span.a1) in issued:
             text = issued[(sheet, span.a1)]
             number = parse_number(text)
             return number if number is not None and canonical(number) == text else text
-        return _at(grid, sheet, span.row, span.col)
+        value = _at(grid, sheet, span.row, span.col)
+        if isinstance(value, str) and needs_cleaning(value):
+            if cleaned is not None and (sheet, span.a1) not in cleaned:
+                cleaned.append((sheet, span.a1))
+            value = clean_text(value)
+        return value
     get.grid = grid  # type: ignore[attr-defined]
     return get
 

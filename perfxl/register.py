@@ -17,6 +17,7 @@ from typing import Any
 from .errors import RegisterError
 from .i18n import t
 from .model import Funds, Project, Unit, UnitData
+from .text import clean_text, needs_cleaning
 from .textfiles import csv_rows
 
 __all__ = ["COLUMNS", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "RegisterRead", "load_register", "read_register",
@@ -76,6 +77,23 @@ def _text(v: Any) -> str | None:
         v = int(v)
     s = str(v).strip()
     return s or None
+
+
+def _clean_cells(values: dict[str, Any]) -> tuple[dict[str, str | None], list[str]]:
+    """The text columns of one row, cleaned (:mod:`perfxl.text`: every column but 资金用途 is a name
+    or code, one line), and the columns that held control characters, TABs or line breaks in a name,
+    for the row's note. Money columns are left to :func:`_money`, which reports what is no number."""
+    cell: dict[str, str | None] = {}
+    dirty: list[str] = []
+    for name in COLUMNS:
+        text = _text(values.get(name))
+        if text is not None and name not in _MONEY:
+            is_name = name != "资金用途"
+            if needs_cleaning(text, name=is_name):
+                dirty.append(name)
+            text = clean_text(text, name=is_name).strip() or None
+        cell[name] = text
+    return cell, dirty
 
 
 def _money(v: Any) -> float | None | str:
@@ -186,8 +204,14 @@ def load_register(path: str | Path, budget_year: int, framework: str | None = No
     problems: list[str] = []
     units: dict[str, UnitData] = {}
     seen_projects: dict[str, int] = {}
+    cleaned: list[str] = []
     for r, v in rows:
-        cell = {name: _text(v.get(name)) for name in COLUMNS}
+        cell, dirty = _clean_cells(v)
+        if dirty:
+            cleaned.append(t(f"项目清单第 {r} 行的“{'”“'.join(dirty)}”含控制字符（不可见字符）、制表符或换行，已删除（制表符、"
+                             "名称中的换行改为空格）",
+                             f"register row {r}: {_quoted(dirty)} held control characters (invisible characters), "
+                             "TABs or line breaks; removed (a TAB, or a line break in a name, became a space)"))
         for col in REQUIRED_COLUMNS:
             if cell[col] is None:
                 problems.append(t(f"第 {r} 行：{col} 为空", f"row {r}: “{col}” is blank"))
@@ -235,4 +259,4 @@ def load_register(path: str | Path, budget_year: int, framework: str | None = No
         raise RegisterError(str(path), problems)
     if not units:
         raise RegisterError(str(path), [t("表头下没有任何项目行", "no project rows below the header")])
-    return RegisterRead(list(units.values()), _notes(header_row, header))
+    return RegisterRead(list(units.values()), _notes(header_row, header) + cleaned)

@@ -596,11 +596,17 @@ def _projects(doc: Any, unit: UnitData) -> None:
 
 
 def _drop_thumbnail(doc: Any) -> None:
-    """python-docx's template ships a thumbnail of a blank page; a stale preview is worse than none."""
+    """python-docx's template ships a thumbnail of a blank page; a stale preview is worse than none.
+    It also ships ``stylesWithEffects.xml``, Word 2010's copy of the styles: once ``_setup_styles``
+    changes ``styles.xml`` the copy disagrees with it, which Word may report as unreadable content
+    (the OOXML validator calls it an error). Word rebuilds the copy when it is missing, so drop it."""
     rels = doc.part.package.rels
     for rId, rel in list(rels.items()):
         if rel.reltype == RT.THUMBNAIL:
             del rels[rId]
+    for rId, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del doc.part.rels[rId]
 
 
 def _deterministic_zip(data: bytes) -> bytes:
@@ -618,7 +624,14 @@ def _deterministic_zip(data: bytes) -> bytes:
 
 
 def render_document(unit: UnitData, *, reviewer: str | None = None) -> bytes:
-    """The unit's 部门预算绩效文本 as .docx bytes (deterministic: same unit, same bytes)."""
+    """The unit's 部门预算绩效文本 as .docx bytes (deterministic: same unit, same bytes).
+
+    Text is cleaned first (perfxl.text): Word's XML cannot hold control characters, and python-docx
+    refuses them with a ValueError; the entry points (register, JSON, import, reader) report them."""
+    from .text import clean_text, clean_unit
+
+    unit, _ = clean_unit(unit)
+    reviewer = clean_text(reviewer, name=True) if reviewer else reviewer
     doc = Document()
     _setup_styles(doc)
     first = doc.sections[0]
@@ -655,8 +668,9 @@ def render_document(unit: UnitData, *, reviewer: str | None = None) -> bytes:
 
 def document_filename(unit: UnitData) -> str:
     """Default file name: 单位编码 first, like the workbooks."""
-    name = re.sub(r'[\\/:*?"<>|\s]+', "_", unit.unit.name).strip("_.")
-    return f"{unit.unit.code}_{name}_{unit.budget_year}年部门预算绩效文本.docx"
+    from .text import filename_part
+
+    return f"{filename_part(unit.unit.code, 40)}_{filename_part(unit.unit.name)}_{unit.budget_year}年部门预算绩效文本.docx"
 
 
 def _soffice() -> str | None:

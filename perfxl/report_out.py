@@ -32,6 +32,9 @@ def report_table(report: Report, lang: str | None = None) -> str:
             sev = _SEVERITY_EN[f.severity] if lang == "en" else SEVERITY_ZH[f.severity]
             done = (" (explained)" if lang == "en" else "（已说明）") if f.explained else ""
             lines.append(f"  {f.code} {sev}{done}  {f.message_en if lang == 'en' else f.message}")
+        for sheet, cell in fr.cleaned_cells:
+            lines.append(f"  [{sheet}!{cell}] removed control characters (invisible characters) typed into the cell"
+                         if lang == "en" else f"  【{sheet} {cell}】所填内容含控制字符（不可见字符），读取时已删除")
         lines.append("")
     total_errors = sum(fr.errors for fr in report.files)
     total_warnings = sum(fr.warnings for fr in report.files)

@@ -33,13 +33,13 @@ from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT
                      TEMPLATE_VERSION, WIDTHS, DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1,
                      project_sheet_names)
 from .model import Project, UnitData
+from .text import clean_text, clean_unit, filename_part
 
 __all__ = ["render_workbook", "write_workbook", "write_templates", "workbook_filename", "FIXED_DATE"]
 
 # Fixed so that generated files are byte-identical run to run; Excel stamps its own date on save.
 FIXED_DATE = datetime(2000, 1, 1)
 NUM_FMT_MONEY = "#,##0.00"
-_FILENAME_BAD = re.compile(r'[\\/:*?"<>|\s]+')
 
 # Excel caps these (practices.md): input/error titles 32 characters, messages 255.
 _TITLE_MAX, _MESSAGE_MAX = 32, 255
@@ -47,8 +47,7 @@ _TITLE_MAX, _MESSAGE_MAX = 32, 255
 
 def workbook_filename(unit: UnitData) -> str:
     """File name starting with the 单位编码 so files sort and match by unit."""
-    name = _FILENAME_BAD.sub("_", unit.unit.name).strip("_.")
-    return f"{unit.unit.code}_{name}_{unit.budget_year}年绩效目标表.xlsx"
+    return f"{filename_part(unit.unit.code, 40)}_{filename_part(unit.unit.name)}_{unit.budget_year}年绩效目标表.xlsx"
 
 
 def _props(f: Any) -> dict:
@@ -135,7 +134,7 @@ class _Sheet:
             worst = min(found, key=lambda x: SEVERITY_ORDER[x.severity]).severity
             f = self.fmt(**{**_props(f), "bg_color": _MARK[worst], "border": 2, "border_color": "#C00000"})
             note = "\n".join(f"[{x.code} {SEVERITY_ZH[x.severity]}] {x.message}" for x in found)
-            self.ws.write_comment(span.row, span.col, note[:2000], {"author": "审核意见", "x_scale": 3, "y_scale": 2})
+            self.ws.write_comment(span.row, span.col, clean_text(note)[:2000], {"author": "审核意见", "x_scale": 3, "y_scale": 2})
         if span.merged:
             r2, c2 = span.end
             self.ws.merge_range(span.row, span.col, r2, c2, None, f)
@@ -249,6 +248,7 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
     Raises PerfxlError when the data does not fit the framework's rows (more indicators, 科室 or
     measures than the template has rows): nothing is ever dropped silently.
     """
+    unit, _ = clean_unit(unit)  # the entry points report what they cleaned; a model built in code is cleaned here
     _check_fits(unit, framework)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
@@ -310,13 +310,45 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
             ident.write_string(r, c, v)
     ident.protect()
     ident.very_hidden()
-    for k in ("template_id", "template_version", "perfxl_version", "framework", "budget_year", "unit_code",
-              "project_codes", "signature_method", "signature"):
-        wb.set_custom_property(f"perfxl.{k}", fields[k])
+    for name, value in _custom_properties(fields, [p.code for p in unit.projects]):
+        wb.set_custom_property(name, value)
 
     (review or instructions).activate()  # the first sheet must stay visible and active: hidden sheets come last
     wb.close()
     return _lock_structure(buf.getvalue(), password)
+
+
+# Office's limit on the text of a custom document property (XlsxWriter warns above it).
+_PROPERTY_MAX = 255
+
+
+def _custom_properties(fields: dict[str, str], codes: list[str]) -> list[tuple[str, str]]:
+    """The identity's headline fields as custom document properties, for a glance in File ▸
+    Properties; the identity sheet is the record and nothing is read back from these. No value
+    passes Office's 255 characters: the project codes are one JSON list in ``perfxl.project_codes``
+    while it fits (as before), else numbered lists of whole codes ``perfxl.project_codes.1``, ``.2`` …;
+    ``perfxl.project_count`` says how many there are either way."""
+    from .text import truncate_utf16, utf16_len
+
+    out = [(f"perfxl.{k}", fields[k]) for k in ("template_id", "template_version", "perfxl_version", "framework",
+                                                "budget_year", "unit_code")]
+    out.append(("perfxl.project_count", str(len(codes))))
+    whole = _json_list(codes)
+    if utf16_len(whole) <= _PROPERTY_MAX:
+        out.append(("perfxl.project_codes", whole))
+    else:
+        part: list[str] = []
+        parts: list[list[str]] = []
+        for code in codes:
+            if part and utf16_len(_json_list(part + [code])) > _PROPERTY_MAX:
+                parts.append(part)
+                part = []
+            part.append(code)
+        parts.append(part)
+        out += [(f"perfxl.project_codes.{i}", _json_list(p)) for i, p in enumerate(parts, start=1)]
+    out += [(f"perfxl.{k}", fields[k]) for k in ("signature_method", "signature")]
+    # A single value over the limit (a code of 300 characters) is shown cut, with "…" saying so.
+    return [(k, v if utf16_len(v) <= _PROPERTY_MAX else truncate_utf16(v, _PROPERTY_MAX - 1) + "…") for k, v in out]
 
 
 def _json_list(items: list[str]) -> str:
