@@ -38,9 +38,9 @@ from .findings import FileReport, Finding, Report, finding
 from .frameworks import Framework, shipped_framework
 from .integrity import identity_problems
 from .model import UnitData, load_unit
-from .reader import ReadResult, identity_of, json_locations, read_grid
+from .reader import ReadResult, identity_of, json_locations, open_return, read_grid
 from .rules import Context, CopyIndex, copied_across, run_rules
-from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
+from .safe_open import DEFAULT_LIMITS, Limits
 from .sandbox import Crashed, Pool, SandboxLimits, run_isolated
 
 __all__ = ["Checked", "CheckRun", "check_unit", "check_file", "check_paths", "check_inputs", "check_across", "annotate",
@@ -221,15 +221,9 @@ def read_return(path: str | Path, *, key: bytes | None = None, framework: Framew
     ``sandboxed=True`` when running in a sandbox worker (lighter pre-checks, see ``safe_open``).
     """
     path = Path(path)
-    opened = open_workbook(path, limits=limits, sandboxed=sandboxed)
-    result = ReadResult(str(path))
-    if opened.problem:
-        result.findings.append(finding(opened.problem, reason=opened.reason_zh, reason_en=opened.reason_en))
+    opened, result = open_return(path, limits=limits, sandboxed=sandboxed)
+    if opened is None:
         return result
-    result.modified = opened.doc_props.get("dcterms:modified")
-    if opened.has_macros:
-        result.findings.append(finding("S06"))
-    result.percent_cells = set(opened.percent_cells or ())
     ident = identity_of(opened.sheets)
     if ident is not None:
         fid = ident.get("framework") or ""

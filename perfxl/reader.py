@@ -154,17 +154,26 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, framework: Fram
 
     ``framework`` is the one in force for this round; a workbook made from another gets S05.
     """
-    path = Path(path)
-    opened = open_workbook(path, limits=limits)
+    opened, result = open_return(path, limits=limits)
+    if opened is None:
+        return result
+    return read_grid(opened.sheets, str(path), key=key, framework=framework, result=result)
+
+
+def open_return(path: str | Path, *, limits: Limits = DEFAULT_LIMITS, sandboxed: bool = False):
+    """Open a returned file: (the opened workbook, or None when it cannot be read; a ReadResult that
+    already carries what the opening found: S01/S02, S06 for macros, the saved time, percent cells).
+    Shared by ``read_workbook`` and the office's guarded ``check.read_return``."""
+    opened = open_workbook(Path(path), limits=limits, sandboxed=sandboxed)
     result = ReadResult(str(path))
     if opened.problem:
         result.findings.append(finding(opened.problem, reason=opened.reason_zh, reason_en=opened.reason_en))
-        return result
+        return None, result
     result.modified = opened.doc_props.get("dcterms:modified")
     if opened.has_macros:
         result.findings.append(finding("S06"))
     result.percent_cells = set(getattr(opened, "percent_cells", set()) or set())
-    return read_grid(opened.sheets, str(path), key=key, framework=framework, result=result)
+    return opened, result
 
 
 def read_grid(grid: Grid, path: str = "<grid>", *, key: bytes | None = None, framework: Framework | None = None,
