@@ -189,3 +189,49 @@ def test_x02_across_units_goes_on_after_common_wording_and_reports_every_copier(
     c.projects[0].indicators[2].description = copied
     hits = _hits([a, b, c, *crowd])
     assert sorted((h[0], h[2]) for h in hits) == [("108001", 1), ("109001", 2)]
+
+
+# ---------------------------------------------------------------- I07, I16
+
+@pytest.mark.parametrize("operator, word, contradicts", [
+    ("≥", "不超过", True), (">", "不超过", True), ("≤", "达到", True), ("<", "达到", True),
+    ("=", "达到", False), ("=", "不超过", False), ("≥", "达到", False), ("≤", "不超过", False),
+])
+def test_i07_only_an_inequality_can_contradict_its_note(operator, word, contradicts):
+    d = clean()
+    ind = d["projects"][0]["indicators"][0]
+    ind.update(operator=operator, value_note=f"{word}预期")
+    found = _findings(unit_from_dict(d), code="I07")
+    assert [(f.cell, f.value) for f in found] == ([("E10", operator)] if contradicts else [])
+    if contradicts:  # the message shows the operator as the form's dropdown spells it
+        shown = {">": "＞", "<": "＜"}.get(operator, operator)
+        assert f"“{shown}”" in found[0].message and f"“{word}”" in found[0].message
+
+
+def test_i07_a_contradiction_in_the_description_next_to_a_number_counts_and_elsewhere_not():
+    d = clean()
+    ind = d["projects"][0]["indicators"][0]
+    ind.update(operator="≥", description="不超过4次")
+    assert [f.cell for f in _findings(unit_from_dict(d), code="I07")] == ["E10"]
+    ind.update(description="不超过规定的县级媒体")
+    assert _findings(unit_from_dict(d), code="I07") == []
+
+
+@pytest.mark.parametrize("operator, unit, raw, expected", [
+    ("≥", "%", "28.8万元", ["F10"]),      # a unit in the value that is not the unit column's
+    ("≥", "万元", "28.8万元", []),        # the same unit twice is no conflict
+    ("≥", None, "28.8万元", []),          # no unit column: I04 asks for it, not I16
+    ("定性", "%", "28.8万元", []),        # a qualitative value is text anyway
+])
+def test_i16_a_unit_inside_the_value_conflicts_only_with_another_stated_unit(operator, unit, raw, expected):
+    u = unit_from_dict(clean())
+    ind = u.projects[0].indicators[0]
+    ind.operator, ind.unit, ind.raw_value, ind.value = operator, unit, raw, 28.8
+    assert [f.cell for f in _findings(u, code="I16")] == expected
+
+
+def test_i16_a_number_stored_as_a_number_has_no_unit_to_conflict():
+    u = unit_from_dict(clean())
+    ind = u.projects[0].indicators[0]
+    ind.unit, ind.raw_value, ind.value = "%", 28.8, 28.8
+    assert _findings(u, code="I16") == []
