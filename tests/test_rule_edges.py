@@ -235,3 +235,53 @@ def test_i16_a_number_stored_as_a_number_has_no_unit_to_conflict():
     ind = u.projects[0].indicators[0]
     ind.unit, ind.raw_value, ind.value = "%", 28.8, 28.8
     assert _findings(u, code="I16") == []
+
+
+# ---------------------------------------------------------------- G05, C02
+
+def _g05(mutate) -> list:
+    d = clean()
+    mutate(d)
+    return [(f.sheet, f.params.get("what")) for f in _findings(unit_from_dict(d), code="G05")]
+
+
+def test_g05_goals_split_over_several_lines_still_restate_the_purpose():
+    assert len(_g05(lambda d: d["projects"][1].update(goals=["按协议支付", "审计费"]))) == 1
+
+
+def test_g05_placeholder_words_around_a_restated_purpose_are_ignored():
+    assert len(_g05(lambda d: d["projects"][1].update(goals=["目标内容1：按协议支付审计费。"]))) == 1
+
+
+def test_g05_a_goal_of_placeholders_only_is_left_to_g02_and_later_projects_are_still_checked():
+    def both(d):
+        d["projects"][0].update(goals=["目标内容1"])
+        d["projects"][1].update(goals=["按协议支付审计费"])
+    found = _g05(both)
+    assert len(found) == 1 and found[0][0].startswith("2.")
+
+
+def test_g05_every_project_that_restates_is_reported_once():
+    def both(d):
+        d["projects"][0].update(goals=["用于归还棚改贷款本息"])
+        d["projects"][1].update(goals=["土地成本核算专项"])
+    found = _g05(both)
+    assert [w for _, w in found] == ["资金用途", "项目名称"]
+    assert found[0][0].startswith("1.") and found[1][0].startswith("2.")
+
+
+@pytest.mark.parametrize("year_in_code, fires", [("23", False), ("24", False), ("25", True)])
+def test_c02_a_code_of_the_budget_year_or_earlier_is_fine_and_a_later_one_is_not(year_in_code, fires):
+    d = clean()  # budget year 2024
+    d["projects"][0]["code"] = f"130811{year_in_code}P008047100028"
+    found = _findings(unit_from_dict(d), code="C02")
+    assert [f.cell for f in found] == (["B3"] if fires else [])
+    if fires:
+        assert found[0].params["year"] == 2025 and found[0].params["budget_year"] == 2024
+
+
+def test_i17_the_value_as_typed_is_measured_not_the_number_read_from_it():
+    u = unit_from_dict(clean())
+    ind = u.projects[0].indicators[0]
+    ind.raw_value, ind.value = "4" + "次" * 40, 4
+    assert [f.cell for f in _findings(u, code="I17")] == ["F10"]
