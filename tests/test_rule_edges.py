@@ -285,3 +285,19 @@ def test_i17_the_value_as_typed_is_measured_not_the_number_read_from_it():
     ind = u.projects[0].indicators[0]
     ind.raw_value, ind.value = "4" + "次" * 40, 4
     assert [f.cell for f in _findings(u, code="I17")] == ["F10"]
+
+
+# ---------------------------------------------------------------- I06: what counts as a rate
+
+@pytest.mark.parametrize("name, unit, fires", [
+    ("还款及时率", "%", True),          # a percentage by its unit
+    ("还款及时率", None, True),         # a rate by its name, whatever the unit column says
+    ("还款笔数", "%", True),
+    ("还款笔数", "笔", False),          # neither: 150 笔 is a count
+    (None, "笔", False),                # no name (I03's finding): not a rate, and no crash
+])
+def test_i06_a_rate_is_known_by_its_percent_unit_or_a_name_ending_in_rate(name, unit, fires):
+    u = unit_from_dict(clean())
+    ind = u.projects[0].indicators[0]
+    ind.name, ind.unit, ind.value, ind.operator = name, unit, 150, "≥"
+    assert [f.cell for f in _findings(u, code="I06")] == (["F10"] if fires else [])
