@@ -31,6 +31,13 @@ built in a process of its own too: on Linux a process started from another begin
 peak as its ``ru_maxrss``, so this launching process stays small (its peak is printed: no figure
 can be below it).
 
+Large rounds (issue 12): ``--sizes 1000,10000`` runs each size, ``--runs 3`` repeats every method
+(each run's figures, then min and median, and the ratios taken within each run), and the perfxl
+method reports its process's peak RSS after each stage: checking (``consolidate``), tables
+(``write_csv``), summary (``write_summary``), Parquet (``write_parquet``). ``--cache DIR`` keeps the
+generated rounds between runs (a smaller round hard-links the first units of a larger one);
+``--compact`` also times the tables and summary of a round built as compact data (no workbook read).
+
 Run from the repository root:
     python benchmarks/bench_consolidate.py --quick       # 100 units x 10 projects
     python benchmarks/bench_consolidate.py               # 1000 units x 10 projects
@@ -52,46 +59,20 @@ from pathlib import Path
 import pandas as pd
 
 import perfxl
-from common import machine_lines
+from common import load_text, machine_lines, maxrss_mb, min_median, rss_mb
 
 REGISTER_COLUMNS = ("单位编码", "单位名称", "主管部门编码", "主管部门名称", "项目编码", "项目名称", "预算数", "财政资金",
                     "其他资金", "资金用途")
 METHODS = {  # --method value -> label in the table
     "perfxl-jobs2": "perfxl consolidate jobs=2",
     "perfxl-jobs1": "perfxl consolidate jobs=1",
+    "compact": "perfxl tables+summary, compact",
     "pandas-openpyxl": "pandas openpyxl (default)",
     "pandas-calamine": "pandas calamine",
 }
 
 
 # ---------------------------------------------------------------- the synthetic round (untimed)
-
-def build(n_units: int, n_projects: int, root: Path) -> dict:
-    """The returned workbooks (root/returned) and the matching root/register.xlsx; returns build facts."""
-    import bench_check  # the colleague's round builder, next to this file
-
-    folder = root / "returned"
-    folder.mkdir()
-    size, seconds = bench_check.build_round(n_units, n_projects, folder)
-    n_files = sum(1 for _ in folder.iterdir())
-    if n_files != n_units:
-        raise SystemExit(f"expected {n_units} workbooks, found {n_files} (unit codes not unique?)")
-    t0 = time.perf_counter()
-    rows = []
-    for i in range(n_units):
-        u = bench_check.synthetic_unit(i, n_projects)
-        for p in u.projects:
-            rows.append((u.unit.code, u.unit.name, u.unit.department_code, u.unit.department_name, p.code, p.name,
-                         p.funds.total, p.funds.fiscal, p.funds.other, p.purpose))
-    register = root / "register.xlsx"
-    pd.DataFrame(rows, columns=list(REGISTER_COLUMNS)).to_excel(register, index=False, engine="openpyxl")
-    register_seconds = time.perf_counter() - t0
-    from python_calamine import CalamineWorkbook
-    sheets = len(CalamineWorkbook.from_path(str(next(folder.iterdir()))).sheet_names)
-    return {"folder": str(folder), "register": str(register), "bytes": size, "seconds": seconds,
-            "writers": bench_check.WRITERS, "sheets": sheets, "register_rows": len(rows),
-            "register_seconds": register_seconds, "framework": bench_check.FRAMEWORK}
-
 
 # ---------------------------------------------------------------- one method, in its own process
 
@@ -107,30 +88,71 @@ def _maxrss_mb(who: int) -> float:
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
 
 
+def _stage(stages: dict, name: str, t0: float) -> float:
+    """Record a stage's end: seconds since t0, this process's peak and current RSS, the load average."""
+    now = time.perf_counter()
+    stages[name] = {"seconds": now - t0, "peak_mb": maxrss_mb(), "rss_mb": rss_mb(), "load": os.getloadavg()[0]}
+    return now
+
+
 def _perfxl(folder: Path, register: Path, out: Path, jobs: int) -> dict:
+    """consolidate, then the tables as CSV, then the summary workbook (what ``perfxl consolidate --csv``
+    does), then Parquet; this process's peak RSS after each stage."""
+    from perfxl.consolidate import read_register_compact
+
     paths = sorted(folder.iterdir())
     t0 = time.perf_counter()
-    perfxl.load_register_index(register)               # untimed: only to show what reading it costs
+    read_register_compact(register)                    # untimed: what reading the register costs (in a child)
     register_seconds = time.perf_counter() - t0
-    warm = perfxl.consolidate([paths[0]], register, jobs=1)   # warm-up, untimed
-    perfxl.summary_workbook(warm)
-    del warm
+    with perfxl.consolidate([paths[0]], register, jobs=1) as warm:   # warm-up, untimed
+        perfxl.summary_workbook(warm)
     target = out / f"summary-jobs{jobs}.xlsx"
+    stages: dict = {"start": {"seconds": 0.0, "peak_mb": maxrss_mb(), "rss_mb": rss_mb(), "load": os.getloadavg()[0]}}
     c0, t0 = _cpu(), time.perf_counter()
     result = perfxl.consolidate([folder], register, jobs=jobs)   # the pool has ended when it returns
-    t1 = time.perf_counter()
+    t1 = _stage(stages, "checking", t0)
+    perfxl.write_csv(result, out / f"csv-jobs{jobs}")
+    t2 = _stage(stages, "tables", t1)
     perfxl.write_summary(result, target)
-    t2 = time.perf_counter()
+    t3 = _stage(stages, "summary", t2)
     cpu = _cpu() - c0
+    from perfxl.summary import write_parquet
+    write_parquet(result, out / f"parquet-jobs{jobs}")
+    _stage(stages, "parquet", t3)
     overview = dict(zip(result.overview["项目"], result.overview["数值"]))
-    codes = Counter(result.tables["findings"]["代码"])
-    return {"count": len(result.run.files), "seconds": t2 - t0, "cpu": cpu,
-            "consolidate_seconds": t1 - t0, "summary_seconds": t2 - t1, "summary_bytes": target.stat().st_size,
-            "register_seconds": register_seconds,
-            "expected": int(overview["应报单位"]), "submitted": int(overview["已报送单位"]),
-            "passed": int(overview["通过（无错误）"]), "taken_files": int(overview["文件：采用"]),
-            "findings": len(result.tables["findings"]), "top_codes": codes.most_common(5),
-            "projects": len(result.tables["projects"]), "indicators": len(result.tables["indicators"])}
+    codes = Counter(f.code for r in result.run.files for f in r.report.findings)
+    res = {"count": len(result.run.files), "seconds": t3 - t0, "cpu": cpu,
+           "consolidate_seconds": t1 - t0, "tables_seconds": t2 - t1, "summary_seconds": t3 - t2,
+           "summary_bytes": target.stat().st_size, "register_seconds": register_seconds, "stages": stages,
+           "expected": int(overview["应报单位"]), "submitted": int(overview["已报送单位"]),
+           "passed": int(overview["通过（无错误）"]), "taken_files": int(overview["文件：采用"]),
+           "findings": sum(codes.values()), "top_codes": codes.most_common(5),
+           "projects": result.length("projects"), "indicators": result.length("indicators")}
+    result.close()
+    return res
+
+
+def _compact(units: int, projects: int, out: Path) -> dict:
+    """The tables and the summary of a round built as compact data (what the workers hand back), no
+    workbook read: this engineer's half of consolidate (memory flat in the round, writing time), apart
+    from the checking's speed."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from test_scale_consolidate import compact_round
+
+    stages: dict = {"start": {"seconds": 0.0, "peak_mb": maxrss_mb(), "rss_mb": rss_mb(), "load": os.getloadavg()[0]}}
+    c0, t0 = _cpu(), time.perf_counter()
+    result = compact_round(units, projects, 10)
+    t1 = _stage(stages, "checking", t0)   # here: building the compact round (no check)
+    perfxl.write_csv(result, out / "csv-compact")
+    t2 = _stage(stages, "tables", t1)
+    perfxl.write_summary(result, out / "summary-compact.xlsx")
+    t3 = _stage(stages, "summary", t2)
+    cpu = _cpu() - c0
+    res = {"count": len(result.run.files), "seconds": t3 - t0, "cpu": cpu, "consolidate_seconds": t1 - t0,
+           "tables_seconds": t2 - t1, "summary_seconds": t3 - t2, "stages": stages,
+           "projects": result.length("projects"), "indicators": result.length("indicators")}
+    result.close()
+    return res
 
 
 def _pandas(folder: Path, engine: str) -> dict:
@@ -150,11 +172,14 @@ def _pandas(folder: Path, engine: str) -> dict:
             "rows": sum(len(f) for f in combined)}
 
 
-def run_method(method: str, folder: Path, register: Path, out: Path) -> dict:
+def run_method(method: str, folder: Path | None, register: Path | None, out: Path, units: int = 0,
+               projects: int = 10) -> dict:
     start_mb = _maxrss_mb(resource.RUSAGE_SELF)   # python, pandas and perfxl imported
     load_start = os.getloadavg()[0]
     if method.startswith("perfxl-jobs"):
         res = _perfxl(folder, register, out, int(method.removeprefix("perfxl-jobs")))
+    elif method == "compact":
+        res = _compact(units, projects, out)
     else:
         res = _pandas(folder, method.removeprefix("pandas-"))
     res.update(method=method, start_mb=start_mb, peak_mb=_maxrss_mb(resource.RUSAGE_SELF),
@@ -173,40 +198,142 @@ def run_in_child(method: str, out: Path, *args: str) -> dict:
     return json.loads(result_file.read_text(encoding="utf-8"))
 
 
+# ---------------------------------------------------------------- the round, cached (issue 12)
+
+def _digest() -> str:
+    """What the cached workbooks depend on: the round builder's code and the template version."""
+    import hashlib
+    import inspect
+
+    import bench_check
+    from perfxl.layout import TEMPLATE_VERSION
+
+    text = inspect.getsource(bench_check.synthetic_unit) + inspect.getsource(bench_check._trim) + str(TEMPLATE_VERSION)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def cached_round(cache: Path, n_units: int, n_projects: int) -> dict:
+    """The round of n_units in ``cache`` (built once, reused by every later run): returned/ and
+    register.xlsx. A smaller round is hard links to the first units of a bigger cached one (unit i is
+    the same workbook in every round), so 1,000 and 10,000 share their files."""
+    import bench_check
+
+    root = cache / f"consolidate-{n_units}x{n_projects}-{_digest()}"
+    folder, register, facts_file = root / "returned", root / "register.xlsx", root / "facts.json"
+    if facts_file.is_file():
+        return json.loads(facts_file.read_text(encoding="utf-8"))
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [perfxl.workbook_filename(bench_check.synthetic_unit(i, n_projects)) for i in range(n_units)]
+    for bigger in sorted(cache.glob(f"consolidate-*x{n_projects}-{_digest()}")):
+        if bigger == root:
+            continue
+        for name in names:
+            src, dst = bigger / "returned" / name, folder / name
+            if src.is_file() and not dst.exists():
+                os.link(src, dst)
+    t0 = time.perf_counter()
+    missing = [i for i, name in enumerate(names) if not (folder / name).is_file()]
+    if missing:
+        import multiprocessing
+
+        with multiprocessing.Pool(bench_check.WRITERS) as pool:
+            list(pool.imap_unordered(bench_check._write_one, [(i, n_projects, str(folder)) for i in missing],
+                                     chunksize=8))
+    seconds = time.perf_counter() - t0
+    rows = []
+    for i in range(n_units):
+        u = bench_check.synthetic_unit(i, n_projects)
+        for p in u.projects:
+            rows.append((u.unit.code, u.unit.name, u.unit.department_code, u.unit.department_name, p.code, p.name,
+                         p.funds.total, p.funds.fiscal, p.funds.other, p.purpose))
+    pd.DataFrame(rows, columns=list(REGISTER_COLUMNS)).to_excel(register, index=False, engine="openpyxl")
+    from python_calamine import CalamineWorkbook
+    facts = {"folder": str(folder), "register": str(register), "units": n_units,
+             "bytes": sum(f.stat().st_size for f in folder.iterdir()), "seconds": seconds, "built": len(missing),
+             "writers": bench_check.WRITERS, "register_rows": len(rows), "framework": bench_check.FRAMEWORK,
+             "sheets": len(CalamineWorkbook.from_path(str(folder / names[0])).sheet_names)}
+    facts_file.write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
+    return facts
+
+
 # ---------------------------------------------------------------- report
 
-
 def _load() -> str:
-    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    return load_text()
 
 
-def report(results: list[dict]) -> None:
-    header = (f"{'method':<28}{'workbooks':>10}{'seconds':>10}{'workbooks/s':>13}{'CPU s':>9}"
-              f"{'peak RSS MB':>13}{'workers MB':>12}")
+def _mm(values: list[float], fmt: str = ".2f") -> str:
+    lo, med = min_median(values)
+    return f"min {lo:{fmt}}, median {med:{fmt}}"
+
+
+def report(size: int, runs: list[dict[str, dict]]) -> None:
+    """One round size: every run's methods, then min and median, ratios within each run, memory by stage."""
+    print(f"== {size} workbooks: {len(runs)} runs ==")
+    header = (f"{'run':<5}{'method':<30}{'workbooks':>10}{'seconds':>10}{'workbooks/s':>13}{'CPU s':>9}"
+              f"{'peak RSS MB':>13}{'workers MB':>12}{'load 1 min':>12}")
     print(header)
     print("-" * len(header))
-    for r in results:
-        workers = f"{r['workers_mb']:.0f}" if r["workers_mb"] else "-"
-        print(f"{METHODS[r['method']]:<28}{r['count']:>10}{r['seconds']:>10.2f}{r['count'] / r['seconds']:>13.2f}"
-              f"{r['cpu']:>9.2f}{r['peak_mb']:>13.0f}{workers:>12}")
-    rate = {r["method"]: r["count"] / r["seconds"] for r in results}
+    for k, by in enumerate(runs, start=1):
+        for r in by.values():
+            workers = f"{r['workers_mb']:.0f}" if r["workers_mb"] else "-"
+            print(f"{k:<5}{METHODS[r['method']]:<30}{r['count']:>10}{r['seconds']:>10.2f}"
+                  f"{r['count'] / r['seconds']:>13.2f}{r['cpu']:>9.2f}{r['peak_mb']:>13.0f}{workers:>12}"
+                  f"{r['load'][0]:>7.2f}-{r['load'][1]:.2f}")
     print()
+    methods = list(dict.fromkeys(m for by in runs for m in by))
+    for m in methods:
+        secs = [by[m]["seconds"] for by in runs if m in by]
+        rates = [by[m]["count"] / by[m]["seconds"] for by in runs if m in by]
+        print(f"{METHODS[m]:<30} seconds {_mm(secs)}; workbooks/s {_mm(rates)}")
     for p in ("perfxl-jobs2", "perfxl-jobs1"):
-        if p not in rate:
-            continue
         for b in ("pandas-openpyxl", "pandas-calamine"):
-            name = f"ratio perfxl(jobs={p[-1]})/{b} (workbooks/s):"
-            print(f"{name:<52}{rate[p] / rate[b]:.2f}")
-    if "perfxl-jobs1" in rate:
-        print(f"{'ratio perfxl jobs=2/jobs=1 (workbooks/s):':<52}{rate['perfxl-jobs2'] / rate['perfxl-jobs1']:.2f}")
+            if p in methods and b in methods:
+                ratios = [(by[p]["count"] / by[p]["seconds"]) / (by[b]["count"] / by[b]["seconds"]) for by in runs
+                          if p in by and b in by]
+                print(f"ratio {p}/{b} (workbooks/s, within each run): {_mm(ratios)}")
+    if "perfxl-jobs1" in methods and "perfxl-jobs2" in methods:
+        ratios = [by["perfxl-jobs1"]["seconds"] / by["perfxl-jobs2"]["seconds"] for by in runs]
+        print(f"ratio jobs=2/jobs=1 (workbooks/s, within each run): {_mm(ratios)}")
+    for m in ("perfxl-jobs2", "perfxl-jobs1", "compact"):
+        if m not in methods:
+            continue
+        print(f"{METHODS[m]}: stages (seconds; peak RSS MB of the method's process after the stage)")
+        for stage in ("start", "checking", "tables", "summary", "parquet"):
+            if stage not in runs[0][m]["stages"]:
+                continue
+            secs = [by[m]["stages"][stage]["seconds"] for by in runs]
+            peaks = [by[m]["stages"][stage]["peak_mb"] for by in runs]
+            loads = ", ".join(f"{by[m]['stages'][stage]['load']:.2f}" for by in runs)
+            print(f"  {stage:<9} seconds {_mm(secs)}; peak RSS MB {_mm(peaks, '.0f')}, max {max(peaks):.0f}; "
+                  f"load {loads}")
+        r = runs[-1][m]
+        print(f"  projects {r['projects']}, indicators {r['indicators']}" +
+              (f"; units expected {r['expected']}, submitted {r['submitted']}, passed {r['passed']}, files taken "
+               f"{r['taken_files']} of {r['count']}; findings {r['findings']}, top codes "
+               f"{', '.join(f'{c} {n}' for c, n in r['top_codes']) or 'none'}" if "expected" in r else ""))
+    print()
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--units", type=int, default=1000, help="returned workbooks in the round (default 1000)")
+    ap.add_argument("--sizes", default=None, help="round sizes to run, e.g. 1000,10000 (default: --units)")
     ap.add_argument("--projects", type=int, default=10, help="projects per unit (default 10)")
-    ap.add_argument("--quick", action="store_true", help="100 units x 10 projects, for a smoke run")
+    ap.add_argument("--runs", type=int, default=3, help="runs of every method (default 3): min and median")
+    ap.add_argument("--quick", action="store_true", help="100 units x 10 projects, one run, for a smoke run")
     ap.add_argument("--both", action="store_true", help="also time perfxl with jobs=1")
+    ap.add_argument("--baselines", default="openpyxl,calamine",
+                    help="pandas engines to time as baselines, at the smallest size (default openpyxl,calamine; "
+                         "'none' for none)")
+    ap.add_argument("--baseline-runs", type=int, default=None,
+                    help="runs in which the baselines are timed too (default: every run)")
+    ap.add_argument("--compact", action="store_true",
+                    help="also time the tables and summary of each size built as compact data (no workbook read)")
+    ap.add_argument("--real-max", type=int, default=None,
+                    help="read real workbooks only up to this size; larger sizes are run --compact only")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="folder keeping the generated rounds between runs (default: a temporary folder)")
     # Internal: run one method on an existing round (how the script runs each method in a fresh process).
     ap.add_argument("--method", choices=["build", *METHODS], help=argparse.SUPPRESS)
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -216,68 +343,81 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.method:
-        if not (args.out and args.result and (args.method == "build" or (args.folder and args.register))):
-            ap.error("--method needs --out and --result, and (but for build) --folder and --register")
+        if not (args.out and args.result):
+            ap.error("--method needs --out and --result")
         if args.method == "build":
-            res = build(args.units, args.projects, args.out)
+            res = cached_round(args.folder, args.units, args.projects)
         else:
-            res = run_method(args.method, args.folder, args.register, args.out)
+            res = run_method(args.method, args.folder, args.register, args.out, args.units, args.projects)
         args.result.write_text(json.dumps(res, ensure_ascii=False), encoding="utf-8")
         return 0
 
-    n_units, n_projects = (100, 10) if args.quick else (args.units, args.projects)
-    if n_units < 1 or n_projects < 1:
-        ap.error("--units and --projects must be at least 1")
-    methods = ["perfxl-jobs2", *(["perfxl-jobs1"] if args.both else []), "pandas-openpyxl", "pandas-calamine"]
-
-    print(f"perfxl consolidate benchmark: {n_units} units x {n_projects} projects")
+    sizes = [100] if args.quick else [int(x) for x in (args.sizes or str(args.units)).split(",")]
+    runs = 1 if args.quick else args.runs
+    n_projects = args.projects
+    if min(sizes) < 1 or n_projects < 1 or runs < 1:
+        ap.error("--sizes, --projects and --runs must be at least 1")
+    engines = [] if args.baselines == "none" else [e.strip() for e in args.baselines.split(",") if e.strip()]
+    print(f"perfxl consolidate benchmark: sizes {', '.join(map(str, sizes))} x {n_projects} projects, {runs} runs")
     for line in machine_lines():
         print(line)
     print(f"load avg:   {_load()} (1, 5, 15 min) before building")
 
     with tempfile.TemporaryDirectory(prefix="perfxl-bench-consolidate-") as tmp:
         root = Path(tmp)
-        facts = run_in_child("build", root, "--units", str(n_units), "--projects", str(n_projects))
-        out = root / "out"
-        out.mkdir()
-        print(f"workbooks:  {n_units} written in {facts['seconds']:.1f} s (untimed, {facts['writers']} processes), "
-              f"{facts['bytes'] / n_units / 1024:.1f} KB on average, {facts['sheets']} sheets each, "
-              f"framework {facts['framework']}")
-        print(f"register:   {facts['register_rows']} project rows, register.xlsx written in "
-              f"{facts['register_seconds']:.1f} s (untimed)")
+        cache = args.cache or root / "cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        real = [n for n in sizes if args.real_max is None or n <= args.real_max]
+        rounds = {}
+        for n in sorted(real, reverse=True):  # the biggest first: smaller rounds link to its files
+            rounds[n] = run_in_child("build", root, "--folder", str(cache), "--units", str(n), "--projects",
+                                     str(n_projects))
+            f = rounds[n]
+            print(f"round {n}: {f['folder']} ({f['built']} workbooks written now in {f['seconds']:.1f} s, the "
+                  f"rest cached; {f['bytes'] / n / 1024:.1f} KB on average, {f['sheets']} sheets each); register "
+                  f"{f['register_rows']} project rows")
         print(f"load avg:   {_load()} (1, 5, 15 min) before the timed runs")
         print()
-        results = [run_in_child(m, out, "--folder", facts["folder"], "--register", facts["register"])
-                   for m in methods]
-        load_after = _load()
-
-    report(results)
-    print(f"load avg:   {load_after} (1, 5, 15 min) after the timed runs")
-    print("load avg:   1 min at the start and end of each method: "
-          + ", ".join(f"{r['method']} {r['load'][0]:.2f}-{r['load'][1]:.2f}" for r in results))
+        out = root / "out"
+        out.mkdir()
+        results: dict[int, list[dict[str, dict]]] = {}
+        for n in sizes:
+            results[n] = []
+            for run_no in range(runs):
+                by: dict[str, dict] = {}
+                if n in rounds:
+                    f = rounds[n]
+                    methods = ["perfxl-jobs2", *(["perfxl-jobs1"] if args.both else []),
+                               *([f"pandas-{e}" for e in engines]
+                                 if n == min(real) and run_no < (args.baseline_runs or runs) else [])]
+                    for m in methods:
+                        by[m] = run_in_child(m, out, "--folder", f["folder"], "--register", f["register"])
+                if args.compact or n not in rounds:
+                    by["compact"] = run_in_child("compact", out, "--units", str(n), "--projects", str(n_projects))
+                results[n].append(by)
+                for p in out.iterdir():  # outputs of this run: not kept
+                    if p.is_dir():
+                        import shutil
+                        shutil.rmtree(p)
+                    else:
+                        p.unlink()
+        print(f"load avg:   {_load()} (1, 5, 15 min) after the timed runs")
+        print()
+        for n in sizes:
+            report(n, results[n])
+        if len(sizes) > 1:
+            lo, hi = min(sizes), max(sizes)
+            for m in ("perfxl-jobs2", "compact"):
+                if m in results[lo][0] and m in results[hi][0]:
+                    for stage in ("checking", "tables", "summary"):
+                        a = [by[m]["stages"][stage]["peak_mb"] for by in results[lo]]
+                        b = [by[m]["stages"][stage]["peak_mb"] for by in results[hi]]
+                        print(f"{METHODS[m]}: peak RSS after {stage} at {hi} / at {lo}: "
+                              f"{min_median(b)[1] / min_median(a)[1]:.2f} (medians {min_median(b)[1]:.0f} / "
+                              f"{min_median(a)[1]:.0f} MB)")
     print()
-    by = {r["method"]: r for r in results}
-    for m in ("perfxl-jobs2", "perfxl-jobs1"):
-        if m not in by:
-            continue
-        r = by[m]
-        print(f"{METHODS[m]}: consolidate {r['consolidate_seconds']:.2f} s + write_summary "
-              f"{r['summary_seconds']:.2f} s "
-              f"({r['summary_bytes'] / 1024 / 1024:.1f} MB); reading the register alone takes "
-              f"{r['register_seconds']:.2f} s (inside consolidate)")
-        print(f"  units expected {r['expected']}, submitted {r['submitted']}, passed {r['passed']}; "
-              f"files taken {r['taken_files']} of {r['count']}; projects {r['projects']}, indicators {r['indicators']}")
-        top = ", ".join(f"{code} {n}" for code, n in r["top_codes"]) or "none"
-        print(f"  findings {r['findings']}; top codes: {top}")
-    for m in ("pandas-openpyxl", "pandas-calamine"):
-        r = by[m]
-        print(f"{METHODS[m]}: {r['sheets']} sheets read, concatenated into {r['frames']} frames "
-              f"of {r['rows']} rows in all")
-    print()
-    lo, hi = (f"{f(r['start_mb'] for r in results):.0f}" for f in (min, max))
-    print("peak memory (ru_maxrss, each method in its own process): 'peak RSS MB' is the method's process "
-          f"(about {lo if lo == hi else f'{lo}-{hi}'} MB of it is Python, pandas and perfxl imported before any "
-          "work); 'workers MB' the largest of its pool's worker processes (counting the pages it shared with the "
+    print("peak memory (ru_maxrss, each method in its own process): 'peak RSS MB' is the method's process; "
+          "'workers MB' the largest of its pool's worker processes (counting the pages it shared with the "
           f"method's process when forked); this launching process {_maxrss_mb(resource.RUSAGE_SELF):.0f} MB")
     return 0
 

@@ -23,6 +23,7 @@ Run from the repository root:
 from __future__ import annotations
 
 import argparse
+import os
 import io
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from typing import Iterator
 import openpyxl
 
 import perfxl
-from common import code12, machine_lines as _machine_lines
+from common import code12, load_text, machine_lines as _machine_lines, min_median
 from perfxl.layout import (DEPARTMENT_SHEET, INSTRUCTIONS_SHEET, DepartmentLayout, InstructionsLayout,
                            ProjectLayout, project_sheet_names)
 
@@ -87,9 +88,18 @@ def synthetic_register(n_units: int, n_projects: int) -> Iterator[perfxl.UnitDat
 
 # ---------------------------------------------------------------- the two methods
 
-def run_perfxl(n_units: int, n_projects: int, fw: perfxl.Framework, out_dir: Path) -> tuple[int, float]:
+def run_perfxl(n_units: int, n_projects: int, fw: perfxl.Framework, out_dir: Path,
+               jobs: int = 1) -> tuple[int, float]:
+    """``perfxl.write_templates`` in one process, or ``generate.write_all`` in ``jobs`` processes (what
+    ``perfxl template --jobs N`` runs; starting its processes is timed)."""
+    from perfxl.generate import write_all
+
+    units = list(synthetic_register(n_units, n_projects)) if jobs > 1 else None
     t0 = time.perf_counter()
-    paths = perfxl.write_templates(synthetic_register(n_units, n_projects), fw, out_dir)
+    if jobs > 1:
+        paths = write_all(units, fw, out_dir, jobs=jobs)
+    else:
+        paths = perfxl.write_templates(synthetic_register(n_units, n_projects), fw, out_dir)
     return len(paths), time.perf_counter() - t0
 
 
@@ -162,22 +172,35 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--units", type=int, default=200, help="units in the register (default 200)")
     ap.add_argument("--projects", type=int, default=10, help="projects per unit (default 10)")
-    ap.add_argument("--quick", action="store_true", help="20 units x 10 projects, for a smoke run")
+    ap.add_argument("--quick", action="store_true", help="20 units x 10 projects, one run, for a smoke run")
+    ap.add_argument("--jobs", default="1,2", help="perfxl's process counts to time, e.g. 1,2 (default 1,2)")
+    ap.add_argument("--runs", type=int, default=3, help="runs of every method (default 3): min and median")
+    ap.add_argument("--baseline-units", type=int, default=None,
+                    help="units the openpyxl baseline copies (default all; it is the slowest, and its rate "
+                         "does not depend on the count)")
     args = ap.parse_args(argv)
     n_units, n_projects = (20, 10) if args.quick else (args.units, args.projects)
-    if n_units < 1 or n_projects < 1:
-        ap.error("--units and --projects must be at least 1")
+    runs = 1 if args.quick else args.runs
+    jobs_list = [int(j) for j in args.jobs.split(",")]
+    n_base = min(args.baseline_units or n_units, n_units)
+    if n_units < 1 or n_projects < 1 or runs < 1 or min(jobs_list) < 1:
+        ap.error("--units, --projects, --runs and --jobs must be at least 1")
 
     fw = perfxl.load_framework(FRAMEWORK)
     master = make_master(n_projects, fw)
     last_unit = synthetic_unit(n_units - 1, n_projects)
+    last_base = synthetic_unit(n_base - 1, n_projects)
 
-    print(f"perfxl template benchmark: {n_units} units x {n_projects} projects, framework {FRAMEWORK}")
+    print(f"perfxl template benchmark: {n_units} units x {n_projects} projects, framework {FRAMEWORK}, "
+          f"{runs} runs, perfxl with jobs {', '.join(map(str, jobs_list))}; baseline on {n_base} units")
     for line in machine_lines():
         print(line)
     print(f"master:     {len(master):,} bytes, {2 + n_projects + 2} sheets")
+    print(f"load avg:   {load_text()} (1, 5, 15 min) before")
     print()
 
+    methods = [f"perfxl jobs={j}" for j in jobs_list] + ["baseline (openpyxl copy)"]
+    results: list[dict[str, tuple]] = []
     with tempfile.TemporaryDirectory(prefix="perfxl-bench-") as tmp:
         tmp_path = Path(tmp)
         # Warm-up, untimed: first calls pay for lazy imports and caches that a long run amortises.
@@ -185,27 +208,47 @@ def main(argv: list[str] | None = None) -> int:
         warm.mkdir()
         perfxl.write_workbook(synthetic_unit(0, n_projects), fw, warm)
         fill_from_master(master, synthetic_unit(0, n_projects), fw, warm)
+        for _ in range(runs):
+            by: dict[str, tuple] = {}
+            for label in methods:
+                out = tmp_path / "out"
+                out.mkdir()
+                load0 = os.getloadavg()[0]
+                if label.startswith("perfxl"):
+                    count, seconds = run_perfxl(n_units, n_projects, fw, out, int(label.rsplit("=", 1)[1]))
+                    spot_check(out / perfxl.workbook_filename(last_unit), last_unit, fw)
+                else:
+                    count, seconds = run_baseline(n_base, n_projects, fw, master, out)
+                    spot_check(out / perfxl.workbook_filename(last_base), last_base, fw)
+                size = sum(p.stat().st_size for p in out.iterdir()) / count
+                by[label] = (count, seconds, size, load0, os.getloadavg()[0])
+                for p in out.iterdir():  # free the disk space before the next method runs
+                    p.unlink()
+                out.rmdir()
+            results.append(by)
 
-        results = []
-        for label, runner in (("perfxl", lambda d: run_perfxl(n_units, n_projects, fw, d)),
-                              ("baseline (openpyxl copy)", lambda d: run_baseline(n_units, n_projects, fw, master, d))):
-            out = tmp_path / label.split()[0]
-            out.mkdir()
-            count, seconds = runner(out)
-            spot_check(out / perfxl.workbook_filename(last_unit), last_unit, fw)
-            size = sum(p.stat().st_size for p in out.iterdir()) / count
-            results.append((label, count, seconds, size))
-            for p in out.iterdir():  # free the disk space before the next method runs
-                p.unlink()
-
-    header = f"{'method':<26}{'workbooks':>10}{'seconds':>10}{'workbooks/s':>13}{'avg KB':>9}"
+    header = f"{'run':<5}{'method':<26}{'workbooks':>10}{'seconds':>10}{'workbooks/s':>13}{'avg KB':>9}{'load 1 min':>14}"
     print(header)
     print("-" * len(header))
-    for label, count, seconds, size in results:
-        print(f"{label:<26}{count:>10}{seconds:>10.2f}{count / seconds:>13.2f}{size / 1024:>9.1f}")
-    (_, c1, s1, _), (_, c2, s2, _) = results
+    for k, by in enumerate(results, start=1):
+        for label, (count, seconds, size, l0, l1) in by.items():
+            print(f"{k:<5}{label:<26}{count:>10}{seconds:>10.2f}{count / seconds:>13.2f}{size / 1024:>9.1f}"
+                  f"{l0:>8.2f}-{l1:.2f}")
     print()
-    print(f"ratio perfxl/baseline (workbooks/s): {(c1 / s1) / (c2 / s2):.2f}")
+    rate = lambda by, m: by[m][0] / by[m][1]  # noqa: E731
+    for m in methods:
+        lo, med = min_median([rate(by, m) for by in results])
+        hi = max(rate(by, m) for by in results)
+        print(f"{m:<26} workbooks/s: max {hi:.2f}, median {med:.2f}, min {lo:.2f}")
+    for m in methods[:-1]:
+        lo, med = min_median([rate(by, m) / rate(by, methods[-1]) for by in results])
+        print(f"ratio {m}/baseline (workbooks/s, within each run): min {lo:.2f}, median {med:.2f}")
+    if "perfxl jobs=1" in methods:
+        for m in methods[:-1]:
+            if m != "perfxl jobs=1":
+                lo, med = min_median([rate(by, m) / rate(by, "perfxl jobs=1") for by in results])
+                print(f"ratio {m}/jobs=1 (workbooks/s, within each run): min {lo:.2f}, median {med:.2f}")
+    print(f"load avg:   {load_text()} (1, 5, 15 min) after")
     return 0
 
 

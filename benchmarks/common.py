@@ -35,3 +35,39 @@ def code12(n: int) -> str:
         n, r = divmod(n, 36)
         out.append(CODE_CHARS[r])
     return "".join(reversed(out))
+
+
+# ---------------------------------------------------------------- repeated runs, load, memory (added for issue 12)
+
+
+def load_text() -> str:
+    """The load averages (1, 5, 15 min), as `uptime` shows them: on a shared machine every figure is read
+    beside the load it was measured under."""
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def min_median(values: list[float]) -> tuple[float, float]:
+    """(min, median) of a few runs' figures: the minimum is the least disturbed run, the median the typical."""
+    ordered = sorted(values)
+    n = len(ordered)
+    median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+    return ordered[0], median
+
+
+def maxrss_mb(who: int | None = None) -> float:
+    """Peak resident set size in MB of this process (or ``resource.RUSAGE_CHILDREN``); ru_maxrss is KB on
+    Linux, bytes on macOS."""
+    import resource
+    import sys
+
+    rss = resource.getrusage(resource.RUSAGE_SELF if who is None else who).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RuleInfo", "CATALOGUE", "SEVERITY_ZH", "LIVE_MESSAGES", "rule"]
+__all__ = ["RuleInfo", "CATALOGUE", "SEVERITY_ZH", "LIVE_MESSAGES", "rule", "FIELD_RULES"]
 
 SEVERITY_ZH = {"error": "必须修改", "warning": "提示", "info": "信息"}
 
@@ -26,6 +26,7 @@ class RuleInfo:
     message_en: str = ""
     settings: tuple[str, ...] = ()
     variants: tuple[tuple[str, str, str], ...] = ()  # (name, message_zh, message_en) for special cases
+    form: str = "goals"  # the form whose workbooks the rule checks: goal table or self-evaluation (绩效自评)
 
     def render(self, lang: str = "zh", **values: object) -> str:
         """The message in ``lang``; a ``variant`` value picks one of the code's other wordings, for
@@ -57,6 +58,7 @@ _ROWS = [
     ("F01", "error", "预算数不等于财政资金与其他资金之和", "total ≠ fiscal + other"),
     ("F02", "error", "金额未填、不是数字或为负数", "amount missing, not a number or negative"),
     ("F03", "error", "金额与项目清单不一致", "amount differs from the register"),
+    ("F04", "error", "资金来源填写不全或各来源金额合计不等于预算数", "funds by source incomplete or not adding up to the budget"),
     ("P01", "error", "资金支出计划合计不等于100%（分期）或最后一期不是100%（累计）", "spend plan does not reach 100"),
     ("P02", "error", "支出计划比例不是数字或不在0–100之间", "percentage not a number or outside 0–100"),
     ("P03", "error", "累计支出计划中某期低于上一期", "cumulative milestone lower than the one before"),
@@ -66,6 +68,8 @@ _ROWS = [
     ("G04", "warning", "目标表述笼统、无法衡量（如“进一步提高”“明显改善”）", "vague wording"),
     ("G05", "warning", "绩效目标只是重复资金用途或项目名称", "goal restates purpose or name"),
     ("G06", "warning", "部门整体绩效目标缺少分项绩效目标或工作保障措施", "department goals lack sections or measures"),
+    ("G07", "error", "项目属性或实施期有误（无法识别、只填了起止之一、起止颠倒或不含预算年度）",
+     "项目属性 or 实施期 wrong (not understood, half filled, reversed, or not containing the budget year)"),
     ("I01", "error", "缺少必填的一级指标（产出指标、效益指标；满意度指标为提示）", "required level-1 indicator missing"),
     ("I02", "error", "一级/二级指标不在指标体系中，或二级指标不属于所填一级指标", "unknown or mismatched level-1/2"),
     ("I03", "error", "三级指标名称未填或无意义（如“-”“null”）", "level-3 name missing or junk"),
@@ -83,6 +87,10 @@ _ROWS = [
     ("I15", "warning", "满意度类指标放在了满意度指标之外", "satisfaction indicator outside 满意度指标"),
     ("I16", "warning", "指标值中写的单位与计量单位不一致（如“28.8万元”配“%”）", "unit in value conflicts with 计量单位"),
     ("I17", "warning", "指标值过长，超出预算系统交换字段（60字节）", "value too long for the exchange field"),
+    ("I18", "warning", "效益指标下填了过程或资金执行类指标（如支出合规性、资金使用率、项目完成情况、按时发放）",
+     "process or fund-execution measure under 效益指标"),
+    ("I19", "warning", "填了权重（分值），但合计不等于100（按指标体系规定的范围：每张表或每个一级指标）",
+     "weights given but not adding up to 100"),
     ("C01", "warning", "项目编码不符合21位编码规则", "project code pattern"),
     ("C02", "warning", "项目编码中的年份晚于预算年度", "year in project code later than budget year"),
     ("C03", "error", "单位编码缺失或格式不对", "unit code missing or malformed"),
@@ -90,6 +98,20 @@ _ROWS = [
     ("X02", "warning", "指标文字照抄了其他项目的内容", "indicator text copied from another project"),
     ("X03", "error", "工作簿中的项目不在项目清单中，或清单中的项目未填报", "project not in register / register project missing"),
     ("X04", "info", "同一单位多次报送：已采用其中一份，其余作废", "unit submitted more than once"),
+    # E: the year-end self-evaluation (绩效自评, 项目支出绩效自评表); checks in perfxl.selfeval_rules
+    ("E01", "error", "实际完成值未填（定量指标填数字；定性指标填达成、部分达成或未达成）", "实际完成值 missing"),
+    ("E02", "error", "定量指标的实际完成值不是数字，或所写单位与计量单位不一致",
+     "实际完成值 of a quantitative indicator not a number, or its unit conflicts with 计量单位"),
+    ("E03", "error", "得分与指标体系的评分方法不符，或超过分值", "得分 differs from the framework's scoring or exceeds its 分值"),
+    ("E04", "error", "分值合计不等于100，或某一级指标的分值与指标体系的规定不符",
+     "分值 do not add up to 100, or a level-1 share differs from the framework"),
+    ("E05", "error", "未完成目标（得分低于分值）但未填写偏差原因分析及改进措施", "target missed and no 偏差原因分析及改进措施"),
+    ("E06", "error", "全年执行数未填、为负数或超过全年预算数，或执行率不等于全年执行数÷全年预算数",
+     "全年执行数 missing, negative or above 全年预算数, or 执行率 not 全年执行数 ÷ 全年预算数"),
+    ("E07", "warning", "实际完成值远超目标（正向指标达到目标2倍以上、比率超过100、成本超过全年执行数）",
+     "actual far beyond its target (a typing error or a target set too low)"),
+    ("E08", "warning", "年度总体目标的实际完成情况未填，或照抄预期目标", "实际完成情况 missing or a copy of the 预期目标"),
+    ("E09", "info", "项目自评总分和自评等级（优、良、中、差），供汇总", "the project's 总分 and 自评等级, for the summary"),
 ]
 
 CATALOGUE: dict[str, RuleInfo] = {code: RuleInfo(code, sev, zh, en) for code, sev, zh, en in _ROWS}
@@ -122,6 +144,9 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
             "{field} {problem_en}. Enter a non-negative number ({money_unit}).", ()),
     "F03": ("{field} {actual} 与项目清单的 {expected} 不一致。请按清单填写，或联系财政部门更正清单。",
             "{field} {actual} differs from the register's {expected}.", ()),
+    "F04": ("资金来源合计 {sum} 不等于预算数 {total}。请核对各来源金额，合计应等于预算数。",
+            "The funds by source add up to {sum}, not the budget (预算数) {total}. Check the amounts by source.",
+            ("funds_tolerance",)),
     "P01": ("{what}。请调整各期支出比例。", "{what_en}. Adjust the spend plan.", ("spend_plan_tolerance",)),
     "P02": ("{milestone}支出比例“{value}”{problem}。请填写 0 到 100 之间的数字（填 30 表示 30%）。",
             "Spend plan {milestone} '{value}' {problem_en}. Enter a number from 0 to 100.", ()),
@@ -137,6 +162,9 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "G05": ("绩效目标只是重复了{what}。请写明资金使用后要达到的产出和效果。",
             "The goal only restates the {what_en}. State the outputs and effects to be achieved.", ()),
     "G06": ("部门整体绩效目标缺少{what}。请补充。", "The department goals lack {what_en}.", ()),
+    "G07": ("实施期 {start} 至 {end} 不含 {budget_year} 预算年度。本表是 {budget_year} 年度的绩效目标：请核对实施期或预算年度。",
+            "The 实施期 {start} to {end} does not contain the budget year {budget_year}, which this table is for: "
+            "check the period or the budget year.", ()),
     "I01": ("缺少{level1}。请至少填写一个{level1}下的三级指标。", "No {level1} indicator. Add at least one.", ("levels",)),
     "I02": ("{what}。请从下拉列表选择。", "{what_en}. Choose from the dropdown.", ("levels",)),
     "I03": ("三级指标名称{what}。请填写具体的指标名称。", "The level-3 indicator name {what_en}. Name the indicator.", ()),
@@ -163,6 +191,14 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
             "The value says '{found}' but the unit is '{unit}'.", ()),
     "I17": ("指标值“{value}”有 {size} 字节，超过预算系统交换字段的 {limit} 字节。请精简，说明写入指标值说明栏。",
             "Value '{value}' is {size} bytes, over the exchange field's {limit}.", ("value_max_bytes",)),
+    "I18": ("“{name}”是过程或资金执行类指标（含“{word}”），不反映项目实施后的效果，不应放在“{level1}”下。"
+            "请改为反映经济、社会、生态效益或可持续影响的指标，或移到产出指标下。",
+            "'{name}' measures process or fund execution ('{word}'), not an effect of the project: it does not belong "
+            "under {level1}. Replace it with an indicator of an economic, social, ecological or lasting effect, or "
+            "move it under 产出指标.", ("benefit_process_words", "benefit_level1")),
+    "I19": ("{scope}各指标权重合计为 {total}，应为 {expected}。请调整权重（分值）。",
+            "The weights {scope_en} add up to {total}, not {expected}. Adjust the weights.",
+            ("weights_scope", "weights_total")),
     "C01": ("项目编码“{code}”不符合编码规则（6位区划+2位年度+1位字母+12位数字或大写字母）。请核对。",
             "Project code '{code}' does not match the pattern.", ("project_code_pattern",)),
     "C02": ("项目编码中的年度“{year}”晚于预算年度 {budget_year}。请核对编码。",
@@ -174,6 +210,30 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "X03": ("{what}。请核对项目清单。", "{what_en}.", ()),
     "X04": ("单位 {unit_code} 报送了 {count} 份，采用 {taken}，其余作废：{superseded}。",
             "Unit {unit_code} sent {count} files; {taken} was taken, superseded: {superseded}.", ()),
+    "E01": ("“{name}”的实际完成值未填。请填写实际完成的数值（只填数字，单位见计量单位栏）。",
+            "The 实际完成值 of '{name}' is missing. Enter the number achieved (only the number; the unit is in the "
+            "计量单位 column).", ("selfeval",)),
+    "E02": ("“{name}”的实际完成值“{value}”不是数字。定量指标的实际完成值只填数字，说明写在偏差原因分析及改进措施栏。",
+            "The 实际完成值 '{value}' of '{name}' is not a number. Enter only the number; explanations go in the "
+            "偏差原因分析及改进措施 column.", ()),
+    "E03": ("“{name}”的得分 {value} 与评分方法算出的 {expected} 不符（{how}）。请按评分方法改正得分，或核对实际完成值和分值。",
+            "The 得分 {value} of '{name}' is not the {expected} the scoring gives ({how_en}). Correct the 得分, or "
+            "check the 实际完成值 and the 分值.", ("selfeval",)),
+    "E04": ("{level1}各指标分值合计为 {sum}，按指标体系应为 {expected}。请调整{level1}下各指标的分值。",
+            "The 分值 of the {level1} indicators add up to {sum}; the framework gives {level1} {expected}. Adjust them.",
+            ("selfeval",)),
+    "E05": ("“{name}”未完成目标（得分 {score}，分值 {points}），偏差原因分析及改进措施未填。请写明未完成的原因和改进措施。",
+            "'{name}' missed its target (得分 {score} of {points}) and 偏差原因分析及改进措施 is empty. State why, and "
+            "what will be done about it.", ()),
+    "E06": ("全年执行数{problem}。请填写不小于 0 的数字（单位：{money_unit}）。",
+            "全年执行数 {problem_en}. Enter a number of at least 0 ({money_unit}).", ()),
+    "E07": ("“{name}”的实际完成值 {value} 达到目标值 {target} 的 {times} 倍以上。请核对是否填错，或说明目标为何定得过低。",
+            "The 实际完成值 {value} of '{name}' is {times} times its target {target} or more. Check it for a typing "
+            "error, or explain why the target was set so low.", ("selfeval",)),
+    "E08": ("年度总体目标的实际完成情况未填。请写明全年实际完成的数量、质量、时效和效果。",
+            "The 实际完成情况 of the 年度总体目标 is missing. State what was achieved in the year: quantity, quality, "
+            "timeliness and effect.", ()),
+    "E09": ("自评总分 {total}，自评等级“{grade}”。", "Self-evaluation: total {total}, grade {grade}.", ("selfeval",)),
 }
 
 # code -> other wordings, chosen by the check with ``variant=``; the code and its meaning stay the same.
@@ -188,13 +248,85 @@ _VARIANTS: dict[str, tuple[tuple[str, str, str], ...]] = {
              "Move the share to those milestones, or use the framework that has it."),),
     "I01": (("empty", "本项目未填写绩效指标。请填写具体的三级指标，至少 {minimum} 个，须包含{required}。",
              "No indicator is filled in. Add at least {minimum} level-3 indicators, including {required_en}."),),
+    "G03": (("after", "写到了 {year} 年，超出 {budget_year} 预算年度。年度指标应在预算年度内完成；跨年度的内容请写入实施期目标，或核对年份。",
+             "Runs into {year}, past the budget year {budget_year}. An annual indicator is met within the budget "
+             "year; put what spans years in the 实施期 goals, or check the year."),),
+    "G04": (("value", "指标值“{value}”中的“{word}”表述笼统、无法衡量。请写明具体数量、程度或时限；确实无法量化的，写明可核实的标准。",
+             "The value '{value}' says '{word}', which is vague and cannot be measured. State a quantity, degree or "
+             "deadline; where nothing can be counted, a standard that can be verified."),),
+    "I05": (("declared", "指标值类型为定量，但指标值“{value}”不是数字。请只填数字（单位、说明填在其他栏），或把指标值类型改为定性。",
+             "The indicator is declared 定量 (quantitative) but its value '{value}' is not a number. Enter only the "
+             "number (unit and note in their own columns), or declare it 定性."),),
+    "I19": (("not_number", "权重“{value}”不是数字。请填写数字（分值）。",
+             "The weight '{value}' is not a number. Enter a number."),),
+    "F04": (("source", "资金来源“{value}”不是规定的{what}。请从下拉列表选择（来源：本级财政、上级补助、上年结转、其他；级次：中央、省、市、县）。",
+             "'{value}' is not a known {what_en}. Choose from the dropdown (source: 本级财政, 上级补助, 上年结转, 其他; "
+             "level: 中央, 省, 市, 县)."),),
+    "G07": (("attribute", "项目属性“{value}”无法识别。请从下拉列表选择“新增”或“延续”。",
+             "项目属性 '{value}' is not understood. Choose 新增 (new) or 延续 (continuing)."),
+            ("unreadable", "实施期“{value}”无法识别。请填写年月，如 2023-07。",
+             "The 实施期 '{value}' is not understood. Enter a month such as 2023-07."),
+            ("half", "实施期只填了{given}，缺少{missing}。请填写起止年月。",
+             "Only the {given_en} of the 实施期 is filled in. Enter both the first and the last month."),
+            ("reversed", "实施期止 {end} 早于起 {start}。请核对起止年月。",
+             "The 实施期 ends ({end}) before it starts ({start}). Check the months.")),
     "I12": (("empty", "本项目未填写绩效指标。请至少填写 {minimum} 个绩效指标。",
              "No indicator is filled in. Add at least {minimum}."),),
+    "E01": (("qualitative", "“{name}”是定性指标，实际完成值未填。请填写{grades}之一（其后可写明完成情况）。",
+             "'{name}' is qualitative and its 实际完成值 is missing. Enter one of {grades} (what was done may follow)."),
+            ("grade", "“{name}”是定性指标，实际完成值“{value}”没有写明完成程度。请以{grades}之一开头（其后可写明完成情况），以便计算得分。",
+             "'{name}' is qualitative and its 实际完成值 '{value}' names no grade. Start it with one of {grades} (what "
+             "was done may follow), so that it can be scored.")),
+    "E02": (("unit", "“{name}”的实际完成值“{value}”写的单位“{found}”与计量单位“{unit}”不一致。请按计量单位换算后只填数字。",
+             "The 实际完成值 '{value}' of '{name}' says '{found}' but the 计量单位 is '{unit}'. Convert it and enter "
+             "only the number."),),
+    "E03": (("over", "“{name}”的得分 {value} 超过其分值 {points}。得分不能超过分值，请改正。",
+             "The 得分 {value} of '{name}' exceeds its 分值 {points}. Correct it."),
+            ("not_number", "“{name}”的得分“{value}”不是数字。请填写数字，或恢复表中的计算公式。",
+             "The 得分 '{value}' of '{name}' is not a number. Enter a number, or restore the table's formula."),
+            ("execution", "预算执行率得分 {value} 与评分方法算出的 {expected} 不符（执行率 {rate}% × 分值 {points}，执行率最高按 100% 计）。请改正。",
+             "The 预算执行率 得分 {value} is not the {expected} the scoring gives (执行率 {rate}% × 分值 {points}, "
+             "at most 100%). Correct it."),
+            ("total", "总分 {value} 不等于各项得分之和 {expected}。请改正总分，或恢复表中的计算公式。",
+             "The 总分 {value} is not the sum of the 得分, {expected}. Correct it, or restore the table's formula."),
+            ("grade", "自评等级“{value}”与总分 {total} 对应的等级“{expected}”不符（{bands}）。请改正自评等级。",
+             "The grade '{value}' does not go with the total {total}, which is '{expected}' ({bands}). Correct it.")),
+    "E04": (("missing", "“{name}”的分值未填。请填写分值（{level1}各指标分值合计应为 {expected}）。",
+             "The 分值 of '{name}' is missing. Enter it (the {level1} indicators add up to {expected})."),
+            ("not_number", "“{name}”的分值“{value}”不是数字。请填写数字。",
+             "The 分值 '{value}' of '{name}' is not a number. Enter a number."),
+            ("execution", "预算执行率的分值为 {value}，按指标体系应为 {expected}。请改正。",
+             "The 分值 of 预算执行率 is {value}; the framework gives {expected}. Correct it."),
+            ("total", "各项分值合计为 {sum}，应为 {expected}：本项目没有可评分的绩效指标。请核对批复的绩效目标。",
+             "The 分值 add up to {sum}, not {expected}: the project has no indicator to score. Check the approved goals.")),
+    "E06": (("above", "全年执行数 {value} 超过全年预算数 {budget}（单位：{money_unit}）。请核对金额：执行数不能超过预算数。",
+             "全年执行数 {value} is above 全年预算数 {budget} ({money_unit}). Check the amounts: spending cannot exceed "
+             "the budget."),
+            ("budget", "全年预算数{problem}，无法计算执行率。请填写全年预算数（年初预算数加年中调整，单位：{money_unit}）。",
+             "全年预算数 {problem_en}, so 执行率 cannot be computed. Enter the year's budget (the initial budget with "
+             "the year's adjustments, {money_unit})."),
+            ("rate", "执行率 {value} 不等于全年执行数 ÷ 全年预算数 = {expected}。请改正执行率，或恢复表中的计算公式。",
+             "执行率 {value} is not 全年执行数 ÷ 全年预算数 = {expected}. Correct it, or restore the table's formula.")),
+    "E07": (("rate", "“{name}”是比率，实际完成值 {value} 超过 100。请核对是否填错。",
+             "'{name}' is a rate and its 实际完成值 {value} is above 100. Check it for a typing error."),
+            ("cost", "“{name}”的实际完成值 {value}{unit} 超过本项目全年执行数 {executed}{money_unit}。请核对金额和单位。",
+             "The 实际完成值 {value}{unit} of '{name}' is above the project's 全年执行数 {executed}{money_unit}. "
+             "Check the amount and the unit.")),
+    "E08": (("copy", "年度总体目标的实际完成情况与预期目标文字相同。请写明实际完成了什么，不要照抄预期目标。",
+             "The 实际完成情况 repeats the 预期目标 word for word. State what was actually achieved."),),
 }
 
+# The self-evaluation form's rules (绩效自评, perfxl.selfeval_rules); every other code checks goal tables.
+SELFEVAL_CODES = ("E01", "E02", "E03", "E04", "E05", "E06", "E07", "E08", "E09")
+
 CATALOGUE = {code: RuleInfo(info.code, info.severity, info.title_zh, info.title_en, *_MESSAGES[code],
-                            variants=_VARIANTS.get(code, ()))
+                            variants=_VARIANTS.get(code, ()),
+                            form="selfeval" if code in SELFEVAL_CODES else "goals")
              for code, info in CATALOGUE.items()}
+
+# Codes that only concern schema-v2 fields: a workbook lists them in its 填报说明 only where the framework
+# declares one of their fields (a framework declaring none, as hebei-2023, keeps the seed's 填报说明).
+FIELD_RULES: dict[str, tuple[str, ...]] = {"F04": ("fund_sources",), "G07": ("attribute", "period")}
 
 # The short wording of a live 自查 mark (perfxl.live): "✗ CODE short" in the 自查 column. One entry per
 # case a rule tells apart; the workbook's formula and the Python side fill the same placeholders.

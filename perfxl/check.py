@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Collection, Iterable, Sequence
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 from .archives import InputFile, collect_inputs
 from .errors import FrameworkError, NothingToCheck, UnitDataError
@@ -383,6 +383,7 @@ class _Shared:
     mode: str
     skip: tuple[str, ...] = ()
     slim: bool = True  # many files: keep only what the checks across files need
+    compact: Callable[[Checked, InputFile], Any] | None = None  # what the run keeps of each file (check_inputs)
 
 
 def _refused(item: InputFile, codes: Collection[str] | None) -> Checked:
@@ -417,6 +418,8 @@ def _check_job(item: InputFile, shared: _Shared) -> Checked:
             "S01", reason=f"读取时出现内部错误（{type(e).__name__}），请将此文件提交给 perfxl 维护者",
             reason_en=f"internal error {type(e).__name__}: {e}")]))
     checked = _attribute(checked, item.name, codes)
+    if shared.compact is not None:
+        return shared.compact(checked, item)
     return _slim(checked) if shared.slim else checked
 
 
@@ -456,7 +459,8 @@ def check_paths(paths: Sequence[str | Path], *, register: dict[str, UnitData] | 
 def check_inputs(files: list[InputFile], *, register: dict[str, UnitData] | None = None,
                  framework: Framework | None = None, key: bytes | None = None, mode: str = "submit",
                  jobs: int = 1, progress: Callable[[Checked], None] | None = None,
-                 across: bool = True, sandbox: SandboxLimits | None = None) -> CheckRun:
+                 across: bool = True, sandbox: SandboxLimits | None = None,
+                 compact: Callable[[Checked, InputFile], Any] | None = None) -> CheckRun:
     """check_paths on inputs already collected (the archive entries must still exist).
 
     ``across=False`` leaves the rules across files to the caller (consolidation first decides
@@ -464,7 +468,12 @@ def check_inputs(files: list[InputFile], *, register: dict[str, UnitData] | None
     Every file is read in one of ``jobs`` sandboxed worker processes (``perfxl.sandbox``), also for
     ``jobs=1``; ``progress`` is told of each file as it is done (not necessarily in input order), the
     result keeps the input order.
+
+    ``compact(checked, input_file)`` (picklable; with ``across=False``) turns each file's result into
+    what the run keeps, in the worker that read it (in this process for a file refused or crashed):
+    consolidation keeps a few facts per file, not every unit read, so a round of 10,000 files stays small.
     """
+    keep = compact if compact is not None else (lambda c, _item: c)
     returns = [f for f in files if f.kind == "return"]
     run = CheckRun(other_files=[f for f in files if f.kind != "return"])
     codes = set(register) if register is not None else None
@@ -472,15 +481,15 @@ def check_inputs(files: list[InputFile], *, register: dict[str, UnitData] | None
     readable = [i for i, f in enumerate(returns) if f.path is not None]
     for i, f in enumerate(returns):
         if f.path is None:
-            done[i] = _refused(f, codes)
+            done[i] = keep(_refused(f, codes), f)
             if progress:
                 progress(done[i])
     if readable:
-        shared = _Shared(register, framework, key, mode)
+        shared = _Shared(register, framework, key, mode, compact=compact)
         with Pool(_check_job, shared, jobs=min(jobs, len(readable)), limits=sandbox) as pool:
             for k, result in pool.run([returns[i] for i in readable]):
                 item = returns[readable[k]]
-                checked = _crashed(item, result, codes) if isinstance(result, Crashed) else result
+                checked = keep(_crashed(item, result, codes), item) if isinstance(result, Crashed) else result
                 done[readable[k]] = checked
                 if progress:
                     progress(checked)
@@ -524,16 +533,13 @@ def _modified_key(c: Checked) -> tuple:
     return (saved_time(c.read.modified if c.read else None), c.mtime, c.path)
 
 
-def check_across(run: CheckRun, eligible: Callable[[Checked], bool] = lambda c: True) -> list[Checked]:
-    """X04 resubmissions (the newest is taken), X01 across units, X02 copied from another unit;
-    over the files ``eligible`` admits. Returns the files taken, one per unit."""
-    by_unit: dict[str, list[Checked]] = {}
-    for c in run.files:
-        if c.unit is not None and eligible(c):
-            by_unit.setdefault(c.unit.unit.code, []).append(c)
-    taken: list[Checked] = []
+def take_latest(by_unit: dict[str, list], newest: Callable[[Any], tuple]) -> list:
+    """Of each unit's files the newest (by ``newest``) is taken; when a unit sent several, each of them
+    gets X04 naming the one taken. Shared by ``check_across`` and consolidation, whose records differ
+    but both carry ``path``, ``report`` and ``superseded_by``."""
+    taken = []
     for code, group in by_unit.items():
-        group.sort(key=_modified_key, reverse=True)
+        group.sort(key=newest, reverse=True)
         taken.append(group[0])
         if len(group) > 1:
             names = [os.path.basename(g.path) for g in group]
@@ -542,6 +548,17 @@ def check_across(run: CheckRun, eligible: Callable[[Checked], bool] = lambda c: 
             for g in group:
                 g.report.findings.append(finding("X04", unit_code=code, count=len(group), taken=names[0],
                                                  superseded="、".join(names[1:]), value=g.path))
+    return taken
+
+
+def check_across(run: CheckRun, eligible: Callable[[Checked], bool] = lambda c: True) -> list[Checked]:
+    """X04 resubmissions (the newest is taken), X01 across units, X02 copied from another unit;
+    over the files ``eligible`` admits. Returns the files taken, one per unit."""
+    by_unit: dict[str, list[Checked]] = {}
+    for c in run.files:
+        if c.unit is not None and eligible(c):
+            by_unit.setdefault(c.unit.unit.code, []).append(c)
+    taken: list[Checked] = take_latest(by_unit, _modified_key)
     owners: dict[str, Checked] = {}
     for c in taken:
         for pi, p in enumerate(c.unit.projects):

@@ -373,8 +373,10 @@ _TEMPLATE_HELP = pair(
            "from last year's goals and indicators."))
 @opt("--roll-year", is_flag=True, help=("与 --prefill 同用：把沿用文字中的上年年份改为本预算年度。",
                                         "With --prefill: change last year's year in the carried text to this one."))
+@opt("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+     help=("并行生成的进程数；默认为本机可用的 CPU 核数。", "Processes writing workbooks; default the CPU cores usable."))
 @_lang_option
-def template(register, data_files, out_dir, framework, year, password, key_file, prefill, roll_year):
+def template(register, data_files, out_dir, framework, year, password, key_file, prefill, roll_year, jobs):
     """Generate workbooks (see _TEMPLATE_HELP)."""
     if bool(register) == bool(data_files):
         raise click.UsageError(t("请给出项目清单 REGISTER，或用 --data 给出单位数据 JSON（二者选一）。",
@@ -395,11 +397,13 @@ def template(register, data_files, out_dir, framework, year, password, key_file,
             bar.start(None)
             result = templates_from_register(register, out_dir, budget_year=year,
                                              framework=framework or DEFAULT_FRAMEWORK, password=password,
-                                             key=key, prefill=prefill, roll_year=roll_year, progress=bar.tick)
+                                             key=key, prefill=prefill, roll_year=roll_year, progress=bar.tick,
+                                             jobs=jobs)
         for note in result.notes:
             click.echo(note)
     else:
-        result = templates_from_data(data_files, out_dir, framework=framework, password=password, key=key)
+        result = templates_from_data(data_files, out_dir, framework=framework, password=password, key=key,
+                                     jobs=jobs)
     projects = sum(len(u.projects) for u in result.units)
     click.echo(t(f"已生成 {len(result.paths)} 个单位工作簿（{projects} 个项目，指标体系 {result.framework.id}）：{out_dir}",
                  f"Wrote {len(result.paths)} unit workbooks ({projects} projects, framework {result.framework.id}): "
@@ -453,10 +457,13 @@ def demo(out_dir, samples):
                  f" → {r.summary}",
                  f"5. Summary: {o.get('应报单位')} units expected, {o.get('已报送单位')} sent, {o.get('未报送')} did not"
                  f" → {r.summary}"))
+    click.echo(t(f"6. 其他指标体系的示例（工作簿、审核报告、绩效文本）与预算系统平表导入：{r.out_dir / '6-其他指标体系与导入'}",
+                 f"6. Other frameworks' samples (workbook, check report, document) and a budget system's flat export "
+                 f"imported: {r.out_dir / '6-其他指标体系与导入'}"))
     click.echo(t("用 Excel、WPS 或 LibreOffice 打开查看；黄色为填报区，右侧“自查”列实时检查。",
                  "Open them in Excel, WPS or LibreOffice; yellow cells are for input, the “自查” (self-check) "
                  "column checks live."))
-    written = [*tp.paths, *r.returned, r.report_json, r.findings_xlsx, *r.returns, r.summary]
+    written = [*tp.paths, *r.returned, r.report_json, r.findings_xlsx, *r.returns, r.summary, *r.others]
     _say_replaced(replaced_in(written, before))
 
 
@@ -512,8 +519,9 @@ _CHECK_HELP = pair(
                                         "The round's framework; a workbook made with another gets S05."))
 @_key_file_option("签名密钥文件（生成模板时所用）；不给时读 PERFXL_KEY。",
                   "Signing key file (the one templates were made with); default $PERFXL_KEY.")
-@opt("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-     help=("并行进程数。", "Number of parallel processes."))
+@opt("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+     help=("并行进程数；默认为本机可用的 CPU 核数（最多 8）。",
+           "Number of parallel processes; default the CPU cores this process may use (at most 8)."))
 @_lang_option
 def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_file, jobs):
     """Check returns (see _CHECK_HELP)."""
@@ -528,6 +536,7 @@ def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_
                   folders=[("--annotate", annotate_to, ())] if annotate_to else [])
     from .check import annotate_all, check_paths, load_register_index
     from .integrity import load_key
+    from .sandbox import default_jobs
 
     key = load_key(key_file)
     register = load_register_index(register_path)
@@ -537,7 +546,7 @@ def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_
         fw = load_framework(framework)
     with _Bar("审核", "Checking", "个文件", " files") as bar:
         bar.start(None)
-        run = check_paths(paths, register=register, framework=fw, key=key, mode=mode, jobs=jobs,
+        run = check_paths(paths, register=register, framework=fw, key=key, mode=mode, jobs=jobs or default_jobs(),
                           progress=bar.tick)
     report = run.report
     on_screen = target is None
@@ -596,18 +605,21 @@ def check(paths, register_path, fmt, output, annotate_dir, mode, framework, key_
 @_key_file_option("签名密钥文件；不给时读 PERFXL_KEY。", "Signing key file; default $PERFXL_KEY.")
 @opt("--csv", "csv_dir", type=_OUT, default=None,
      help=("另把各表写成 CSV（UTF-8）到此文件夹。", "Also write every table as CSV (UTF-8) into this folder."))
+@opt("--parquet", "parquet_dir", type=_OUT, default=None,
+     help=("另把各表写成 Parquet 到此文件夹。", "Also write every table as Parquet into this folder."))
 @_lang_option
-def consolidate(paths, register_path, output, jobs, year, framework, key_file, csv_dir):
+def consolidate(paths, register_path, output, jobs, year, framework, key_file, csv_dir, parquet_dir):
     """Consolidate a round."""
     target = file_target(output, (".xlsx",), "汇总.xlsx")
     csv_to = folder_target(csv_dir, option="--csv") if csv_dir else None
+    parquet_to = folder_target(parquet_dir, option="--parquet") if parquet_dir else None
     from .consolidate import STATUS, consolidate as run_consolidation
     from .integrity import load_key
-    from .summary import CSV_NAMES, write_csv, write_summary
+    from .summary import CSV_NAMES, overflowing, write_csv, write_parquet, write_summary
 
     inputs = [*paths, register_path, key_file, framework if framework and Path(framework).exists() else None]
     check_outputs(inputs, files=[("-o", target.path("汇总.xlsx"))],
-                  folders=[("--csv", csv_to, [f"{n}.csv" for n in CSV_NAMES.values()])] if csv_to else [])
+                  folders=_table_folders(csv_to, parquet_to, CSV_NAMES))
 
     fw = None
     if framework:
@@ -616,8 +628,18 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
     with _Bar("读取审核", "Reading", "个文件", " files") as bar:
         result = run_consolidation(paths, register_path, budget_year=year, framework=fw, key=load_key(key_file),
                                    jobs=jobs or os.cpu_count() or 1, progress=bar.tick, on_total=bar.start)
-    w = write_file(target.path("汇总.xlsx"), lambda tmp: write_summary(result, tmp))
-    csv_written = write_folder_files(csv_to, lambda tmp: write_csv(result, tmp), protected=inputs) if csv_to else []
+    with result:  # its temporary files go when the outputs are written
+        summary_path = target.path("汇总.xlsx")
+        over = overflowing(result)
+        if over:  # Excel cannot hold every row: every table is also written whole, as CSV and as Parquet
+            csv_to = csv_to or summary_path.parent / f"{summary_path.stem}_完整表格"
+            parquet_to = parquet_to or csv_to
+            check_outputs(inputs, folders=_table_folders(csv_to, parquet_to, CSV_NAMES))
+        full = {"CSV": _shown_beside(csv_to, summary_path), "Parquet": _shown_beside(parquet_to, summary_path)}
+        w = write_file(summary_path, lambda tmp: write_summary(result, tmp, full_tables=full if over else None))
+        csv_written = write_folder_files(csv_to, lambda tmp: write_csv(result, tmp), protected=inputs) if csv_to else []
+        parquet_written = (write_folder_files(parquet_to, lambda tmp: write_parquet(result, tmp), protected=inputs)
+                           if parquet_to else [])
     o = _overview(result)
     sent, expected = o.get("已报送单位"), o.get("应报单位")
     valid, invalid, missing = o.get("通过（无错误）"), o.get("有错误"), o.get("未报送")
@@ -633,9 +655,38 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
     click.echo(t(f"收到 {o.get('收到文件')} 个文件：{states_zh}",
                  f"{o.get('收到文件')} files received: {states_en}"))
     click.echo(written_message(w, "汇总工作簿", "Summary workbook"))
+    from .summary import EXCEL_MAX_ROWS, full_tables_note, full_tables_where
+
+    for sheet, rows in over.items():
+        click.echo(full_tables_note(sheet, rows, EXCEL_MAX_ROWS - 2, full_tables_where(full, sheet)))
     if csv_to is not None:
         click.echo(t(f"CSV：{csv_to}（{len(csv_written)} 个表）", f"CSV: {csv_to} ({len(csv_written)} tables)"))
         _say_replaced(sum(x.replaced for x in csv_written))
+    if parquet_to is not None:
+        click.echo(t(f"Parquet：{parquet_to}（{len(parquet_written)} 个表）",
+                     f"Parquet: {parquet_to} ({len(parquet_written)} tables)"))
+        _say_replaced(sum(x.replaced for x in parquet_written))
+
+
+def _table_folders(csv_to: Path | None, parquet_to: Path | None, names: dict) -> list:
+    """check_outputs' folders for --csv and --parquet (the file names each will hold)."""
+    out = []
+    for option, folder, suffix in (("--csv", csv_to, ".csv"), ("--parquet", parquet_to, ".parquet")):
+        if folder is not None:
+            out.append((option, folder, [f"{n}{suffix}" for n in names.values()]))
+    return out
+
+
+def _shown_beside(folder: Path | None, summary: Path) -> str | None:
+    """A folder as the summary's note names it: relative to the summary's folder when inside it (the
+    two travel together), else as given."""
+    if folder is None:
+        return None
+    try:
+        return str(Path(os.path.abspath(folder)).relative_to(os.path.abspath(summary.parent)))
+    except ValueError:
+        return str(folder)
+
 
 
 @main.command(name="import", help=pair(
@@ -662,15 +713,19 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
                                              "Budget year (needed when a flat export has no 预算年度 column)."))
 @opt("--framework", default="hebei-2023", show_default=True,
      help=("写入 JSON 的指标体系。", "The framework written into the JSON."))
+@opt("--money-unit", type=click.Choice(["元", "万元"]), default=None,
+     help=("JSON 的金额单位；平表的金额按其写明的金额单位换算。默认沿用平表的（千元换算为万元）。",
+           "The JSON's money unit; a flat export's amounts are converted from the unit it states. Default: "
+           "the export's own (千元 becomes 万元)."))
 @_lang_option
-def import_(source, output, year, framework):
+def import_(source, output, year, framework, money_unit):
     """Import last year's goals."""
     as_folder = Path(output).is_dir() or not Path(output).suffix or output.endswith(("/", os.sep))
     target = None if as_folder else file_target(output, (".json",), "<单位编码>.json")
     from .importer import import_file
     from .model import dump_unit
 
-    result = import_file(source, budget_year=year, framework=framework)
+    result = import_file(source, budget_year=year, framework=framework, money_unit=money_unit)
     for p in result.problems:
         click.echo(t("提示：", "Note: ") + p, err=True)
     if target is not None and len(result.units) != 1:
@@ -824,3 +879,39 @@ def rules_(fmt, framework):
             json.dumps(e["setting"], ensure_ascii=False) if e["setting"] else "")
         click.echo(f"{e['code']}  {severity}  {live[0] if e['live'] else live[1]}  {title}"
                    + (f"  {setting}" if setting else ""))
+
+
+@main.command(help=pair(
+    """在浏览器中办理一整轮：新建一轮、收件（拖入文件、文件夹、压缩包、邮件）、看板、单位审核意见、汇总与规则。
+
+    ROUND_DIR 为本轮文件夹（默认当前文件夹），其中的 perfxl-round.sqlite 记录收到的每个文件与审核结果，重启不丢失。默认只在本机（127.0.0.1）监听；用 --host 监听其他地址时，每个请求都须带启动时显示的访问令牌。
+
+    \b
+    perfxl serve 2025年绩效目标/
+    perfxl serve 2025年绩效目标/ --port 9000 --no-browser
+    """,
+    """The whole round in a browser: new round, inbox (drop files, folders, zips, e-mails), board, each unit's
+    findings, summary and rules.
+
+    ROUND_DIR is the round folder (default the current one); its perfxl-round.sqlite records every file
+    received and every finding, so a restart loses nothing. Listens on this computer only (127.0.0.1)
+    unless --host says otherwise; then every request needs the token printed at start.
+
+    \b
+    perfxl serve 2025年绩效目标/
+    perfxl serve 2025年绩效目标/ --port 9000 --no-browser
+    """), short_help=pair("在浏览器中办理一整轮（本机网页）。", "The whole round in a browser (a local web page)."))
+@arg("round_dir", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@opt("--host", default="127.0.0.1", show_default=True,
+     help=("监听地址；不是本机地址（如 0.0.0.0）时需要访问令牌。",
+           "Address to listen on; any other than this computer's needs the token."))
+@opt("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True, metavar="N",
+     help=("端口；0 为任选空闲端口。", "Port; 0 picks a free one."))
+@opt("--no-browser", is_flag=True, help=("不自动打开浏览器。", "Do not open the browser."))
+@_lang_option
+def serve(round_dir, host, port, no_browser):
+    """Serve the round folder's web page (see the help above)."""
+    from .web import serve as run_server
+
+    run_server(round_dir, host=host, port=port, open_browser=not no_browser,
+               announce=lambda line: click.echo(line))

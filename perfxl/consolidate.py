@@ -3,9 +3,9 @@
 Reader + rules over every input file (in parallel processes), then the decisions only a whole round
 allows: which files belong to this round and this register, which copy of a resubmitted unit is
 taken (the newest by the workbook's own saved time, then the file's), what is missing. The result is
-a set of pandas DataFrames (for notebooks, CSV and the summary workbook alike) and the check report;
-every input file appears exactly once in 文件清单 with what became of it (a cover letter or a PDF as
-其他文件, never a finding).
+a set of tables (pandas DataFrames on demand, for notebooks; streamed to the summary workbook, CSV
+and Parquet by ``perfxl.summary``) and the check report; every input file appears exactly once in
+文件清单 with what became of it (a cover letter or a PDF as 其他文件, never a finding).
 
 The round's figures (汇总's 概况 and 问题按规则, 提交情况's counts) all count one set of files: the adopted
 ones, one per unit. What the other files carry (a superseded copy, an unreadable file) is shown beside,
@@ -15,29 +15,53 @@ something: 提交情况 says 已报送（无法读取）, not 未报送.
 A round in which nothing matches (no return at all, or none of a register unit) is an input problem
 (NothingToCheck, RoundMismatch: the folder or the register is probably the wrong one), never an empty
 summary with a budget year of None.
+
+Memory flat in the number of workbooks
+--------------------------------------
+A province round is 10,000 workbooks and a million indicator rows: held as units read, that is about
+0.9 MB a workbook. So each sandbox worker hands back a :class:`Received` (the file's report and the
+few facts the decisions across the round need, about 2 KB) and writes the file's project and
+indicator rows to a spill file of its own (pickled, one record per file) in the round's temporary
+folder (:class:`RoundStore`). The register is kept compressed (:class:`CompactRegister`), read in a
+child process so that its objects never swell this one. The checks across files run over the
+Received facts: X04 and X01 directly, X02 on the few units whose indicator wording another unit
+shares word for word (hashes find them; only their texts are read back from the spill). The tables
+are then produced row by row from the spill, in the order the summary shows them, and written
+without ever being held whole. ``Consolidation.tables[key]`` still gives a DataFrame (built on first
+use, for notebooks and tests), and the writers use a DataFrame that was built (and maybe edited).
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
+import re
+import shutil
+import tempfile
+import weakref
+import zlib
+from array import array
 from collections import Counter
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
 from .catalogue import CATALOGUE, SEVERITY_ZH
-from .check import (Checked, CheckRun, check_across, check_inputs, load_register_index, nothing_found,
+from .check import (Checked, CheckRun, check_inputs, load_register_index, nothing_found, saved_time,
                     unit_code_from_name)
 from .archives import InputFile, collect_inputs
 from .errors import NothingToCheck, RoundMismatch
-from .findings import SEVERITY_ORDER, Finding, Report
+from .findings import SEVERITY_ORDER, FileReport, Finding, Report, finding
 from .i18n import t
 from .frameworks import OPERATOR_FROM_JSON, Framework
-from .model import UnitData
+from .model import Indicator, Project, Unit, UnitData
 from .sandbox import SandboxLimits
 
-__all__ = ["Consolidation", "consolidate", "STATUS", "TABLE_SHEETS"]
+__all__ = ["Consolidation", "consolidate", "decide_round", "STATUS", "TABLE_SHEETS", "Received", "RoundStore",
+           "CompactRegister", "TABLE_COLUMNS"]
 
 # What became of an input file (文件清单 状态).
 STATUS = {"taken": "采用", "superseded": "作废（重复报送）", "unreadable": "无法读取", "not_in_register": "不在清单",
@@ -52,6 +76,333 @@ _COUNT_COLUMNS = {"submissions": ["清单项目数", "报送份数", "错误", "
 # Table key -> sheet name of the summary workbook, in the order the office reads them.
 TABLE_SHEETS = {"submissions": "提交情况", "projects": "项目", "indicators": "指标", "findings": "问题清单",
                 "files": "文件清单"}
+# The columns of the tables whose columns do not depend on the round (项目's milestones and 一级指标 do).
+TABLE_COLUMNS = {
+    "submissions": ["主管部门编码", "主管部门名称", "单位编码", "单位名称", "清单项目数", "清单预算数", "是否报送", "报送份数",
+                    "采用文件", "错误", "提示", "已说明", "状态", "说明"],
+    "indicators": ["单位编码", "单位名称", "项目编码", "项目名称", "序号", "一级指标", "二级指标", "三级指标", "绩效指标描述",
+                   "符号", "指标值", "计量单位", "指标值说明", "指标值确定依据", "原始填写", "出错说明"],
+    "findings": ["文件", "单位编码", "工作表", "单元格", "项目编码", "代码", "类别", "问题与修改建议", "已说明", "单位说明",
+                 "文件状态"],
+    "files": ["文件", "SHA-256", "大小(字节)", "单位编码", "状态", "说明", "错误", "提示"],
+}
+# How a column's values are typed in the Parquet file (and formatted in the summary): "int" counts,
+# "number" amounts, "text", and "value" — what a unit typed where a number belongs (预算数, 指标值...):
+# numbers, unless some unit typed text there this round (then text, numbers written as in the CSV).
+# Columns not listed are "text".
+_KINDS = {"清单项目数": "int", "报送份数": "int", "错误": "int", "提示": "int", "已说明": "int", "大小(字节)": "int",
+          "序号": "int", "指标数": "int", "清单预算数": "number", "应报单位": "int", "已报送单位": "int",
+          "已报送预算数": "number", "次数": "int", "未采用文件中": "int",
+          "预算数": "value", "财政资金": "value", "其他资金": "value", "指标值": "value"}
+# Which flag bit of Received.flags says that a "value" column held text in a file.
+_TEXT_FUNDS, _TEXT_PLAN, _TEXT_VALUE = 1, 2, 4
+_VALUE_FLAGS = {"预算数": _TEXT_FUNDS, "财政资金": _TEXT_FUNDS, "其他资金": _TEXT_FUNDS, "指标值": _TEXT_VALUE}
+_SPACE = re.compile(r"\s+")  # how copied_across (rules.py) keys an indicator's wording
+
+
+# ---------------------------------------------------------------------------------------------- per file
+
+
+@dataclass(slots=True)
+class Received:
+    """What the round keeps of one return once its worker has read and checked it: the report and the
+    facts the decisions across the round need. Its rows wait in the spill (``spill``)."""
+
+    path: str
+    report: FileReport
+    size: int = 0
+    mtime: float = 0.0
+    attributed_by: str | None = None
+    superseded_by: str | None = None
+    sha256: str = ""
+    readable: bool = False               # read into a unit (what ``Checked.unit is not None`` said)
+    unit_code: str = ""                  # the workbook's own 单位编码 (readable files)
+    unit_name: str = ""
+    department_code: str = ""
+    department_name: str = ""
+    budget_year: int | None = None
+    modified: str | None = None          # the workbook's own last-saved time
+    framework: tuple | None = None       # (id, level-1 names, milestones)
+    project_codes: tuple = ()
+    budget: float = 0.0                  # the projects' 预算数 that are numbers, added up
+    indicators: int = 0
+    copy_keys: bytes = b""               # 8-byte hashes of the indicators' wordings (0: too short to compare)
+    flags: int = 0                       # _TEXT_* bits: a "value" column held text
+    spill: tuple | None = None           # (file name, offset, projects length, indicators length)
+
+
+def _sha256(path: Path | None) -> str:
+    if path is None or not path.is_file():
+        return ""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _copy_key_hash(description: str | None) -> int:
+    """The 8-byte hash of an indicator's wording as copied_across keys it; 0 when too short to compare."""
+    key = _SPACE.sub("", description or "")
+    if len(key) < 8:
+        return 0
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little",
+                          signed=True) or 1
+
+
+def _is_text(v: Any) -> bool:
+    return isinstance(v, str) and v != ""
+
+
+def unit_record(unit: UnitData, where: Callable[[tuple], tuple]) -> tuple[list, list]:
+    """A unit's spill record: per project (code, name, 预算数, 财政资金, 其他资金, 资金用途, spend plan,
+    goals, 一级指标 counts, 指标数, where its code is), and per project its indicator rows (the 指标
+    columns after 序号, then where its description is)."""
+    projects, indicators = [], []
+    for pi, p in enumerate(unit.projects):
+        counts = Counter(i.level1 for i in p.indicators)
+        projects.append((p.code, p.name, p.funds.total, p.funds.fiscal, p.funds.other, p.purpose or "",
+                         dict(p.spend_plan), list(p.goals), dict(counts), len(p.indicators),
+                         where(("project", pi, "code"))))
+        indicators.append([
+            (ind.level1, ind.level2, ind.name, ind.description or "",
+             OPERATOR_FROM_JSON.get(ind.operator, ind.operator) if ind.operator else "", ind.value, ind.unit or "",
+             ind.value_note or "", ind.basis or "", "" if ind.raw_value is None else str(ind.raw_value),
+             ind.explanation or "", where(("indicator", pi, ii, "description")))
+            for ii, ind in enumerate(p.indicators)])
+    return projects, indicators
+
+
+def _flags(unit: UnitData) -> int:
+    out = 0
+    for p in unit.projects:
+        if any(_is_text(v) for v in (p.funds.total, p.funds.fiscal, p.funds.other)):
+            out |= _TEXT_FUNDS
+        if any(_is_text(v) for v in p.spend_plan.values()):
+            out |= _TEXT_PLAN
+        if any(_is_text(i.value) for i in p.indicators):
+            out |= _TEXT_VALUE
+    return out
+
+
+def _num(v):
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def received(checked: Checked, sha256: str = "", spill: tuple | None = None) -> Received:
+    """The Received of a checked file (its rows go to the spill separately: see :class:`_Compactor`)."""
+    rec = Received(checked.path, checked.report, size=checked.size, mtime=checked.mtime,
+                   attributed_by=checked.attributed_by, sha256=sha256, spill=spill)
+    u = checked.unit
+    if u is not None:
+        fw = checked.framework
+        rec.readable = True
+        rec.unit_code, rec.unit_name = u.unit.code, u.unit.name
+        rec.department_code, rec.department_name = u.unit.department_code or "", u.unit.department_name or ""
+        rec.budget_year = u.budget_year
+        rec.modified = checked.read.modified if checked.read is not None else None
+        rec.framework = (fw.id, tuple(fw.level1_names), tuple(fw.milestones)) if fw is not None else None
+        rec.project_codes = tuple(p.code for p in u.projects)
+        rec.budget = sum(_num(p.funds.total) or 0 for p in u.projects)
+        rec.indicators = sum(len(p.indicators) for p in u.projects)
+        rec.copy_keys = array("q", (_copy_key_hash(i.description) for p in u.projects for i in p.indicators)).tobytes()
+        rec.flags = _flags(u)
+    return rec
+
+
+_SPILLS: dict[str, Any] = {}  # this process's open spill file, by folder
+
+
+def _spill_write(folder: str, *parts: Any) -> tuple:
+    """Append the pickled parts to this process's spill file in ``folder``; (file name, offset, lengths...)."""
+    key = f"{folder}\0{os.getpid()}"
+    f = _SPILLS.get(key)
+    if f is None:
+        f = _SPILLS[key] = open(os.path.join(folder, f"rows-{os.getpid()}.bin"), "ab")
+    offset = f.tell()
+    blobs = [pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL) for p in parts]
+    for b in blobs:
+        f.write(b)
+    f.flush()  # the parent reads it once the run is over; a worker killed later loses nothing written
+    return (os.path.basename(f.name), offset, *(len(b) for b in blobs))
+
+
+class _Compactor:
+    """Run in the sandbox worker after a file is checked (``check_inputs(compact=...)``): the file's
+    Received, its rows appended to the worker's spill file. Picklable (a folder name)."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def __call__(self, checked: Checked, item: InputFile) -> bytes:
+        if checked.unit is None:
+            rec = received(checked, _sha256(item.path))
+        else:
+            where = checked.read.where if checked.read is not None else (lambda key: (None, None))
+            projects, indicators = unit_record(checked.unit, where)
+            rec = received(checked, _sha256(item.path), _spill_write(self.folder, projects, indicators))
+        # Pickled here, unpickled by the parent once every file is in: kept as one block each while the
+        # run goes on, the facts of 10,000 files are not scattered among the parent's short-lived
+        # objects (which would keep about 4 times their size resident).
+        return pickle.dumps(rec, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class RoundStore:
+    """The round's temporary folder: the workers' spill files, read back record by record. Removed
+    when the consolidation is closed or garbage-collected (and at exit)."""
+
+    def __init__(self, folder: str | Path | None = None):
+        self.folder = str(folder) if folder else tempfile.mkdtemp(prefix="perfxl-round-")
+        self._files: dict[str, Any] = {}
+        self._finalizer = weakref.finalize(self, RoundStore._remove, self.folder, self._files)
+
+    @staticmethod
+    def _remove(folder: str, files: dict) -> None:
+        for f in files.values():
+            f.close()
+        files.clear()
+        for key in [k for k in _SPILLS if k.startswith(folder + "\0")]:  # records this process wrote
+            _SPILLS.pop(key).close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def close(self) -> None:
+        self._finalizer()
+
+    def add(self, projects: list, indicators: list) -> tuple:
+        """Write a record from this process (what a worker does; tests and tools build rounds so)."""
+        return _spill_write(self.folder, projects, indicators)
+
+    def _blob(self, spill: tuple, part: int) -> Any:
+        name, offset, *lengths = spill
+        f = self._files.get(name)
+        if f is None:
+            f = self._files[name] = open(os.path.join(self.folder, name), "rb")
+        f.seek(offset + sum(lengths[:part]))
+        return pickle.loads(f.read(lengths[part]))
+
+    def projects(self, rec: Received) -> list:
+        return self._blob(rec.spill, 0) if rec.spill else []
+
+    def indicators(self, rec: Received) -> list:
+        return self._blob(rec.spill, 1) if rec.spill else []
+
+
+# ---------------------------------------------------------------------------------------------- register
+
+
+class CompactRegister(Mapping):
+    """The register keyed by 单位编码, each unit kept pickled and compressed: about 1.2 KB a unit instead
+    of 17 KB of objects.
+    A unit is rebuilt when looked up (the last one is kept: the checks look one unit up several times).
+    Also carries, per unit, what the summary shows of it (:meth:`facts`)."""
+
+    def __init__(self, units: Iterable[UnitData]):
+        self._blobs: dict[str, bytes] = {}
+        self._facts: dict[str, tuple] = {}
+        for u in units:
+            self._blobs[u.unit.code] = zlib.compress(pickle.dumps(u, protocol=pickle.HIGHEST_PROTOCOL), 1)
+            self._facts[u.unit.code] = (u.unit.department_code or "", u.unit.department_name or "", u.unit.code,
+                                        u.unit.name, len(u.projects), sum(_num(p.funds.total) or 0 for p in u.projects))
+        self._last: tuple[str, UnitData] | None = None
+
+    def __getitem__(self, code: str) -> UnitData:
+        last = self._last
+        if last is not None and last[0] == code:
+            return last[1]
+        unit = pickle.loads(zlib.decompress(self._blobs[code]))
+        self._last = (code, unit)
+        return unit
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._blobs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def facts(self, code: str) -> tuple:
+        """(主管部门编码, 主管部门名称, 单位编码, 单位名称, 清单项目数, 清单预算数)."""
+        return self._facts[code]
+
+    def __getstate__(self) -> dict:
+        return {"_blobs": self._blobs, "_facts": self._facts, "_last": None}
+
+
+def _read_register_here(path: str) -> CompactRegister:
+    reg = load_register_index(path)
+    return CompactRegister(reg.values())
+
+
+def _read_register_child(path: str) -> CompactRegister | None:
+    """In the child: the register, or None when it cannot be used (the parent then reads it itself, to
+    raise the very error, of its own class: RegisterError does not cross a process boundary)."""
+    try:
+        return _read_register_here(path)
+    except Exception:  # noqa: BLE001 - every failure is raised again by the parent's own read
+        return None
+
+
+def read_register_compact(path: str | Path) -> CompactRegister:
+    """The register as a CompactRegister, read in a child process: reading builds every unit as
+    objects (17 KB a unit, 170 MB for 10,000 units), and that peak stays in the child. A register
+    that cannot be used raises its PerfxlError here as it would in this process."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method)) as ex:
+            read = ex.submit(_read_register_child, str(path)).result()
+    except (BrokenProcessPool, OSError):  # no child process here (a sandboxed host)
+        read = None
+    return read if read is not None else _read_register_here(str(path))
+
+
+def _facts(reg: Mapping[str, UnitData], code: str) -> tuple:
+    if isinstance(reg, CompactRegister):
+        return reg.facts(code)
+    u = reg[code]
+    return (u.unit.department_code or "", u.unit.department_name or "", u.unit.code, u.unit.name, len(u.projects),
+            sum(_num(p.funds.total) or 0 for p in u.projects))
+
+
+# ---------------------------------------------------------------------------------------------- the round
+
+
+class _Tables(MutableMapping):
+    """Consolidation.tables: the small tables as DataFrames, the big ones built as DataFrames on first
+    use (for notebooks and tests; the writers stream them instead unless one was built here)."""
+
+    def __init__(self, owner: "Consolidation"):
+        self._owner = weakref.ref(owner)
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def built(self, key: str) -> pd.DataFrame | None:
+        return self._frames.get(key)
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        if key not in self._frames:
+            owner = self._owner()
+            if owner is None or key not in owner.table_keys():
+                raise KeyError(key)
+            self._frames[key] = owner.frame(key)
+        return self._frames[key]
+
+    def __setitem__(self, key: str, value: pd.DataFrame) -> None:
+        self._frames[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._frames[key]
+
+    def __iter__(self) -> Iterator[str]:
+        owner = self._owner()
+        return iter(owner.table_keys() if owner is not None else list(self._frames))
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
 
 
 @dataclass
@@ -60,9 +411,20 @@ class Consolidation:
 
     budget_year: int | None
     run: CheckRun
-    register: dict[str, UnitData]
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    register: Mapping[str, UnitData]
     status: dict[str, str] = field(default_factory=dict)  # file display path -> status key
+    store: RoundStore | None = None
+    taken: list[Received] = field(default_factory=list)
+    level1s: list[str] = field(default_factory=list)
+    milestones: list[str] = field(default_factory=list)
+    text_flags: int = 0
+    other_sha256: dict[str, str] = field(default_factory=dict)  # the other files' (hashed while they exist)
+    tables: _Tables = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tables = _Tables(self)
+
+    # -- what was there before: the report and the three small tables
 
     @property
     def report(self) -> Report:
@@ -80,43 +442,234 @@ class Consolidation:
     def rules(self) -> pd.DataFrame:
         return self.tables["rules"]
 
+    def close(self) -> None:
+        """Remove the round's temporary files now (they go anyway when this object does)."""
+        if self.store is not None:
+            self.store.close()
 
-def _sha256(path: Path | None) -> str:
-    if path is None or not path.is_file():
-        return ""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    def __enter__(self) -> "Consolidation":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the tables, row by row
+
+    @staticmethod
+    def table_keys() -> list[str]:
+        return ["overview", "departments", "rules", *TABLE_SHEETS]
+
+    def columns(self, key: str) -> list[str]:
+        built = self.tables.built(key)
+        if built is not None:
+            return [str(c) for c in built.columns]
+        if key == "projects":
+            return ["主管部门编码", "主管部门名称", "单位编码", "单位名称", "项目编码", "项目名称", "预算数", "财政资金",
+                    "其他资金", "资金用途", *[f"{m}(%)" for m in self.milestones], "绩效目标", *self.level1s, "指标数",
+                    "错误", "提示", "文件"]
+        if key in TABLE_COLUMNS:
+            return list(TABLE_COLUMNS[key])
+        return [str(c) for c in self.tables[key].columns]
+
+    def kinds(self, key: str) -> list[str]:
+        """Per column: "int", "number", "text", or "value" resolved for this round (see _KINDS)."""
+        out = []
+        for col in self.columns(key):
+            kind = _KINDS.get(col, "int" if col in self.level1s and key == "projects" else "text")
+            if col.endswith("(%)") and key == "projects":
+                kind = "value"
+            if kind == "value":
+                bit = _VALUE_FLAGS.get(col, _TEXT_PLAN)
+                kind = "text" if self.text_flags & bit else "number"
+            out.append(kind)
+        return out
+
+    def length(self, key: str) -> int:
+        built = self.tables.built(key)
+        if built is not None:
+            return len(built)
+        if key == "submissions":
+            return len(self.register)
+        if key == "projects":
+            return sum(len(r.project_codes) for r in self.taken)
+        if key == "indicators":
+            return sum(r.indicators for r in self.taken)
+        if key == "findings":
+            return sum(len(r.report.findings) for r in self.run.files)
+        if key == "files":
+            return len(self.run.files) + len(self.run.other_files)
+        return len(self.tables[key])
+
+    def rows(self, key: str) -> Iterator[tuple]:
+        """The table's rows in order, as tuples of plain values (a DataFrame that was built is used)."""
+        built = self.tables.built(key)
+        if built is not None:
+            return built.itertuples(index=False, name=None)
+        return getattr(self, f"_{key}_rows")()
+
+    def frame(self, key: str) -> pd.DataFrame:
+        """The table as a DataFrame (counts as nullable integers; whole-valued shares as integers)."""
+        df = pd.DataFrame(list(self.rows(key)), columns=self.columns(key))
+        if key in _COUNT_COLUMNS:
+            _integers(df, _COUNT_COLUMNS[key])
+        if key == "projects":
+            _whole_numbers(df, [f"{m}(%)" for m in self.milestones] + self.level1s + ["指标数", "错误", "提示"])
+        return df
+
+    # the small tables are built once, eagerly (consolidate)
+
+    def _small_tables(self) -> None:
+        states: Counter = Counter()
+        sent = 0
+        listed = 0.0
+        departments: dict[tuple, dict] = {}
+        for s in self._submissions_rows():
+            states[s[12]] += 1
+            sent += s[6] == "是"
+            listed += s[5]
+            d = departments.setdefault((s[0], s[1]), {
+                "主管部门编码": s[0], "主管部门名称": s[1], "应报单位": 0, "已报送单位": 0, "清单预算数": 0.0,
+                "已报送预算数": 0.0})
+            d["应报单位"] += 1
+            d["已报送单位"] += s[6] == "是"
+            d["清单预算数"] += s[5]
+        for r in self.taken:
+            key = (r.department_code, r.department_name)
+            if key in departments:
+                departments[key]["已报送预算数"] += r.budget
+        file_states = Counter(self.status.values())
+        not_taken = [r for r in self.run.files if self.status[r.path] != "taken"]
+        overview = pd.DataFrame([
+            ("预算年度", self.budget_year), ("应报单位", len(self.register)), ("已报送单位", sent),
+            *[(_OVERVIEW_STATE.get(k, v), states.get(v, 0)) for k, v in UNIT_STATE.items()],
+            ("收到文件", len(self.run.files) + len(self.run.other_files)),
+            *[(f"文件：{STATUS[k]}", file_states.get(k, 0)) for k in STATUS],
+            ("清单预算数合计", listed), ("已报送项目预算数合计", sum(r.budget for r in self.taken)),
+            ("错误合计", sum(r.report.errors for r in self.taken)),
+            ("提示合计", sum(r.report.warnings for r in self.taken)),
+            ("未采用文件的错误", sum(r.report.errors for r in not_taken)),
+            ("未采用文件的提示", sum(r.report.warnings for r in not_taken)),
+        ], columns=["项目", "数值"], dtype=object)
+        frames = {
+            "overview": overview,
+            "departments": pd.DataFrame(list(departments.values()), columns=[
+                "主管部门编码", "主管部门名称", "应报单位", "已报送单位", "清单预算数", "已报送预算数"]),
+            "rules": pd.DataFrame(_rule_rows(self.taken, not_taken), columns=["代码", "类别", "规则", "次数", "未采用文件中"]),
+        }
+        for key, df in frames.items():
+            self.tables[key] = _integers(df, _COUNT_COLUMNS.get(key, []))
+
+    # the big tables, streamed
+
+    def _submissions_rows(self) -> Iterator[tuple]:
+        taken_by_unit = {r.unit_code: r for r in self.taken}
+        received: dict[str, list[Received]] = {}
+        for r in self.run.files:
+            code = r.report.unit_code
+            if code in self.register and self.status[r.path] in ("taken", "superseded", "unreadable"):
+                received.setdefault(code, []).append(r)
+        others: dict[str, list[InputFile]] = {}
+        for o in self.run.other_files:
+            code = unit_code_from_name(o.name, self.register)
+            if code:
+                others.setdefault(code, []).append(o)
+        for code in self.register:
+            yield _submission(_facts(self.register, code), taken_by_unit.get(code), received.get(code, []),
+                              others.get(code, []))
+
+    def _projects_rows(self) -> Iterator[tuple]:
+        milestones, level1s = self.milestones, self.level1s
+        for r in self.taken:
+            head = (r.department_code, r.department_name, r.unit_code, r.unit_name)
+            per_project: dict[str, list[int]] = {}
+            for f in r.report.findings:
+                if f.project_code is not None:
+                    n = per_project.setdefault(f.project_code, [0, 0])
+                    n[0] += f.severity == "error"
+                    n[1] += f.severity == "warning"
+            for code, name, total, fiscal, other, purpose, plan, goals, counts, n_ind, _ in self.store.projects(r):
+                errors, warnings = per_project.get(code, (0, 0))
+                yield (*head, code, name, total, fiscal, other, purpose, *[plan.get(m) for m in milestones],
+                       "\n".join(f"{i}.{g}" for i, g in enumerate(goals, start=1)),
+                       *[counts.get(name1, 0) for name1 in level1s], n_ind, errors, warnings, r.path)
+
+    def _indicators_rows(self) -> Iterator[tuple]:
+        for r in self.taken:
+            projects = self.store.projects(r)
+            for (code, name, *_), rows in zip(projects, self.store.indicators(r)):
+                for n, row in enumerate(rows, start=1):
+                    yield (r.unit_code, r.unit_name, code, name, n, *row[:11])
+
+    def _findings_rows(self) -> Iterator[tuple]:
+        for r in self.run.files:
+            state = STATUS[self.status[r.path]]
+            for f in r.report.sorted_findings():
+                yield (r.path, r.report.unit_code or "", f.sheet or "", f.cell or "", f.project_code or "", f.code,
+                       SEVERITY_ZH[f.severity], f.message, "是" if f.explained else "", f.explanation or "", state)
+
+    def _files_rows(self) -> Iterator[tuple]:
+        for r in self.run.files:
+            key = self.status[r.path]
+            yield (r.path, r.sha256, r.size, r.report.unit_code or "", STATUS[key], _file_reason(self, r, key),
+                   r.report.errors, r.report.warnings)
+        for o in self.run.other_files:
+            yield (o.display, self.other_sha256.get(o.display, ""), o.size,
+                   unit_code_from_name(o.name, self.register) or "", STATUS["other"],
+                   f"不是电子表格（{o.what_zh}），未作审核" if o.what_zh else "不是电子表格，未作审核", 0, 0)
 
 
-def consolidate(paths: Sequence[str | Path], register: str | Path | dict[str, UnitData], *,
+def consolidate(paths: Sequence[str | Path], register: str | Path | Mapping[str, UnitData], *,
                 budget_year: int | None = None, framework: Framework | None = None, key: bytes | None = None,
-                jobs: int = 1, progress: Callable[[Checked], None] | None = None,
+                jobs: int = 1, progress: Callable[[None], None] | None = None,
                 on_total: Callable[[int], None] | None = None, sandbox: SandboxLimits | None = None) -> Consolidation:
     """Read and check every input, decide what the round takes, and build the summary tables.
 
     ``budget_year`` is the round's year; without it, the year most returns carry. ``on_total`` is told
-    how many files will be read (the ones ``progress`` ticks for). Every file is read in a sandboxed
+    how many files will be read (the ones ``progress`` ticks for, once each, with None). Every file is read in a sandboxed
     worker (``perfxl.sandbox``): one that kills its worker is 无法读取 with its S01, and the round goes
-    on. Raises PerfxlError for usage and input
-    problems: a path that does not exist, a broken register, NothingToCheck when the paths hold no
-    return, RoundMismatch when no return is of a register unit or the year cannot be told.
+    on. Raises PerfxlError for usage and input problems: a path that does not exist, a broken
+    register, NothingToCheck when the paths hold no return, RoundMismatch when no return is of a
+    register unit or the year cannot be told. The result holds temporary files until it is closed
+    (``with consolidate(...) as c``, ``c.close()``) or garbage-collected.
     """
-    reg = register if isinstance(register, dict) else load_register_index(register)
-    reg_name = str(register) if not isinstance(register, dict) else t("项目清单", "the register")
-    with collect_inputs(paths) as inputs:
-        returns = [i for i in inputs if i.kind == "return"]
-        if not returns:
-            raise NothingToCheck(nothing_found(paths, inputs, consolidating=True))
-        if on_total:
-            on_total(len(returns))
-        run = check_inputs(inputs, register=reg, framework=framework, key=key, jobs=jobs, progress=progress,
-                           across=False, sandbox=sandbox)
-        hashes = {i.display: (_sha256(i.path), i.size) for i in inputs}
+    if isinstance(register, Mapping):
+        reg, reg_name = register, t("项目清单", "the register")
+    else:
+        reg, reg_name = read_register_compact(register), str(register)
+    store = RoundStore()
+    try:
+        with collect_inputs(paths) as inputs:
+            returns = [i for i in inputs if i.kind == "return"]
+            if not returns:
+                raise NothingToCheck(nothing_found(paths, inputs, consolidating=True))
+            if on_total:
+                on_total(len(returns))
+            frameworks: dict[tuple, tuple] = {}
+
+            run = check_inputs(inputs, register=reg, framework=framework, key=key, jobs=jobs,
+                               progress=(lambda _packed: progress(None)) if progress else None,
+                               across=False, sandbox=sandbox, compact=_Compactor(store.folder))
+            run.files = [pickle.loads(packed) for packed in run.files]
+            for rec in run.files:  # one copy of each framework's facts, not one per file
+                if rec.framework is not None:
+                    rec.framework = frameworks.setdefault(rec.framework, rec.framework)
+            other_sha256 = {o.display: _sha256(o.path) for o in run.other_files}
+        result = decide_round(run, reg, store, budget_year=budget_year, paths=paths, register_name=reg_name)
+        result.other_sha256 = other_sha256
+        return result
+    except BaseException:
+        store.close()
+        raise
+
+
+def decide_round(run: CheckRun, reg: Mapping[str, UnitData], store: RoundStore, *, budget_year: int | None = None,
+                 paths: Sequence = (), register_name: str | None = None) -> Consolidation:
+    """The decisions over the whole round, from what was received (``run.files``: Received, their rows
+    in ``store``): its year, the files taken, the checks across files, the small tables. What
+    :func:`consolidate` does once every file is read; tests and tools build rounds from compact data so."""
+    reg_name = register_name or t("项目清单", "the register")
     _check_matches(paths, reg, reg_name, run)
-    years = Counter(c.unit.budget_year for c in run.files if c.unit is not None and c.unit.unit.code in reg)
+    years = Counter(r.budget_year for r in run.files if r.readable and r.unit_code in reg)
     year = budget_year or (years.most_common(1)[0][0] if years else None)
     if year is None:
         given = t("、", ", ").join(str(p) for p in paths)
@@ -124,37 +677,42 @@ def consolidate(paths: Sequence[str | Path], register: str | Path | dict[str, Un
             f"{given}：项目清单中单位的工作簿没有一个可以读取，无法确定预算年度。请用 --year 指定本轮预算年度。",
             f"{given}: no workbook of a register unit could be read, so the budget year is unknown. "
             f"Give it with --year."))
-
-    def eligible(c: Checked) -> bool:
-        return c.unit is not None and c.unit.unit.code in reg and c.unit.budget_year == year
-
-    taken = check_across(run, eligible)
-    taken_ids = {id(c) for c in taken}
+    taken = across(run.files, store, lambda r: r.readable and r.unit_code in reg and r.budget_year == year)
+    taken_ids = {id(r) for r in taken}
     status: dict[str, str] = {}
-    for c in run.files:
-        if c.unit is None:
-            status[c.path] = "unreadable"
-        elif c.unit.unit.code not in reg:
-            status[c.path] = "not_in_register"
-        elif c.unit.budget_year != year:
-            status[c.path] = "other_year"
+    for r in run.files:
+        if not r.readable:
+            status[r.path] = "unreadable"
+        elif r.unit_code not in reg:
+            status[r.path] = "not_in_register"
+        elif r.budget_year != year:
+            status[r.path] = "other_year"
         else:
-            status[c.path] = "taken" if id(c) in taken_ids else "superseded"
+            status[r.path] = "taken" if id(r) in taken_ids else "superseded"
     for o in run.other_files:
         status[o.display] = "other"
-    result = Consolidation(year, run, reg, status=status)
-    result.tables = _tables(result, taken, hashes, framework)
+    level1s: list[str] = []
+    milestones: list[str] = []
+    for r in taken:
+        if r.framework is not None:
+            level1s += [n for n in r.framework[1] if n not in level1s]
+            milestones += [m for m in r.framework[2] if m not in milestones]
+    result = Consolidation(year, run, reg, status=status, store=store, taken=taken, level1s=level1s,
+                           milestones=milestones)
+    for r in taken:
+        result.text_flags |= r.flags
+    result._small_tables()
     return result
 
 
-def _check_matches(paths: Sequence[str | Path], reg: dict[str, UnitData], reg_name: str, run: CheckRun) -> None:
+def _check_matches(paths: Sequence[str | Path], reg: Mapping[str, UnitData], reg_name: str, run: CheckRun) -> None:
     """Raise RoundMismatch when not one return is of a unit of the register (read, or attributed by its
     name): a wrong folder or a wrong register, which must not pass for a round where nobody replied."""
     if any(c.report.unit_code in reg for c in run.files):
         return
     given = t("、", ", ").join(str(p) for p in paths)
     codes = sorted({c.report.unit_code for c in run.files if c.report.unit_code})
-    readable = sum(c.unit is not None for c in run.files)
+    readable = sum(c.readable for c in run.files)
     shown = t("、", ", ").join(codes[:8]) + ("…" if len(codes) > 8 else "")
     if codes:
         zh = (f"{given}：收到的 {len(run.files)} 个工作簿（可读取 {readable} 个）都不属于项目清单 {reg_name} 中的 "
@@ -169,13 +727,103 @@ def _check_matches(paths: Sequence[str | Path], reg: dict[str, UnitData], reg_na
     raise RoundMismatch(t(zh, en))
 
 
-def _unit_row(u: UnitData) -> dict:
-    return {"主管部门编码": u.unit.department_code or "", "主管部门名称": u.unit.department_name or "",
-            "单位编码": u.unit.code, "单位名称": u.unit.name}
+# ---------------------------------------------------------------------------------------------- across files
 
 
-def _num(v):
-    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+def _modified_key(r: Received) -> tuple:
+    """Newest first by the workbook's own last-saved time (parsed; unparseable ranks oldest), then by
+    the file's time, then by name (as check.check_across orders resubmissions)."""
+    return (saved_time(r.modified), r.mtime, r.path)
+
+
+def across(files: list[Received], store: RoundStore, eligible: Callable[[Received], bool]) -> list[Received]:
+    """check.check_across over Received facts: X04 resubmissions (the newest is taken), X01 across
+    units, X02 copied from another unit; over the files ``eligible`` admits, findings appended in the
+    same order. Returns the files taken, one per unit."""
+    by_unit: dict[str, list[Received]] = {}
+    for r in files:
+        if eligible(r):
+            by_unit.setdefault(r.unit_code, []).append(r)
+    from .check import take_latest
+
+    taken: list[Received] = take_latest(by_unit, _modified_key)
+    _x01(taken, store)
+    _x02(taken, store)
+    return taken
+
+
+def _x01(taken: list[Received], store: RoundStore) -> None:
+    owners: dict[str, Received] = {}
+    for r in taken:
+        where = None
+        for pi, code in enumerate(r.project_codes):
+            first = owners.setdefault(code, r)
+            if first is not r:
+                if where is None:
+                    where = [p[-1] for p in store.projects(r)]
+                sheet, cell = where[pi] if pi < len(where) else (None, None)
+                r.report.findings.append(finding(
+                    "X01", sheet=sheet, cell=cell, project_code=code, value=code, code=code,
+                    what=f"也出现在单位 {first.unit_code} 的工作簿（{os.path.basename(first.path)}）中",
+                    what_en=f"also appears in unit {first.unit_code}'s workbook"))
+
+
+def _x02(taken: list[Received], store: RoundStore) -> None:
+    """X02 by rules.copied_across, given only the units holding a wording that 2 to COMMON_WORDING_UNITS
+    units share word for word (found by hash; the others cannot be flagged), rebuilt from the spill
+    with their projects whole and every other indicator's wording left out (the positions kept)."""
+    import numpy as np
+
+    from .rules import COMMON_WORDING_UNITS, copied_across
+
+    if len(taken) < 2:
+        return
+    # 12 bytes an indicator, sorted by wording then unit: (wording, unit) pairs without a copy of them
+    keys = np.frombuffer(b"".join(r.copy_keys for r in taken), dtype=np.int64)
+    owner = np.repeat(np.arange(len(taken), dtype=np.int32), [len(r.copy_keys) // 8 for r in taken])
+    keep = keys != 0
+    keys, owner = keys[keep], owner[keep]
+    if not len(keys):
+        return
+    order = np.lexsort((owner, keys))
+    keys, owner = keys[order], owner[order]
+    del order
+    first = np.ones(len(keys), dtype=bool)  # the first indicator of each (wording, unit)
+    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
+    keys, owner = keys[first], owner[first]
+    wording, holders = np.unique(keys, return_counts=True)
+    sharing = (holders > 1) & (holders <= COMMON_WORDING_UNITS)
+    shared = wording[sharing]
+    if not len(shared):
+        return
+    candidates = np.unique(owner[np.isin(keys, shared)])
+    shared_set = set(shared.tolist())
+    thin: list[UnitData] = []
+    by_id: dict[int, tuple[Received, list]] = {}
+    for i in candidates.tolist():
+        r = taken[i]
+        hashes = array("q")
+        hashes.frombytes(r.copy_keys)
+        projects, indicators = store.projects(r), store.indicators(r)
+        made, k = [], 0
+        for (code, name, _, _, _, purpose, _, goals, *_), rows in zip(projects, indicators):
+            inds = []
+            for row in rows:
+                inds.append(Indicator("", "", "", description=row[3] if hashes[k] in shared_set else None))
+                k += 1
+            made.append(Project(code, name, purpose=purpose or None, goals=list(goals), indicators=inds))
+        u = UnitData(0, Unit(r.unit_code, r.unit_name), made)
+        thin.append(u)
+        by_id[id(u)] = (r, indicators)
+    for u, pi, ii, text, other in copied_across(thin):
+        r, indicators = by_id[id(u)]
+        sheet, cell = indicators[pi][ii][-1]
+        p = u.projects[pi]
+        r.report.findings.append(finding("X02", sheet=sheet, cell=cell, project_code=p.code,
+                                         value=indicators[pi][ii][3] or None, text=text, other=other.name))
+
+
+# ---------------------------------------------------------------------------------------------- table rows
 
 
 def _severity_label(found: list[Finding]) -> str:
@@ -203,186 +851,42 @@ def _whole_numbers(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return df
 
 
-def _unit_files(c: Consolidation) -> dict[str, list[Checked]]:
-    """Per unit of the register, every return received from it this round (readable or not)."""
-    out: dict[str, list[Checked]] = {}
-    for ch in c.run.files:
-        code = ch.report.unit_code
-        if code in c.register and c.status[ch.path] in ("taken", "superseded", "unreadable"):
-            out.setdefault(code, []).append(ch)
-    return out
-
-
-def _other_file_units(c: Consolidation) -> dict[str, list[InputFile]]:
-    """Per unit of the register, the other files (not spreadsheets) whose name carries its code."""
-    out: dict[str, list[InputFile]] = {}
-    for o in c.run.other_files:
-        code = unit_code_from_name(o.name, c.register)
-        if code:
-            out.setdefault(code, []).append(o)
-    return out
-
-
-def _submission(u: UnitData, t_: Checked | None, received: list[Checked], others: list[InputFile]) -> dict:
+def _submission(facts: tuple, t_: Received | None, received: list[Received], others: list[InputFile]) -> tuple:
     """One unit's row of 提交情况: its counts are those of the adopted file (0 when none was adopted)."""
-    unreadable = [ch for ch in received if ch.unit is None]
+    dept_code, dept_name, code, name, n_projects, listed = facts
+    unreadable = [r for r in received if not r.readable]
     if t_ is not None:
         state = UNIT_STATE["valid"] if t_.report.valid else UNIT_STATE["invalid"]
     else:
         state = UNIT_STATE["unreadable"] if unreadable else UNIT_STATE["missing"]
     notes = []
     if unreadable:
-        names = "、".join(Path(ch.path.rsplit("!", 1)[-1]).name for ch in unreadable)
+        names = "、".join(Path(r.path.rsplit("!", 1)[-1]).name for r in unreadable)
         reason = next((f.message for f in unreadable[0].report.findings if f.code.startswith("S")), "")
         notes.append(f"无法读取：{names}" + (f"（{reason}）" if reason and t_ is None else ""))
     if others and t_ is None:
         notes.append("收到的非表格文件：" + "、".join(o.name for o in others))
-    return {**_unit_row(u), "清单项目数": len(u.projects),
-            "清单预算数": sum(_num(p.funds.total) or 0 for p in u.projects),
-            "是否报送": "是" if received else "否", "报送份数": len(received),
-            "采用文件": t_.path if t_ else "", "错误": t_.report.errors if t_ else 0,
-            "提示": t_.report.warnings if t_ else 0,
-            "已说明": sum(f.explained for f in t_.report.findings) if t_ else 0, "状态": state,
-            "说明": "；".join(notes)}
+    return (dept_code, dept_name, code, name, n_projects, listed, "是" if received else "否", len(received),
+            t_.path if t_ else "", t_.report.errors if t_ else 0, t_.report.warnings if t_ else 0,
+            sum(f.explained for f in t_.report.findings) if t_ else 0, state, "；".join(notes))
 
 
-def _file_reason(c: Consolidation, ch: Checked, key: str) -> str:
+def _file_reason(c: Consolidation, r: Received, key: str) -> str:
     if key == "unreadable":
-        reason = next((f.message for f in ch.report.findings if f.code in ("S01", "S02", "S03", "S04", "S05")), "")
-        if ch.attributed_by == "name":
-            reason = f"按文件名归属单位 {ch.report.unit_code}；" + reason
+        reason = next((f.message for f in r.report.findings if f.code in ("S01", "S02", "S03", "S04", "S05")), "")
+        if r.attributed_by == "name":
+            reason = f"按文件名归属单位 {r.report.unit_code}；" + reason
         return reason
     if key == "not_in_register":
-        return f"单位 {ch.unit.unit.code} 不在项目清单中"
+        return f"单位 {r.unit_code} 不在项目清单中"
     if key == "other_year":
-        return f"{ch.unit.budget_year} 年度的工作簿，本轮为 {c.budget_year} 年度"
+        return f"{r.budget_year} 年度的工作簿，本轮为 {c.budget_year} 年度"
     if key == "superseded":
-        return f"已采用较新的 {ch.superseded_by}" if ch.superseded_by else "已采用同一单位的另一份"
+        return f"已采用较新的 {r.superseded_by}" if r.superseded_by else "已采用同一单位的另一份"
     return ""
 
 
-def _tables(c: Consolidation, taken: list[Checked], hashes: dict, framework: Framework | None) -> dict[str, pd.DataFrame]:
-    reg = c.register
-    taken_by_unit = {t_.unit.unit.code: t_ for t_ in taken}
-    received = _unit_files(c)
-    other_by_unit = _other_file_units(c)
-
-    # 提交情况: every unit of the register.
-    submissions = [_submission(u, taken_by_unit.get(code), received.get(code, []), other_by_unit.get(code, []))
-                   for code, u in reg.items()]
-
-    # 项目 and 指标: the taken workbooks only.
-    level1s: list[str] = []
-    for t_ in taken:
-        fw = t_.framework or framework
-        for name in (fw.level1_names if fw else []):
-            if name not in level1s:
-                level1s.append(name)
-    milestones: list[str] = []
-    for t_ in taken:
-        for m in (t_.framework.milestones if t_.framework else []):
-            if m not in milestones:
-                milestones.append(m)
-    project_columns = ["主管部门编码", "主管部门名称", "单位编码", "单位名称", "项目编码", "项目名称", "预算数", "财政资金",
-                       "其他资金", "资金用途", *[f"{m}(%)" for m in milestones], "绩效目标", *level1s, "指标数", "错误",
-                       "提示", "文件"]
-    projects, indicators = [], []
-    for t_ in taken:
-        u = t_.unit
-        for p in u.projects:
-            counts = Counter(i.level1 for i in p.indicators)
-            per_project = [f for f in t_.report.findings if f.project_code == p.code]
-            row = {**_unit_row(u), "项目编码": p.code, "项目名称": p.name, "预算数": p.funds.total,
-                   "财政资金": p.funds.fiscal, "其他资金": p.funds.other, "资金用途": p.purpose or ""}
-            row.update({f"{m}(%)": p.spend_plan.get(m) for m in milestones})
-            row["绩效目标"] = "\n".join(f"{i}.{g}" for i, g in enumerate(p.goals, start=1))
-            row.update({name: counts.get(name, 0) for name in level1s})
-            row.update({"指标数": len(p.indicators), "错误": sum(f.severity == "error" for f in per_project),
-                        "提示": sum(f.severity == "warning" for f in per_project), "文件": t_.path})
-            projects.append(row)
-            for n, ind in enumerate(p.indicators, start=1):
-                indicators.append({
-                    "单位编码": u.unit.code, "单位名称": u.unit.name, "项目编码": p.code, "项目名称": p.name,
-                    "序号": n, "一级指标": ind.level1, "二级指标": ind.level2, "三级指标": ind.name,
-                    "绩效指标描述": ind.description or "",
-                    "符号": OPERATOR_FROM_JSON.get(ind.operator, ind.operator) if ind.operator else "",
-                    "指标值": ind.value, "计量单位": ind.unit or "", "指标值说明": ind.value_note or "",
-                    "指标值确定依据": ind.basis or "",
-                    "原始填写": "" if ind.raw_value is None else str(ind.raw_value),
-                    "出错说明": ind.explanation or ""})
-
-    # 问题清单: every finding of every file, with what became of the file.
-    findings = [{"文件": ch.path, "单位编码": ch.report.unit_code or "", "工作表": f.sheet or "", "单元格": f.cell or "",
-                 "项目编码": f.project_code or "", "代码": f.code, "类别": SEVERITY_ZH[f.severity],
-                 "问题与修改建议": f.message, "已说明": "是" if f.explained else "", "单位说明": f.explanation or "",
-                 "文件状态": STATUS[c.status[ch.path]]}
-                for ch in c.run.files for f in ch.report.sorted_findings()]
-
-    # 文件清单: every input once, other files included.
-    files = []
-    for ch in c.run.files:
-        digest, size = hashes.get(ch.path, ("", ch.size))
-        key = c.status[ch.path]
-        files.append({"文件": ch.path, "SHA-256": digest, "大小(字节)": size, "单位编码": ch.report.unit_code or "",
-                      "状态": STATUS[key], "说明": _file_reason(c, ch, key),
-                      "错误": ch.report.errors, "提示": ch.report.warnings})
-    for o in c.run.other_files:
-        digest, size = hashes.get(o.display, ("", o.size))
-        files.append({"文件": o.display, "SHA-256": digest, "大小(字节)": size,
-                      "单位编码": unit_code_from_name(o.name, reg) or "", "状态": STATUS["other"],
-                      "说明": f"不是电子表格（{o.what_zh}），未作审核" if o.what_zh else "不是电子表格，未作审核",
-                      "错误": 0, "提示": 0})
-
-    # 汇总: the round at a glance, budget by 主管部门, findings by rule; all over the adopted files.
-    states = Counter(s["状态"] for s in submissions)
-    file_states = Counter(c.status.values())
-    not_taken = [ch for ch in c.run.files if c.status[ch.path] != "taken"]
-    overview = pd.DataFrame([
-        ("预算年度", c.budget_year), ("应报单位", len(reg)), ("已报送单位", sum(s["是否报送"] == "是" for s in submissions)),
-        *[(_OVERVIEW_STATE.get(k, v), states.get(v, 0)) for k, v in UNIT_STATE.items()],
-        ("收到文件", len(c.run.files) + len(c.run.other_files)),
-        *[(f"文件：{STATUS[k]}", file_states.get(k, 0)) for k in STATUS],
-        ("清单预算数合计", sum(s["清单预算数"] for s in submissions)),
-        ("已报送项目预算数合计", sum(_num(p["预算数"]) or 0 for p in projects)),
-        ("错误合计", sum(ch.report.errors for ch in taken)), ("提示合计", sum(ch.report.warnings for ch in taken)),
-        ("未采用文件的错误", sum(ch.report.errors for ch in not_taken)),
-        ("未采用文件的提示", sum(ch.report.warnings for ch in not_taken)),
-    ], columns=["项目", "数值"], dtype=object)
-    departments: dict[tuple, dict] = {}
-    for s in submissions:
-        d = departments.setdefault((s["主管部门编码"], s["主管部门名称"]), {
-            "主管部门编码": s["主管部门编码"], "主管部门名称": s["主管部门名称"], "应报单位": 0, "已报送单位": 0,
-            "清单预算数": 0.0, "已报送预算数": 0.0})
-        d["应报单位"] += 1
-        d["已报送单位"] += s["是否报送"] == "是"
-        d["清单预算数"] += s["清单预算数"]
-    for p in projects:
-        key = (p["主管部门编码"], p["主管部门名称"])
-        if key in departments:
-            departments[key]["已报送预算数"] += _num(p["预算数"]) or 0
-    tables = {
-        "overview": overview,
-        "departments": pd.DataFrame(list(departments.values()),
-                                    columns=["主管部门编码", "主管部门名称", "应报单位", "已报送单位", "清单预算数", "已报送预算数"]),
-        "rules": pd.DataFrame(_rule_rows(taken, not_taken), columns=["代码", "类别", "规则", "次数", "未采用文件中"]),
-        "submissions": pd.DataFrame(submissions, columns=[
-            "主管部门编码", "主管部门名称", "单位编码", "单位名称", "清单项目数", "清单预算数", "是否报送", "报送份数", "采用文件",
-            "错误", "提示", "已说明", "状态", "说明"]),
-        "projects": _whole_numbers(pd.DataFrame(projects, columns=project_columns),
-                                   [f"{m}(%)" for m in milestones] + level1s + ["指标数", "错误", "提示"]),
-        "indicators": pd.DataFrame(indicators, columns=[
-            "单位编码", "单位名称", "项目编码", "项目名称", "序号", "一级指标", "二级指标", "三级指标", "绩效指标描述", "符号",
-            "指标值", "计量单位", "指标值说明", "指标值确定依据", "原始填写", "出错说明"]),
-        "findings": pd.DataFrame(findings, columns=["文件", "单位编码", "工作表", "单元格", "项目编码", "代码", "类别",
-                                                    "问题与修改建议", "已说明", "单位说明", "文件状态"]),
-        "files": pd.DataFrame(files, columns=["文件", "SHA-256", "大小(字节)", "单位编码", "状态", "说明", "错误", "提示"]),
-    }
-    for key, columns in _COUNT_COLUMNS.items():
-        _integers(tables[key], columns)
-    return tables
-
-
-def _rule_rows(taken: list[Checked], not_taken: list[Checked]) -> list[dict]:
+def _rule_rows(taken: list[Received], not_taken: list[Received]) -> list[dict]:
     """问题按规则: 次数 over the adopted files (the set 概况 counts), 未采用文件中 over the rest (superseded,
     unreadable, not in the register, another year) beside it, never added in. 类别 names the severities
     the counted findings really have (those of the adopted files; of the others when the rule fired only
@@ -390,8 +894,8 @@ def _rule_rows(taken: list[Checked], not_taken: list[Checked]) -> list[dict]:
     adopted: dict[str, list[Finding]] = {}
     rest: dict[str, list[Finding]] = {}
     for group, into in ((taken, adopted), (not_taken, rest)):
-        for ch in group:
-            for f in ch.report.findings:
+        for r in group:
+            for f in r.report.findings:
                 into.setdefault(f.code, []).append(f)
     rows = [{"代码": code, "类别": _severity_label(adopted.get(code) or rest[code]), "规则": CATALOGUE[code].title_zh,
              "次数": len(adopted.get(code, [])), "未采用文件中": len(rest.get(code, []))}

@@ -6,14 +6,17 @@
    made on Chinese Windows, and units that never sent anything;
 3. the check of every return, with its report and findings workbook;
 4. the annotated return of each readable workbook;
-5. the consolidated summary workbook for the finance office.
+5. the consolidated summary workbook for the finance office;
+6. beyond the round: each shipped framework's sample (``samples/frameworks/``: an older MoF-style table
+   with 满意度 under 效益指标 and weights, the MoF 2021 table) as a workbook, its check and its
+   document, and a budget system's flat export imported into unit JSON.
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import perfxl
@@ -83,6 +86,7 @@ class DemoResult:
     returns: list[Path]
     consolidation: Consolidation
     summary: Path
+    others: list[Path] = field(default_factory=list)  # step 6: other frameworks and the flat import
 
 
 def _returns(src: Path, folder: Path, staging: Path) -> list[Path]:
@@ -130,4 +134,36 @@ def run_demo(out_dir: str | Path = "perfxl-demo", samples: str | Path | None = N
     returns = [p for p in (annotate(c, out / "4-returns") for c in run.files) if p is not None]
     consolidation = consolidate([out / "2-returned"], reg, budget_year=DEMO_YEAR)
     summary = write_summary(consolidation, out / "5-汇总.xlsx")
-    return DemoResult(out, templates, returned, run, report_json, findings_xlsx, returns, consolidation, summary)
+    others = _other_formats(src, out / "6-其他指标体系与导入")
+    return DemoResult(out, templates, returned, run, report_json, findings_xlsx, returns, consolidation, summary,
+                      others)
+
+
+def _other_formats(src: Path, folder: Path) -> list[Path]:
+    """Each framework sample as a workbook, its check report and its document; a flat export and its import."""
+    from .importer import import_file
+    from .model import dump_unit
+    from .render import render_to_file
+    from .samples.make_flat_export import write_flat_export
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for data in sorted((src / "frameworks").glob("*.json")):
+        unit = load_unit(data)
+        fw = load_framework(unit.framework or "hebei-2023")
+        book = write_workbook(unit, fw, folder)
+        checked = check_paths([book])
+        report = folder / f"{data.stem}-审核报告.json"
+        report.write_text(json.dumps(checked.report.to_dict(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        written += [book, report, render_to_file(unit, folder)[0]]
+    export = write_flat_export(folder / "预算系统导出.xlsx")
+    result = import_file(export, money_unit="万元")
+    imported = folder / "导入结果"
+    imported.mkdir(exist_ok=True)
+    for unit in result.units:
+        path = imported / f"{unit.unit.code}.json"
+        path.write_text(dump_unit(unit), "utf-8")
+        written.append(path)
+    notes = imported / "导入提示.txt"
+    notes.write_text("\n".join(result.problems) + "\n", "utf-8")
+    return [*written, export, notes]

@@ -27,7 +27,7 @@ from .errors import FrameworkError, schema_error_lines
 from .i18n import t
 
 __all__ = ["Framework", "load_framework", "list_frameworks", "framework_from_dict", "schema_problems",
-           "DEFAULT_FRAMEWORK"]
+           "DEFAULT_FRAMEWORK", "V2_FIELDS"]
 
 DEFAULT_FRAMEWORK = "hebei-2023"
 TEMPLATES_PACKAGE = "perfxl.templates"  # = workbook_templates/ in the repository (setup.cfg package_dir)
@@ -49,8 +49,37 @@ _DEFAULT_THRESHOLDS: dict[str, Any] = {
     "unit_code_pattern": r"^\d{6}$",
     "vague_words": [],
     "placeholder_patterns": [],
+    # G04 on indicator values and notes: words that make a 指标值 unmeasurable (besides vague_words).
+    "vague_value_words": ["按月安排", "按季安排", "按计划", "按要求", "不超预算", "不超过预算", "逐步提高", "稳步推进",
+                          "有所改善", "持续改善", "基本满足", "基本完成"],
+    # I18: process or fund-execution measures, which belong under 产出 (or nowhere), never under 效益.
+    "benefit_level1": ["效益指标"],
+    "benefit_process_words": ["合规性", "资金使用率", "使用率", "支出率", "支付率", "执行率", "拨付率", "完成情况",
+                              "完成率", "按时发放", "及时发放", "按时支付", "及时支付", "按时拨付", "及时拨付"],
+    # I19: where weights (权重/分值) must add up to weights_total: per project table, or per 一级指标.
+    "weights_scope": "table",
+    "weights_total": 100,
 }
+
+#: The fields of unit-goals schema version 2 a framework may declare it uses (``"fields"``); a framework
+#: that declares none (hebei-2023) keeps the seed's layout exactly.
+V2_FIELDS = ("department_indicators", "period_goals", "fund_sources", "value_type", "weight", "direction",
+             "attribute", "period")
+_DEFAULT_DOCUMENT = {"body_font": "仿宋", "heading_font": "黑体"}
 _DEFAULT_TEXT_LIMITS = {"goal": 2000, "overall": 3000, "short": 200, "value": 255, "explanation": 500}
+# The year-end self-evaluation's scoring (绩效自评, issue 14; perfxl.selfeval_scoring reads it): 分值 per 一级
+# and for 预算执行率 (adding up to 100), 自评等级 bands, 定性 grades as a share of the 分值, the relative
+# tolerance of a ＝ target, E07's "far beyond" factor, the decimals of 得分. A file's section replaces
+# these key by key (a province's "shares" lists every 一级).
+_DEFAULT_SELFEVAL: dict[str, Any] = {
+    "shares": {"产出指标": 50, "效益指标": 30, "满意度指标": 10},
+    "budget_execution": 10,
+    "grades": [{"name": "优", "min": 90}, {"name": "良", "min": 80}, {"name": "中", "min": 60}, {"name": "差", "min": 0}],
+    "qualitative": {"达成": 1, "部分达成": 0.6, "未达成": 0},
+    "equal_tolerance": 0,
+    "far_beyond": 2,
+    "decimals": 2,
+}
 
 
 @dataclass(frozen=True)
@@ -78,6 +107,25 @@ class Framework:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     description: str = ""
     source: str = ""
+    fields: tuple[str, ...] = ()  # the schema-v2 fields this province's table carries (V2_FIELDS)
+    variants: tuple[dict[str, Any], ...] = ()  # layout variants applied to ``levels`` (see _apply_variants)
+    document: dict[str, str] = field(default_factory=lambda: dict(_DEFAULT_DOCUMENT))  # render: fonts
+    # Rows of the schema-v2 tables, where ``fields`` declares them (rows.department_indicators …).
+    department_indicator_rows: int = 10
+    period_indicator_rows: int = 10
+    fund_source_rows: int = 4
+    selfeval: dict[str, Any] = field(default_factory=lambda: json.loads(json.dumps(_DEFAULT_SELFEVAL)))  # scoring
+
+    def uses(self, name: str) -> bool:
+        """Whether the framework declares the schema-v2 field ``name`` (one of V2_FIELDS)."""
+        return name in self.fields
+
+    def moved_level2(self, level2: str) -> tuple[str, str] | None:
+        """(the 一级 a variant files ``level2`` under, the 一级 it replaces) when a variant moved it."""
+        for v in self.variants:
+            if level2 in v["level2"]:
+                return v["under"], v["instead_of"]
+        return None
 
     @property
     def level1_names(self) -> list[str]:
@@ -183,10 +231,10 @@ def framework_from_dict(data: Any, source: str = "<framework>", *, validate: boo
     if validate:
         _validate(data, source)
     thresholds = {**_DEFAULT_THRESHOLDS, **data["thresholds"]}
+    levels, required = _apply_variants(data)
     return Framework(
         id=data["id"], title=data["title"], version=data["version"],
-        levels=tuple((lv["name"], tuple(lv["level2"])) for lv in data["levels"]),
-        required={lv["name"]: lv.get("required", "no") for lv in data["levels"]},
+        levels=levels, required=required,
         cost_level2=tuple(data.get("cost_level2", [])),
         satisfaction_level2=tuple(data.get("satisfaction_level2", [])),
         operators=tuple(data["operators"]), units=tuple(data["units"]),
@@ -198,7 +246,36 @@ def framework_from_dict(data: Any, source: str = "<framework>", *, validate: boo
         text_limits={**_DEFAULT_TEXT_LIMITS, **data.get("text_limits", {})},
         thresholds=thresholds, rules=data.get("rules", {}),
         description=data.get("description", ""), source=source,
+        fields=tuple(data.get("fields", ())), variants=tuple(data.get("variants", ())),
+        document={**_DEFAULT_DOCUMENT, **data.get("document", {})},
+        selfeval=json.loads(json.dumps({**_DEFAULT_SELFEVAL, **data.get("selfeval", {})})),
+        **{attr: data["rows"][key] for key, attr in _V2_ROWS.items() if key in data["rows"]},
     )
+
+
+# rows.<key> of the framework file -> the Framework attribute (the schema-v2 tables' row counts)
+_V2_ROWS = {"department_indicators": "department_indicator_rows", "period_indicators": "period_indicator_rows",
+            "fund_sources": "fund_source_rows"}
+
+
+def _apply_variants(data: dict) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], dict[str, str]]:
+    """The levels after the framework's layout variants, and each 一级's required setting.
+
+    A variant ``{"level2": [...], "under": A, "instead_of": B}`` files those 二级 under 一级 A instead
+    of B (older tables put 满意度 as an 二级 under 效益指标); B goes when nothing is left under it. Applied
+    here, once, so the dropdowns, the live checks and every rule see one set of levels."""
+    levels = [(lv["name"], list(lv["level2"])) for lv in data["levels"]]
+    required = {lv["name"]: lv.get("required", "no") for lv in data["levels"]}
+    for v in data.get("variants", ()):
+        for name, l2 in levels:
+            if name == v["instead_of"]:
+                l2[:] = [x for x in l2 if x not in v["level2"]]
+            if name == v["under"]:
+                l2 += [x for x in v["level2"] if x not in l2]
+        if not dict(levels).get(v["instead_of"]):
+            levels = [(n, l2) for n, l2 in levels if n != v["instead_of"]]
+            required.pop(v["instead_of"], None)
+    return tuple((n, tuple(l2)) for n, l2 in levels), required
 
 
 def _validate(data: Any, source: str) -> None:
@@ -219,6 +296,19 @@ def _validate(data: Any, source: str) -> None:
         if dupes:
             problems.append(t(f"{where}：重复的名称 {'、'.join(f'“{x}”' for x in dupes)}",
                               f"{where}: repeated names {', '.join(f'“{x}”' for x in dupes)}"))
+    for i, v in enumerate(data.get("variants", [])):
+        for key in ("under", "instead_of"):
+            if v[key] not in names:
+                problems.append(t(f"/variants/{i}/{key}：“{v[key]}”不是 /levels 中的一级指标",
+                                  f"/variants/{i}/{key}: “{v[key]}” is not a level-1 indicator of /levels"))
+        unknown = [x for x in v["level2"] if x not in all_l2]
+        if unknown:
+            problems.append(t(f"/variants/{i}/level2：{'、'.join(f'“{x}”' for x in unknown)} 不是 /levels 中的二级指标",
+                              f"/variants/{i}/level2: {', '.join(f'“{x}”' for x in unknown)} is not a level-2 "
+                              "indicator of /levels"))
+    if data.get("thresholds", {}).get("weights_scope", "table") not in ("table", "level1"):
+        problems.append(t("/thresholds/weights_scope：应为 table（每张表合计）或 level1（每个一级指标合计）",
+                          "/thresholds/weights_scope: use table (per table) or level1 (per level-1 indicator)"))
     for key in ("cost_level2", "satisfaction_level2"):
         unknown = [x for x in data.get(key, []) if x not in all_l2]
         if unknown:
@@ -240,6 +330,9 @@ def _validate(data: Any, source: str) -> None:
         except (re.error, TypeError) as e:
             problems.append(t(f"/thresholds/{key}：“{pattern}”不是有效的正则表达式",
                               f"/thresholds/{key}: \"{pattern}\" is not a valid regular expression: {e}"))
+    if "selfeval" in data:
+        from .selfeval_scoring import selfeval_problems
+        problems += selfeval_problems(data)
     if problems:
         raise FrameworkError(t(f"{source}: 指标体系文件有误：", f"{source}: the framework file is wrong:")
                              + "\n  " + "\n  ".join(problems))

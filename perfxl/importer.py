@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import PerfxlError
 from .i18n import t
-from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
+from .model import DepartmentGoals, Funds, FundSource, Indicator, Period, Project, Section, Unit, UnitData
 from .reader import split_goals
 from .text import clean_text, clean_unit, needs_cleaning
 from .textfiles import csv_rows, decode_chinese
@@ -195,12 +196,17 @@ def _part_one(blocks: list[Block], problems: list[str]) -> DepartmentGoals:
     overall: list[str] = []
     for b in blocks:
         if b.is_table:
+            header = [_compact(c) for c in b.rows[0]] if b.rows else []
+            if part == "部门整体绩效指标" and "一级指标" in header:  # schema v2: the department's own indicators
+                dg.indicators += _indicators(b, header, problems)
+                continue
             problems.append(t(f"{b.place}：第一部分中出现表格，未读取", f"{b.place}: a table in part one, not read"))
             continue
         text = b.text
         key = _compact(text)
-        if _HEADING.match(key) and key.endswith(("总体绩效目标", "分项绩效目标", "工作保障措施")) and len(key) <= 10:
-            part = key[-6:]
+        heads = ("总体绩效目标", "分项绩效目标", "工作保障措施", "部门整体绩效指标")
+        if _HEADING.match(key) and key.endswith(heads) and len(key) <= 10:
+            part = next(h for h in heads if key.endswith(h))
             continue
         if key in ("部门整体绩效目标", "预算项目绩效目标"):
             continue
@@ -241,12 +247,14 @@ def _part_two(blocks: list[Block], problems: list[str]):
     projects: list[Project] = []
     unit_code = unit_name = money_unit = None
     current: Project | None = None
+    title = None  # the paragraph before a table: 年度绩效指标 or 实施期绩效指标 where a project has both
     for b in blocks:
         if not b.is_table:
             m = re.match(r"^\d+\s*[.．、]\s*(.+?)绩效目标表$", b.text)
             if m:
                 current = Project(code="", name=m.group(1).strip())
                 projects.append(current)
+            title = None if m else _compact(b.text)
             continue
         if current is None:
             problems.append(t(f"{b.place}：表格前没有“N.项目名称绩效目标表”标题，未读取",
@@ -254,7 +262,10 @@ def _part_two(blocks: list[Block], problems: list[str]):
             continue
         header = [_compact(c) for c in b.rows[0]]
         if "一级指标" in header:
-            current.indicators += _indicators(b, header, problems)
+            if title == "实施期绩效指标":
+                current.period_indicators += _indicators(b, header, problems)
+            else:
+                current.indicators += _indicators(b, header, problems)
             continue
         code, name, money = _project_table(b, current, problems)
         unit_code = unit_code or code
@@ -321,14 +332,36 @@ def _project_table(b: Block, p: Project, problems: list[str]):
                 p.spend_plan[label] = pct if pct is not None else (raw.strip() or None)
                 if isinstance(p.spend_plan[label], float) and p.spend_plan[label].is_integer():
                     p.spend_plan[label] = int(p.spend_plan[label])
-        elif first == "绩效目标":
+        elif first in ("绩效目标", "年度目标"):
             p.goals = split_goals("\n".join(c for c in row[1:] if c.strip()))
+        elif first == "实施期目标":  # schema v2, as render writes them
+            p.period_goals = split_goals("\n".join(c for c in row[1:] if c.strip()))
+        elif first == "项目属性":
+            attribute, period = (_after(row, "项目属性") or "").strip(), (_after(row, "实施期") or "").strip()
+            p.attribute = _ATTRIBUTES.get(re.sub(r"\s", "", attribute)) if attribute else None
+            if attribute and p.attribute is None:
+                problems.append(t(f"{place}：项目属性“{attribute}”无法识别（应为新增或延续），未导入",
+                                  f"{place}: 项目属性 “{attribute}” is not understood (新增 or 延续); not imported"))
+            p.period = _period(period, place, problems)
+        elif first == "资金来源":
+            for line in "\n".join(c for c in row[1:] if c.strip()).split("\n"):
+                m = _SOURCE_LINE.match(line.strip())
+                if m:
+                    p.funds.sources.append(FundSource(source=m.group(1), level=m.group(2),
+                                                      amount=_money(m.group(3), place, m.group(1), problems)))
+                elif line.strip():
+                    problems.append(t(f"{place}：资金来源“{line.strip()}”无法识别，未导入",
+                                      f"{place}: the fund source “{line.strip()}” is not understood; not imported"))
     return code, name, money
+
+
+# A 资金来源 line as render writes it: 上级补助（中央）：1800.00
+_SOURCE_LINE = re.compile(r"^(本级财政|上级补助|上年结转|其他)(?:[（(](中央|省|市|县)[）)])?\s*[:：]\s*(.*)$")
 
 
 _COLUMNS = {"一级指标": "level1", "二级指标": "level2", "三级指标": "name", "绩效指标描述": "description",
             "符号": "operator", "指标值": "value", "计量单位": "unit", "度量单位": "unit", "指标值说明": "value_note",
-            "指标值确定依据": "basis"}
+            "指标值确定依据": "basis", "权重": "weight", "分值": "weight"}
 
 
 def _indicators(b: Block, header: list[str], problems: list[str]) -> list[Indicator]:
@@ -345,11 +378,15 @@ def _indicators(b: Block, header: list[str], problems: list[str]) -> list[Indica
         value_at = cols.get("value", 0)
         place = places[value_at] if value_at < len(places) else b.row_places[r]
         ind = _indicator(level1, level2, cell, place, problems)
+        if cell.get("weight"):  # a 权重 column (render writes one where the table gives weights)
+            weight = parse_number(cell["weight"])
+            ind.weight = (int(weight) if float(weight).is_integer() else weight) if weight is not None else cell["weight"]
         out.append(ind)
     return out
 
 
-def _indicator(level1: str, level2: str, cell: dict[str, str], place: str, problems: list[str]) -> Indicator:
+def _indicator(level1: str, level2: str, cell: dict[str, str], place: str, problems: list[str],
+               value_type: str | None = None) -> Indicator:
     raw = cell.get("value", "")
     ind = Indicator(level1=level1, level2=level2, name=cell.get("name", ""),
                     description=cell.get("description") or None, basis=cell.get("basis") or None,
@@ -377,17 +414,65 @@ def _indicator(level1: str, level2: str, cell: dict[str, str], place: str, probl
                           "按原文保留",
                           f"{place}: the indicator value “{raw}” cannot be split "
                           f"({'; '.join(_problem(c)[1] for c in parsed.problems)}); kept as written"))
+    elif value_type == "定量":  # stated 定量: text is not turned into 定性 (I05 reports it)
+        ind.value = raw
+        ind.operator = normalize_operator(op_cell) if op_cell else None
+        problems.append(t(f"{place}：指标性质为定量，但指标值“{raw}”不是数字，按原文保留",
+                          f"{place}: declared 定量 but the value “{raw}” is not a number; kept as written"))
     else:
         ind.operator, ind.value = "定性", raw
     return ind
 
 
 # ---------------------------------------------------------------- flat tables (budget system exports)
+#
+# The budget system (预算管理一体化) exports one row per indicator under a title and a unit line:
+#
+#     部门预算项目绩效目标申报表(2023年度)                      <- the budget year
+#     金额单位:元                                               <- the money unit of every amount
+#     单位名称 | 项目名称 | 预算数 | 年度目标 | 一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位 | 权重 | 指标方向性
+#     101-某某部门 |  | 1234500 |  …                           <- a department subtotal: only 预算数
+#     101001-某某单位 | 项目甲 | 500000 | 1.… | 产出指标 | 数量指标 | … <- a unit's first row
+#     (merged) | (merged) | (merged) | (merged) | (merged) | 质量指标 | …  <- blank below: same as above
+#
+# Blank (merged) 单位名称, 项目名称, 预算数, 年度目标, 一级指标 and 二级指标 cells mean "same as above"
+# within their block. In the one-row-per-project variant a project is one row and each indicator
+# column holds one line per indicator. Every row is either imported or named in the notes.
 
 _FLAT_REQUIRED = ("单位名称", "项目名称", "一级指标", "二级指标", "三级指标", "指标值")
+_INDICATOR_COLUMNS = ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "计量单位", "权重", "分值",
+                      "指标方向")
+_MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000)}
+_TITLE_YEAR = re.compile(r"(20\d{2})\s*年")
+_MONEY_UNIT_RE = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|元)")
+_HEADER_UNIT_RE = re.compile(r"[（(](万元|千元|元)[）)]")
+_UNIT_CODE_NAME = re.compile(r"^\s*([0-9A-Za-z]+)\s*[-－—_ ]\s*(.+?)\s*$")
+_TOTAL_WORDS = ("合计", "总计", "小计")
 
 
-def _flat_rows(path: Path, problems: list[str]) -> list[tuple[str, dict[str, str]]]:
+def _row_place(n: int) -> str:
+    return t(f"第 {n} 行", f"row {n}")
+
+
+@dataclass
+class _Flat:
+    """A flat table as read: the rows before its header, the header, and the data rows with their numbers."""
+
+    preamble: list[list[str]]
+    header: list[str]
+    header_row: int
+    rows: list[tuple[int, list[str]]]
+
+
+def _cell_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _flat_table(path: Path, problems: list[str]) -> _Flat:
     if path.suffix.lower() == ".csv":
         grid = csv_rows(path)
         if grid is None:
@@ -400,8 +485,7 @@ def _flat_rows(path: Path, problems: list[str]) -> list[tuple[str, dict[str, str
         if opened.problem:
             raise PerfxlError(f"{path}{t('：', ': ')}{t(opened.reason_zh or '', opened.reason_en or '')}")
         grid = next(iter(opened.sheets.values()), [])
-    grid = [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in r]
-            for r in grid]
+    grid = [[_cell_text(v) for v in r] for r in grid]
     header_at = next((i for i, r in enumerate(grid[:20]) if "三级指标" in [_compact(c) for c in r]), None)
     if header_at is None:
         raise PerfxlError(t(f"{path}：前 20 行找不到含“三级指标”的表头",
@@ -412,82 +496,364 @@ def _flat_rows(path: Path, problems: list[str]) -> list[tuple[str, dict[str, str
         raise PerfxlError(t(f"{path}：第 {header_at + 1} 行表头缺少列：{'、'.join(missing)}",
                             f"{path}: the header in row {header_at + 1} lacks "
                             f"{', '.join(f'“{c}”' for c in missing)}"))
-    out = []
+    rows = []
     for n, row in enumerate(grid[header_at + 1:], start=header_at + 2):
-        if not any(c.strip() for c in row):
-            continue
         if any(needs_cleaning(c) for c in row):  # removed, and said so naming the row (perfxl.text)
             problems.append(t(f"第 {n} 行：含控制字符（不可见字符）或制表符，已删除（制表符改为空格）",
                               f"row {n}: control characters (invisible characters) or TABs removed (a TAB became "
                               "a space)"))
             row = [clean_text(c) for c in row]
-        out.append((t(f"第 {n} 行", f"row {n}"), dict(zip(header, row))))
+        rows.append((n, row + [""] * (len(header) - len(row))))
+    return _Flat(grid[:header_at], header, header_at + 1, rows)
+
+
+class _Row:
+    """One data row by column name: ``get("预算数")`` is the first column whose header starts so."""
+
+    def __init__(self, header: list[str], cells: list[str]):
+        self.header, self.cells = header, cells
+
+    def column(self, name: str) -> int | None:
+        return next((i for i, h in enumerate(self.header) if h.startswith(name)), None)
+
+    def get(self, *names: str) -> str:
+        for name in names:
+            i = self.column(name)
+            if i is not None and i < len(self.cells) and self.cells[i].strip():
+                return self.cells[i].strip()
+        return ""
+
+    def raw(self, name: str) -> str:
+        i = self.column(name)
+        return self.cells[i] if i is not None and i < len(self.cells) else ""
+
+    def has_indicator(self) -> bool:
+        return any(self.get(c) for c in _INDICATOR_COLUMNS)
+
+
+def _stated_money_unit(flat: _Flat) -> tuple[str | None, str]:
+    """(money unit, where it was stated): the 金额单位 line above the header, else a 预算数（元） header."""
+    for i, row in enumerate(flat.preamble):
+        for c in row:
+            m = _MONEY_UNIT_RE.search(_compact(c))
+            if m:
+                return m.group(1), _row_place(i + 1)
+    for h in flat.header:
+        if h.startswith("预算数"):
+            m = _HEADER_UNIT_RE.search(h)
+            if m:
+                return m.group(1), _row_place(flat.header_row)
+    return None, ""
+
+
+def _title_year(flat: _Flat) -> int | None:
+    for row in flat.preamble:
+        for c in row:
+            m = _TITLE_YEAR.search(c)
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def _converted(text: str, factor: Decimal, place: str, what: str, problems: list[str]) -> Any:
+    """An amount in the stated unit -> the JSON's money unit (exact decimal arithmetic)."""
+    n = _money(text, place, what, problems)
+    if not isinstance(n, float):
+        return n
+    d = (Decimal(repr(n)) / factor).normalize()
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+_DIRECTIONS = {"正向": "正向", "反向": "反向", "区间": "区间"}
+_ATTRIBUTES = {"新增": "新增", "新增项目": "新增", "延续": "延续", "延续项目": "延续", "持续": "延续"}
+_PERIOD = re.compile(r"(20\d{2})\s*[.．\-/年]?\s*(\d{1,2})?\s*月?\s*(?:[-~～—至到]+)\s*(20\d{2})\s*[.．\-/年]?\s*(\d{1,2})?")
+_SOURCES = (("本级财政", "本级财政", None), ("中央补助", "上级补助", "中央"), ("省级补助", "上级补助", "省"),
+            ("省补助", "上级补助", "省"), ("市级补助", "上级补助", "市"), ("市补助", "上级补助", "市"),
+            ("上级补助", "上级补助", None), ("上年结转", "上年结转", None), ("其他资金", "其他", None))
+
+
+def _period(text: str, place: str, problems: list[str]) -> Period | None:
+    if not text:
+        return None
+    m = _PERIOD.search(text)
+    if not m:
+        problems.append(t(f"{place}：实施期“{text}”无法识别（应为“2023.01-2025.12”之类），未导入",
+                          f"{place}: the 实施期 “{text}” is not understood (write it like “2023.01-2025.12”); not "
+                          "imported"))
+        return None
+    y1, m1, y2, m2 = m.groups()
+    return Period(start=f"{y1}-{int(m1 or 1):02d}", end=f"{y2}-{int(m2 or 12):02d}")
+
+
+def _indicator_lines(row: _Row, place: str, problems: list[str]) -> list[dict[str, str]]:
+    """The indicators of a row: one, or (one-row-per-project variant) one per line of the indicator cells."""
+    names = ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "计量单位", "权重", "分值", "指标方向",
+             "绩效指标描述", "指标值说明", "指标值确定依据")
+    cols = {n: [line.strip() for line in re.split(r"\r\n|\r|\n", row.raw(n))] for n in names}
+    count = len(cols["三级指标"])
+    if count <= 1:
+        return [{n: row.get(n) for n in names}]
+    uneven = [n for n in ("指标值", "指标性质", "度量单位", "计量单位", "权重") if len(cols[n]) not in (1, count)
+              and row.get(n)]
+    if uneven:
+        problems.append(t(f"{place}：三级指标有 {count} 行，而{'、'.join(uneven)}的行数不同，按行对应导入，请核对",
+                          f"{place}: 三级指标 has {count} lines but {', '.join(uneven)} a different number; "
+                          "matched line by line, check them"))
+    out = []
+    for k in range(count):
+        out.append({n: (v[k] if k < len(v) else (v[0] if len(v) == 1 and n in ("一级指标", "二级指标") else ""))
+                    for n, v in cols.items()})
     return out
 
 
-def _col(row: dict[str, str], name: str) -> tuple[str, str]:
-    """(value, header) of the first column whose header starts with ``name`` (预算数（元） …)."""
-    for h, v in row.items():
-        if h.startswith(name):
-            return v.strip(), h
-    return "", ""
+def _flat_indicator(cells: dict[str, str], level1: str, level2: str, place: str, problems: list[str]) -> Indicator:
+    """One indicator row: 指标性质 gives the operator (≥ ≤ ＝ ＞ ＜) or the 指标值类型 (定量/定性); 指标方向性
+    and 权重 are kept as they are, never turned into an operator when 指标性质 says one."""
+    nature = cells.get("指标性质", "")
+    direction_text = cells.get("指标方向", "")
+    cell = {"level1": level1, "level2": level2, "name": cells.get("三级指标", ""), "value": cells.get("指标值", ""),
+            "unit": cells.get("度量单位") or cells.get("计量单位", ""), "description": cells.get("绩效指标描述", ""),
+            "value_note": cells.get("指标值说明", ""), "basis": cells.get("指标值确定依据", "")}
+    value_type = None
+    operator = normalize_operator(nature) if nature else None
+    if operator == "定性":
+        value_type = "定性"
+    elif operator:
+        cell["operator"] = operator
+    elif re.sub(r"\s", "", nature) in ("定量", "定量指标"):
+        value_type = "定量"
+    elif nature:
+        problems.append(t(f"{place}：指标性质“{nature}”无法识别（应为 ≥ ≤ ＝ ＞ ＜、定量或定性），未使用",
+                          f"{place}: 指标性质 “{nature}” is not understood (≥ ≤ ＝ ＞ ＜, 定量 or 定性); not used"))
+    direction = None
+    if direction_text:
+        direction = _DIRECTIONS.get(re.sub(r"\s|指标", "", direction_text))
+        if direction is None:
+            problems.append(t(f"{place}：指标方向“{direction_text}”无法识别（应为正向、反向或区间），未导入",
+                              f"{place}: the direction “{direction_text}” is not understood (正向, 反向 or 区间); "
+                              "not imported"))
+    if value_type == "定性":
+        cell["operator"] = "定性"
+    elif "operator" not in cell and direction in ("正向", "反向") and cell["value"] \
+            and parse_indicator_value(cell["value"]).operator is None and parse_number(cell["value"]) is not None:
+        # a bare number with no operator anywhere: 正向 (more is better) reads as ≥, 反向 as ≤ — said, not hidden
+        cell["operator"] = "≥" if direction == "正向" else "≤"
+        problems.append(t(f"{place}：指标值“{cell['value']}”没有符号，按指标方向“{direction}”取“{cell['operator']}”，请核对",
+                          f"{place}: the value “{cell['value']}” has no operator; “{cell['operator']}” was taken "
+                          f"from the direction “{direction}”, check it"))
+    ind = _indicator(level1, level2, cell, place, problems, value_type=value_type)
+    ind.value_type, ind.direction = value_type, direction
+    weight_text = cells.get("权重") or cells.get("分值", "")
+    if weight_text:
+        w = parse_number(weight_text.rstrip("%％"))
+        if w is None:
+            problems.append(t(f"{place}：权重“{weight_text}”不是数字，按原文保留",
+                              f"{place}: the weight “{weight_text}” is not a number; kept as written"))
+        ind.weight = weight_text if w is None else (int(w) if w.is_integer() else w)
+    return ind
 
 
-def import_flat(path: str | Path, *, budget_year: int | None = None, framework: str = "hebei-2023") -> ImportResult:
-    """A flat export: one row per indicator; units and projects are grouped by their names."""
+def import_flat(path: str | Path, *, budget_year: int | None = None, framework: str = "hebei-2023",
+                money_unit: str | None = None) -> ImportResult:
+    """A flat export (see the layout above): one unit per real unit, with every project and indicator.
+
+    The budget year comes from ``budget_year``, else the title ("…(2023年度)"), else a 预算年度 column.
+    Amounts are converted from the stated 金额单位 (元, 千元, 万元: the line above the header, or the
+    预算数 header) to ``money_unit`` (元 or 万元; by default the stated one, 万元 for 千元). Subtotal
+    rows (a department's "编码-名称" with only 预算数, 合计) are recognised and named in the notes,
+    never made into units.
+    """
     path = Path(path)
     problems: list[str] = []
-    units: dict[str, UnitData] = {}
-    projects: dict[tuple[str, str], Project] = {}
-    for place, row in _flat_rows(path, problems):
-        unit_text, _ = _col(row, "单位名称")
-        m = re.match(r"^\s*(\d+)\s*[-－—_ ]\s*(.+)$", unit_text)
-        code, name = (m.group(1), m.group(2).strip()) if m else ("", unit_text)
-        if not m:
-            problems.append(t(f"{place}：单位名称“{unit_text}”前没有“编码-”，单位编码未知",
-                              f"{place}: the unit name “{unit_text}” does not start with “code-”; the unit code "
-                              "is unknown"))
-        year_text, _ = _col(row, "预算年度")
-        year = budget_year or (int(year_text) if year_text.isdigit() else None)
-        unit = units.get(code or name)
+    flat = _flat_table(path, problems)
+    stated, stated_at = _stated_money_unit(flat)
+    if money_unit is not None and money_unit not in ("元", "万元"):
+        raise PerfxlError(t(f"金额单位“{money_unit}”不可用：单位数据只用“元”或“万元”",
+                            f"money unit “{money_unit}” is not available: unit data uses 元 or 万元"))
+    target = money_unit or (stated if stated in ("元", "万元") else "万元")
+    factor = _MONEY_UNITS[target] / _MONEY_UNITS[stated or target]
+    if stated is None:
+        problems.append(t(f"{path}：没有写明金额单位（“金额单位:元”一行或“预算数（元）”表头），金额按{target}读取，请核对",
+                          f"{path}: no money unit is stated (a line “金额单位:元” or a header “预算数（元）”); amounts "
+                          f"are read as {target}, check them"))
+    elif stated != target:
+        problems.append(t(f"{stated_at}：金额单位为{stated}，金额已换算为{target}",
+                          f"{stated_at}: amounts are in {stated}; converted to {target}"))
+    title_year = _title_year(flat)
+    if budget_year and title_year and budget_year != title_year:
+        problems.append(t(f"{path}：标题中的年度为 {title_year} 年，按指定的 {budget_year} 年导入",
+                          f"{path}: the title says {title_year}; imported as {budget_year}, as given"))
+    state = _FlatState(framework, target, problems)
+    for n, cells in flat.rows:
+        state.row(n, _Row(flat.header, cells), factor, budget_year or title_year)
+    state.finish()
+    return ImportResult(state.ordered_units(), problems)
+
+
+class _FlatState:
+    """Walks the rows once, filling blank (merged) cells down within their block."""
+
+    def __init__(self, framework: str, money_unit: str, problems: list[str]):
+        self.framework, self.money_unit, self.problems = framework, money_unit, problems
+        self.units: dict[str, UnitData] = {}
+        self.unit: UnitData | None = None
+        self.project: Project | None = None
+        self.projects: dict[tuple[str, str], Project] = {}
+        self.level1 = self.level2 = ""
+        self.department: tuple[str, str, str, Any] | None = None  # (place, code, name, subtotal)
+        self.department_units: list[UnitData] = []
+        self.no_year: list[str] = []
+
+    def ordered_units(self) -> list[UnitData]:
+        return list(self.units.values())
+
+    def row(self, n: int, row: _Row, factor: Decimal, year: int | None) -> None:
+        place = _row_place(n)
+        if not any(c.strip() for c in row.cells):
+            return  # nothing in it: not data
+        unit_text, project_text = row.get("单位名称"), row.get("项目名称")
+        if [_compact(c) for c in row.cells[:len(row.header)]] == row.header:
+            self.problems.append(t(f"{place}：重复的表头，已跳过", f"{place}: a repeated header row; skipped"))
+            return
+        budget_text = row.get("预算数")
+        first_cell = next((c.strip() for c in row.cells if c.strip()), "")
+        if not project_text and not row.has_indicator():
+            if any(w in _compact(first_cell) for w in _TOTAL_WORDS) or (unit_text and budget_text):
+                self._subtotal(place, unit_text or first_cell, budget_text, factor)
+            else:
+                self.problems.append(t(f"{place}：既没有项目也没有指标（“{first_cell[:30]}”），未导入",
+                                       f"{place}: neither a project nor an indicator (“{first_cell[:30]}”); not imported"))
+            return
+        if unit_text:
+            self._start_unit(place, unit_text, row, year)
+        if self.unit is None:
+            self.problems.append(t(f"{place}：单位名称为空，上方也没有可沿用的单位，本行未导入",
+                                   f"{place}: no unit name here and none above to carry down; row not imported"))
+            return
+        if project_text or row.get("项目编码"):
+            self._start_project(place, row, factor)
+        if self.project is None:
+            self.problems.append(t(f"{place}：项目名称为空，上方也没有可沿用的项目，本行未导入",
+                                   f"{place}: no project name here and none above to carry down; row not imported"))
+            return
+        if row.has_indicator():
+            for k, cells in enumerate(_indicator_lines(row, place, self.problems)):
+                where = place if k == 0 else t(f"{place}第 {k + 1} 个指标", f"{place}, indicator {k + 1}")
+                self.level1 = cells["一级指标"] or self.level1
+                self.level2 = cells["二级指标"] or self.level2
+                if not any(cells[c] for c in ("三级指标", "指标值", "指标性质", "度量单位", "计量单位", "权重")):
+                    continue
+                self.project.indicators.append(_flat_indicator(cells, self.level1, self.level2, where, self.problems))
+
+    def _subtotal(self, place: str, text: str, budget_text: str, factor: Decimal) -> None:
+        self._close_department()
+        m = _UNIT_CODE_NAME.match(text)
+        total = _converted(budget_text, factor, place, "预算数", self.problems) if budget_text else None
+        shown = f"（预算数 {_fmt_amount(total)}{self.money_unit}）" if total is not None else ""
+        shown_en = f" (预算数 {_fmt_amount(total)} {self.money_unit})" if total is not None else ""
+        self.problems.append(t(f"{place}：“{text}”是小计行{shown}，未作为单位导入",
+                               f"{place}: “{text}” is a subtotal row{shown_en}; not imported as a unit"))
+        self.unit = self.project = None
+        if m and not any(w in text for w in _TOTAL_WORDS):
+            self.department = (place, m.group(1), m.group(2), total)
+            self.department_units = []
+
+    def _close_department(self) -> None:
+        """Compare a department's subtotal with the sum of its units' 预算数 (a missing or extra project shows)."""
+        if self.department is None:
+            return
+        place, _, name, total = self.department
+        amounts = [p.funds.total for u in self.department_units for p in u.projects]
+        if isinstance(total, (int, float)) and amounts and all(isinstance(a, (int, float)) for a in amounts):
+            added = sum(Decimal(repr(a)) for a in amounts)
+            if abs(added - Decimal(repr(total))) > Decimal("0.005"):
+                self.problems.append(t(
+                    f"{place}：部门“{name}”小计为 {_fmt_amount(total)}，其下各项目预算数合计为 {_fmt_amount(float(added))}，"
+                    "两者不一致，请核对导出是否完整",
+                    f"{place}: the subtotal of “{name}” is {_fmt_amount(total)} but its projects add up to "
+                    f"{_fmt_amount(float(added))}; check that the export is complete"))
+        self.department = None
+
+    def _start_unit(self, place: str, text: str, row: _Row, year: int | None) -> None:
+        m = _UNIT_CODE_NAME.match(text)
+        code, name = (m.group(1), m.group(2)) if m else ("", text.strip())
+        key = code or name
+        unit = self.units.get(key)
         if unit is None:
-            money_unit = "元" if any(re.search(r"[（(]元[）)]", h) for h in row) else "万元"
-            unit = units[code or name] = UnitData(budget_year=year or 0, framework=framework, money_unit=money_unit,
-                                                  unit=Unit(code=code, name=name))
-            if year is None:
-                problems.append(t(f"{place}：没有预算年度（无“预算年度”列，也未用 --year 指定）",
-                                  f"{place}: no budget year (no “预算年度” column, and no --year given)"))
-        pname, _ = _col(row, "项目名称")
-        pcode, _ = _col(row, "项目编码")
-        key = (code or name, pcode or pname)
-        project = projects.get(key)
+            if not m:
+                self.problems.append(t(f"{place}：单位名称“{text}”前没有“编码-”，单位编码未知",
+                                       f"{place}: the unit name “{text}” does not start with “code-”; the unit code "
+                                       "is unknown"))
+            year_text = row.get("预算年度")
+            unit_year = year or (int(year_text) if year_text.isdigit() else None)
+            if unit_year is None:
+                self.problems.append(t(f"{place}：没有预算年度（标题中没有“XXXX年度”，无“预算年度”列，也未用 --year 指定）",
+                                       f"{place}: no budget year (none in the title, no “预算年度” column, and no "
+                                       "--year given)"))
+            unit = self.units[key] = UnitData(budget_year=unit_year or 0, framework=self.framework,
+                                              money_unit=self.money_unit, unit=Unit(code=code, name=name))
+            if self.department is not None:
+                unit.unit.department_code, unit.unit.department_name = self.department[1], self.department[2]
+                self.department_units.append(unit)
+        if unit is not self.unit:
+            self.project = None
+        self.unit = unit
+
+    def _start_project(self, place: str, row: _Row, factor: Decimal) -> None:
+        assert self.unit is not None
+        name, code = row.get("项目名称"), row.get("项目编码")
+        key = (self.unit.unit.code or self.unit.unit.name, code or name)
+        project = self.projects.get(key)
         if project is None:
-            total, _ = _col(row, "预算数")
-            project = projects[key] = Project(code=pcode, name=pname,
-                                              funds=Funds(total=_money(total, place, "预算数", problems)))
-            goals, _ = _col(row, "年度目标")
-            project.goals = split_goals(goals)
-            unit.projects.append(project)
-            if not pcode:
-                problems.append(t(f"{place}：项目“{pname}”没有项目编码（无“项目编码”列），请在 JSON 中补上",
-                                  f"{place}: project “{pname}” has no project code (no “项目编码” column); add it "
-                                  "in the JSON"))
-        nature, _ = _col(row, "指标性质")
-        direction, _ = _col(row, "指标方向")
-        cell = {"level1": _col(row, "一级指标")[0], "level2": _col(row, "二级指标")[0],
-                "name": _col(row, "三级指标")[0], "value": _col(row, "指标值")[0],
-                "unit": _col(row, "度量单位")[0] or _col(row, "计量单位")[0]}
-        if "定性" in nature:
-            cell["operator"] = "定性"
-        elif direction and not re.match(r"^\s*[≥≤=＝><＞＜]", cell["value"]):
-            cell["operator"] = {"正向": "≥", "反向": "≤", "中性": "="}.get(direction.replace("指标", "")[:2], "")
-        project.indicators.append(_indicator(cell["level1"], cell["level2"], cell, place, problems))
-    return ImportResult(list(units.values()), problems)
+            project = self.projects[key] = Project(code=code, name=name)
+            project.funds = Funds(total=_converted(row.get("预算数"), factor, place, "预算数", self.problems))
+            project.goals = split_goals(row.get("年度目标", "绩效目标"))
+            project.period_goals = split_goals(row.get("实施期目标"))
+            attribute = row.get("项目属性")
+            project.attribute = _ATTRIBUTES.get(re.sub(r"\s", "", attribute)) if attribute else None
+            if attribute and project.attribute is None:
+                self.problems.append(t(f"{place}：项目属性“{attribute}”无法识别（应为新增或延续），未导入",
+                                       f"{place}: 项目属性 “{attribute}” is not understood (新增 or 延续); not imported"))
+            project.period = _period(row.get("实施期", "项目期限"), place, self.problems)
+            by_source = any(row.column(c) is not None for c, _, _ in _SOURCES[:-1])  # 资金来源 columns
+            for column, source, level in _SOURCES if by_source else ():
+                amount = row.get(column)
+                if amount:
+                    project.funds.sources.append(FundSource(source=source, level=level, amount=_converted(
+                        amount, factor, place, column, self.problems)))
+            self.unit.projects.append(project)
+            if not code:
+                self.problems.append(t(f"{place}：项目“{name}”没有项目编码（无“项目编码”列），请在 JSON 中补上",
+                                       f"{place}: project “{name}” has no project code (no “项目编码” column); add it "
+                                       "in the JSON"))
+        elif project is not self.project:
+            self.problems.append(t(f"{place}：项目“{name}”在前面已出现过，本行指标并入该项目",
+                                   f"{place}: project “{name}” appeared earlier; this row's indicators join it"))
+        else:
+            budget = row.get("预算数")
+            again = _converted(budget, factor, place, "预算数", []) if budget else None
+            if again is not None and again != project.funds.total:
+                self.problems.append(t(f"{place}：项目“{name}”的预算数 {budget} 与首行不同，按首行导入",
+                                       f"{place}: the 预算数 {budget} of project “{name}” differs from its first "
+                                       "row; the first row's is kept"))
+        if project is not self.project:
+            self.level1 = self.level2 = ""
+        self.project = project
+
+    def finish(self) -> None:
+        self._close_department()
+
+
+def _fmt_amount(v: Any) -> str:
+    if isinstance(v, (int, float)):
+        return f"{Decimal(repr(v)).normalize():f}"
+    return str(v)
 
 
 # ---------------------------------------------------------------- dispatch
 
-def import_file(path: str | Path, *, budget_year: int | None = None, framework: str = "hebei-2023") -> ImportResult:
+def import_file(path: str | Path, *, budget_year: int | None = None, framework: str = "hebei-2023",
+                money_unit: str | None = None) -> ImportResult:
     """Import by kind: .docx document, .txt text export, .xlsx/.xls/.csv flat table.
 
     Raises PerfxlError when the file is not one of these or has none of the expected structure.
@@ -511,15 +877,42 @@ def import_file(path: str | Path, *, budget_year: int | None = None, framework: 
                                 f"{path}: unknown text encoding (UTF-8 and GBK are supported)"))
         result = import_document_text(text, framework=framework, source=str(path))
     elif suffix in (".xlsx", ".xls", ".xlsm", ".csv", ".ods"):
-        result = import_flat(path, budget_year=budget_year, framework=framework)
+        result = import_flat(path, budget_year=budget_year, framework=framework, money_unit=money_unit)
     else:
         raise PerfxlError(t(f"{path}：不支持的文件类型（可导入 .docx、.txt、.xlsx、.xls、.csv）",
                             f"{path}: unsupported file type (import takes .docx, .txt, .xlsx, .xls, .csv)"))
     if budget_year:
         for u in result.units:
             u.budget_year = budget_year
+    _fit_framework(result, framework)
     _clean_units(result, str(path))
     return result
+
+
+def _fit_framework(result: ImportResult, framework: str) -> None:
+    """File each indicator the way the target framework does: an older table's 满意度 二级 under
+    效益指标 goes under 满意度指标 for hebei-2023 (and the reverse for a framework whose variant files it
+    under 效益), each move named in the notes. Only a 二级 the framework files under exactly one 一级 moves."""
+    from .errors import FrameworkError
+    from .frameworks import load_framework
+
+    try:
+        fw = load_framework(framework)
+    except FrameworkError:
+        return  # the framework is named in the JSON as given; check will say what is wrong with it
+    for unit in result.units:
+        for project in unit.projects:
+            for ind in project.indicators:
+                if ind.level1 in fw.level1_names and ind.level2 in fw.level2_of(ind.level1):
+                    continue
+                homes = [l1 for l1, l2s in fw.levels if ind.level2 in l2s]
+                if len(homes) == 1 and homes[0] != ind.level1:
+                    result.problems.append(t(
+                        f"项目“{project.name}”的指标“{ind.name}”：二级指标“{ind.level2}”在指标体系 {fw.id} 中属于"
+                        f"“{homes[0]}”，一级指标已由“{ind.level1}”改为“{homes[0]}”",
+                        f"project “{project.name}”, indicator “{ind.name}”: framework {fw.id} files “{ind.level2}” "
+                        f"under “{homes[0]}”; its level-1 indicator was changed from “{ind.level1}”"))
+                    ind.level1 = homes[0]
 
 
 def _clean_units(result: ImportResult, source: str) -> None:

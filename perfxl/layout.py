@@ -1,21 +1,26 @@
 """The one declaration of where every field lives in a unit workbook.
 
 The writer, the reader and the annotator ask this module for addresses; no other module knows a
-cell address. Positions depend on the framework only through its milestone count and row counts,
-so one framework always gives one layout. Coordinates are 0-based (row, col) as XlsxWriter takes
-them; ``a1`` turns them into what Excel shows and what findings report.
+cell address. Positions depend on the framework only through its milestone count, its row counts
+and the schema-v2 fields it declares (``fields``: blocks between 绩效目标 and the indicator table, a
+实施期 table below it, the department's indicator table, indicator columns right of the hidden
+helpers), so one framework always gives one layout; one that declares no field keeps the seed's.
+Coordinates are 0-based (row, col) as XlsxWriter takes them; ``a1`` turns them into what Excel shows
+and what findings report.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from .frameworks import Framework
 from .text import clean_text, truncate_utf16
 
 __all__ = ["TEMPLATE_ID", "TEMPLATE_VERSION", "INSTRUCTIONS_SHEET", "DEPARTMENT_SHEET", "LISTS_SHEET",
            "IDENTITY_SHEET", "REVIEW_SHEET", "HELPER_COL", "HELPER_COLS", "PRINT_LAST_COL", "a1", "rowcol", "Span", "ProjectLayout", "DepartmentLayout",
-           "InstructionsLayout", "IndicatorColumns", "project_sheet_names", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING"]
+           "InstructionsLayout", "IndicatorColumns", "project_sheet_names", "extra_columns", "V2_LABELS",
+           "EXTRA_INDICATOR_HEADINGS", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING"]
 
 TEMPLATE_ID = "perfxl.unit-goals"
 TEMPLATE_VERSION = "1"  # bump when any address below moves: the reader refuses layouts it does not know
@@ -40,9 +45,24 @@ HELPER_COL = LAST_COL + 1
 HELPER_COLS = 32        # L .. AQ: enough for six spend-plan milestones (4 each) and the indicator reading
 
 
+_A1_CACHE: dict[tuple[int, int], str] = {}
+_A1_CACHED_ROWS, _A1_CACHED_COLS = 256, 64  # the template's area and its helper columns, with room
+
+
 def a1(row: int, col: int) -> str:
     """(6, 1) → "B7": 0-based row and column in A1 notation (here, not xlsxwriter's utility, whose
-    import loads all of xlsxwriter: 30 ms at every start of ``perfxl check``)."""
+    import loads all of xlsxwriter: 30 ms at every start of ``perfxl check``). Addresses within the
+    template's area are made once per process and looked up after that: the reader and the
+    locations ask for the same few hundred cells of every workbook of a round."""
+    if 0 <= row < _A1_CACHED_ROWS and 0 <= col < _A1_CACHED_COLS:
+        got = _A1_CACHE.get((row, col))
+        if got is None:
+            got = _A1_CACHE[(row, col)] = _a1(row, col)
+        return got
+    return _a1(row, col)
+
+
+def _a1(row: int, col: int) -> str:
     letters = ""
     col += 1
     while col:
@@ -113,6 +133,25 @@ class IndicatorColumns:
         return [(k, getattr(self, k)) for k in self.HEADINGS]
 
 
+#: Headings of the optional indicator columns (ProjectLayout.extra_columns), by Indicator attribute.
+EXTRA_INDICATOR_HEADINGS = {"value_type": "指标值类型", "weight": "权重", "direction": "指标方向"}
+
+#: Texts of the schema-v2 blocks' labels (also the reader's anchors: a shifted block is S07, never misread).
+V2_LABELS = {"period_goals": "实施期目标", "attribute": "项目属性", "period": "实施期", "period_to": "至",
+             "sources": "资金来源", "source": "来源", "level": "级次", "amount": "金额",
+             "annual_title": "年度绩效指标", "period_title": "实施期绩效指标",
+             "dept_indicators": "四、部门整体绩效指标"}
+
+
+def extra_columns(fw: Framework) -> list[tuple[str, int]]:
+    """(Indicator attribute, column) of the schema-v2 indicator fields ``fw`` declares (指标值类型, 权重,
+    指标方向): right of the hidden helper columns, so the seed's columns A..K keep their places in every
+    framework; a framework that declares none (hebei-2023) has none. The same columns serve every
+    indicator table of the workbook (年度, 实施期, 部门整体)."""
+    names = [n for n in EXTRA_INDICATOR_HEADINGS if fw.uses(n)]
+    return [(n, HELPER_COL + HELPER_COLS + i) for i, n in enumerate(names)]
+
+
 class _Footer:
     """The rows every data sheet ends with, below its ``footer_row``: 出错说明（本表） and the status."""
 
@@ -167,8 +206,139 @@ class ProjectLayout(_Footer):
     goals_label: Span = Span(7, 0)
     goals: Span = Span(7, 1, 7, 8)
     goals_check: Span = Span(7, CHECK_COL)
-    header_row: int = 8
     columns: IndicatorColumns = IndicatorColumns()
+
+    @property
+    def extra_columns(self) -> list[tuple[str, int]]:
+        """(Indicator attribute, column) of the declared indicator fields: :func:`extra_columns`."""
+        return extra_columns(self.framework)
+
+    # ---- the schema-v2 project blocks, between 绩效目标 and the indicator table, where declared
+    # (rows 8.. in order: 实施期目标; 项目属性 | 实施期 起 至 止; 资金来源 with its rows; the 年度 table's
+    # title). A framework that declares none of them keeps the seed's rows: the table's header on row 9.
+
+    @cached_property
+    def _blocks(self) -> dict[str, int]:
+        fw, row, out = self.framework, self.goals.row + 1, {}
+        if fw.uses("period_goals"):
+            out["period_goals"], row = row, row + 1
+        if fw.uses("attribute") or fw.uses("period"):
+            out["facts"], row = row, row + 1
+        if fw.uses("fund_sources"):
+            out["sources"], row = row, row + 1 + fw.fund_source_rows
+        if fw.uses("period_goals"):  # two indicator tables: each gets its title
+            out["annual_title"], row = row, row + 1
+        out["header"] = row
+        return out
+
+    @property
+    def header_row(self) -> int:
+        """The (年度) indicator table's heading row."""
+        return self._blocks["header"]
+
+    @property
+    def goals_heading(self) -> str:
+        """绩效目标, or 年度目标 where the table also has 实施期目标."""
+        return "年度目标" if "period_goals" in self._blocks else "绩效目标"
+
+    @property
+    def period_goals_label(self) -> Span | None:
+        r = self._blocks.get("period_goals")
+        return None if r is None else Span(r, 0)
+
+    @property
+    def period_goals(self) -> Span | None:
+        """实施期目标: numbered goals in one cell, as 绩效目标 (年度目标)."""
+        r = self._blocks.get("period_goals")
+        return None if r is None else Span(r, 1, r, 8)
+
+    def _fact(self, field: str, col: int) -> Span | None:
+        r = self._blocks.get("facts")
+        return None if r is None or not self.framework.uses(field) else Span(r, col)
+
+    @property
+    def attribute_label(self) -> Span | None:
+        return self._fact("attribute", 0)
+
+    @property
+    def attribute(self) -> Span | None:
+        """项目属性: 新增 or 延续 (a dropdown)."""
+        return self._fact("attribute", 1)
+
+    @property
+    def period_label(self) -> Span | None:
+        return self._fact("period", 2)
+
+    @property
+    def period_start(self) -> Span | None:
+        """实施期 起: a month (a date, or the text "2023-07")."""
+        return self._fact("period", 3)
+
+    @property
+    def period_to(self) -> Span | None:
+        return self._fact("period", 4)
+
+    @property
+    def period_end(self) -> Span | None:
+        """实施期 止."""
+        return self._fact("period", 5)
+
+    @property
+    def facts_row(self) -> int | None:
+        return self._blocks.get("facts")
+
+    @property
+    def sources_label(self) -> Span | None:
+        r = self._blocks.get("sources")
+        return None if r is None else Span(r, 0, r + self.framework.fund_source_rows, 0)
+
+    @property
+    def sources_header_row(self) -> int | None:
+        """The 资金来源 table's heading row (来源 | 级次 | 金额); its rows follow."""
+        return self._blocks.get("sources")
+
+    @property
+    def source_rows(self) -> range:
+        r = self._blocks.get("sources")
+        return range(0) if r is None else range(r + 1, r + 1 + self.framework.fund_source_rows)
+
+    SOURCE_COLUMNS = {"source": 1, "level": 2, "amount": 3}  # 来源, 级次 (中央/省/市/县), 金额
+
+    @property
+    def annual_title(self) -> Span | None:
+        r = self._blocks.get("annual_title")
+        return None if r is None else Span(r, 0, r, 8)
+
+    @property
+    def period_title(self) -> Span | None:
+        """实施期绩效指标: a second indicator table below the 年度 one (same columns), where declared."""
+        if not self.framework.uses("period_goals"):
+            return None
+        r = self.indicator_rows.stop + 1
+        return Span(r, 0, r, 8)
+
+    @property
+    def period_header_row(self) -> int | None:
+        title = self.period_title
+        return None if title is None else title.row + 1
+
+    @property
+    def period_indicator_rows(self) -> range:
+        h = self.period_header_row
+        return range(0) if h is None else range(h + 1, h + 1 + self.framework.period_indicator_rows)
+
+    @property
+    def print_last_row(self) -> int:
+        """The last row of the printed form: the last row of its last indicator table."""
+        return (self.period_indicator_rows or self.indicator_rows).stop - 1
+
+    @property
+    def extra_rows(self) -> frozenset[int]:
+        """The rows where the extra columns are part of the form: the indicator tables' headings and rows."""
+        rows = {self.header_row, *self.indicator_rows, *self.period_indicator_rows}
+        if self.period_header_row is not None:
+            rows.add(self.period_header_row)
+        return frozenset(rows)
 
     @property
     def milestone_labels(self) -> list[Span]:
@@ -197,7 +367,7 @@ class ProjectLayout(_Footer):
 
     @property
     def summary_title_row(self) -> int:
-        return self.indicator_rows.stop + 1
+        return (self.period_indicator_rows or self.indicator_rows).stop + 1
 
     @property
     def level_count_rows(self) -> dict[str, int]:
@@ -258,9 +428,44 @@ class DepartmentLayout(_Footer):
     def measure(self, row: int) -> Span:
         return Span(row, 1, row, 8)
 
+    # ---- 四、部门整体绩效指标 (schema v2), where the framework declares department_indicators: the
+    # columns of a project's indicator table, right below the measures.
+    columns: IndicatorColumns = IndicatorColumns()
+
+    @property
+    def indicators_label(self) -> Span | None:
+        if not self.framework.uses("department_indicators"):
+            return None
+        r = self.measure_rows.stop
+        return Span(r, 0, r, 8)
+
+    @property
+    def indicator_header_row(self) -> int | None:
+        label = self.indicators_label
+        return None if label is None else label.row + 1
+
+    @property
+    def indicator_rows(self) -> range:
+        h = self.indicator_header_row
+        return range(0) if h is None else range(h + 1, h + 1 + self.framework.department_indicator_rows)
+
+    @property
+    def extra_columns(self) -> list[tuple[str, int]]:
+        return extra_columns(self.framework)
+
+    @property
+    def print_last_row(self) -> int:
+        return (self.indicator_rows or self.measure_rows).stop - 1
+
+    @property
+    def extra_rows(self) -> frozenset[int]:
+        """The rows where the extra columns are part of the form (the department's indicator table)."""
+        h = self.indicator_header_row
+        return frozenset(() if h is None else (h, *self.indicator_rows))
+
     @property
     def footer_row(self) -> int:
-        return self.measure_rows.stop + 1
+        return (self.indicator_rows or self.measure_rows).stop + 1
 
 
 @dataclass(frozen=True)

@@ -40,42 +40,62 @@ What a cell means (the reader and the live formulas agree)
 * **Numbers are read as stored, whatever the cell's number format.** A formula cannot see a format
   (Excel's CELL("format") is volatile, so every file would ask to be saved, and its argument is
   language-dependent), so ``perfxl check`` ignores percent formats in spend-plan and 指标值 cells too.
-  Typing "30%" into a General cell makes Excel (and WPS, LibreOffice) store 0.3 and apply a percent
-  format (Microsoft: "Format numbers as percentages": a number typed with % in a General cell is
-  formatted as a percentage; with 自动百分比输入/automatic percent entry, numbers typed into a
-  percent-formatted cell are divided by 100). Both sides then read 0.3 and flag it: P01 (合计 not
-  100) for the spend plan, I09/I06 where they apply for values. The 指标值 column is formatted as
-  text (``@``), so typing "95%" there stores the text "95%", which both sides read as 95 with unit %.
+  A percent-formatted 0.3 is 0.3 to both, and both flag it: P01 (合计 not 100) for the spend plan,
+  I09/I06 where they apply for values. The 指标值 column is formatted as text (``@``), so typing
+  "95%" there stores the text "95%", which both sides read as 95 with unit %. How the applications
+  store a typed percent (docs/percent-entry.md has the sources and the GUI test):
+
+  - *LibreOffice Calc 7.4* (tested under Xvfb, tests/test_gui_typing.py): "30%" typed into a
+    General spend-plan cell passes the 0–100 validation (0.3 is in range), stores 0.3 and gives the
+    cell a percent format, which stays: typing 30 again stores 0.3 again. P01 shows on both sides.
+  - *Excel*: typing a number with % applies a percentage format and stores the fraction; numbers
+    typed into a percent-formatted cell are divided by 100 while "Enable automatic percent entry" is
+    on (Microsoft, Application.AutoPercentEntry, learn.microsoft.com/office/vba/api/
+    excel.application.autopercententry). So Excel behaves like Calc here.
+  - *WPS*: no documentation of its percent entry was found; untested.
 * **Blank 一级/二级 mean "same as above"**: a hidden helper column carries the nearest non-blank
   value above (a chain of IFs, no array formula); the 二级 dropdown lists the children of that
   inherited 一级, and an empty list (never "#N/A") when there is none.
 * **Text is read through the same folding as values.normalize_text**: full-width digits and
-  ``％．＋－＜＞＝`` become ASCII, the ideographic space, tab, CR and LF count as spaces (SUBSTITUTE
-  chains), then TRIM. Operators are looked up after that folding with spaces removed, in the list of
+  ``％．＋－＜＞＝`` (in a 指标值 or an amount also Ｅｅｋｍｇ, the letters that can change a number)
+  become ASCII, the ideographic space, tab, CR and LF count as spaces (SUBSTITUTE chains), then
+  TRIM. Operators are looked up after that folding with spaces removed, in the list of
   ``values.OPERATOR_SPELLINGS`` written to the hidden _lists sheet, so "＞＝", ">=", "大于等于" are ≥.
-* **Numbers stored as text** are numbers when, after folding, they are
-  ``[op] [+-]digits[.digits] [unit] [以上|以下|以内…]`` – an optional operator spelling first
-  (``≥80``, ``不低于 80``), thousands commas only in groups of three (``1,234``), a unit of
-  values.KNOWN_UNITS (``80%``, ``28.8万元``) and a suffix operator last (``80%以上``); the spend
-  plan takes a number and an optional %, amounts a number alone. VALUE() then gives the number.
+* **Amounts and spend-plan shares stored as text** are numbers when they are one number as
+  values.parse_number reads it: a sign, digits with thousands commas in groups of three (a leading
+  zero allowed: "01,234"), a fraction, an exponent ("1e5", "1.5E+2"); the spend plan also takes a
+  trailing %. Text beyond Excel's largest number ("1e400") is not a number.
+* **A 指标值 stored as text is read from its start, step by step as values._parse_text reads it**
+  (ProjectLive._value; one hidden helper per step, each with a Python twin that gives its cached
+  value): an error literal or formula source text ("#N/A", "=SUM(A1)", "=1+2") is not a number; an
+  operator spelling (a word one only when a number follows: "超过预期" is text); the number; a date
+  ("2024-12-31"), a malformed number or a list ("1,23", "1.2.3", "80、90") make text; a unit of
+  values.KNOWN_UNITS right after it (longest, case-sensitive, "元/人" taken whole, a word unit only at
+  a boundary: "80年初预算" has none), then 以上/以下/以内; a range ("80-90%") is not a number; a
+  number written twice before a note ("≥8080%以上群众满意") is the number once; whatever follows is
+  the note ("≥80财政拨入资金支付80%以上" is ≥ 80). Text after the number with nothing that shows a
+  quantity (no operator in the cell or the text, no unit, no 以上) stays text: "2024年12月底前完成",
+  "3个月内完成". Text is 定性 when the operator cell is blank, ✗ I05 otherwise; a 定性 row keeps its
+  text as text. The steps use FIND on a SUBSTITUTE chain for "the first character outside a set"
+  (no array formula, no volatile function). Python's str.isalnum(), which check asks where a note
+  may be glued on, is a list of non-alphanumeric characters here (``_NOT_ALNUM``).
+* **Error values** (an error pasted into a cell) read as blank on both sides.
 
-* **Error values** (a typed "#N/A" is one) read as blank on both sides.
-
-The live grammar is narrower than check's tolerant parser (values.parse_indicator_value). Known
-differences, all outside what the validations let a person type into amount and spend-plan cells,
-and outside the typing variants above: text with an exponent ("1e5"), a grouped number with leading
-zeros ("01,234"); a 指标值 with a compound unit ("元/人"), a trailing dot or a note glued to its
-number ("5.", "≥80财政拨入…"), and dates as text – check reads some of them as numbers
-(or as 定性 text), the live check shows ✗ I05 (the unit is asked to type the number alone);
-whitespace other than space, ideographic space, tab, CR, LF; a name made only of symbols outside
-the common punctuation set (I03); a goal cell holding only a numbering like "1." (G01); a locked
-register cell changed in an unprotected sheet (check keeps the issued value and reports S04, the
-live check sees the new one).
+Known differences, each outside what a person plausibly types, none drawn by the differential test:
+an Excel error literal typed with other full-width letters ("#Ｎ/Ａ"); a number beyond 15 digits
+with thousands commas, or between Excel's largest literal and the largest double (1e308–1.8e308);
+whitespace other than space, ideographic space, tab, CR, LF (a no-break space); a character
+str.isalnum() calls non-alphanumeric that ``_NOT_ALNUM`` lacks, right after a number or unit; a name
+made only of symbols outside the common punctuation set (I03); a goal cell holding only a numbering
+like "1." (G01); a locked register cell changed in an unprotected sheet (check keeps the issued value
+and reports S04, the live check sees the new one). tests/test_live.py holds the twins to check's
+reader on a fuzzed corpus and to LibreOffice's recalculation.
 """
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from .catalogue import CATALOGUE, LIVE_MESSAGES
@@ -131,8 +151,8 @@ def rules_catalogue(fw: Framework) -> list[dict]:
         override = fw.rules.get(code, {})
         keys = tuple(dict.fromkeys(info.settings + _EXTRA_SETTINGS.get(code, ())))
         enabled = override.get("enabled", True) is not False
-        out.append({"code": code, "severity": override.get("severity", info.severity), "title": info.title_zh,
-                    "title_en": info.title_en, "live": code in LIVE_CODES,
+        out.append({"code": code, "form": info.form, "severity": override.get("severity", info.severity),
+                    "title": info.title_zh, "title_en": info.title_en, "live": code in LIVE_CODES,
                     "setting": {k: _setting(fw, k) for k in keys} if enabled else "off"})
     return out
 
@@ -148,7 +168,6 @@ _WS_CHARS = (("　", None), ("\n", 10), ("\r", 13), ("\t", 9))
 _FOLD = [(chr(0xFF10 + i), str(i)) for i in range(10)] + [("％", "%"), ("．", "."), ("＋", "+"), ("－", "-"),
                                                           ("＜", "<"), ("＞", ">"), ("＝", "=")]
 _FOLD_TABLE = {ord(a): b for a, b in _FOLD}
-_SYMBOL_STARTS = "<>=≥≧⩾≤≦⩽"
 # Characters that are not word characters (Python's \w) and commonly make a "name" of symbols only.
 _PUNCT = " -—–/\\.。…*·、,，?？!！~～()（）#+=:：;；'\"“”‘’[]【】<>《》|@$%^&{}"
 _JUNK_NAMES = ("-", "_", "*", "null", "none", "无", "/", "—", "——", "…", "...", "0", "x", "xx")  # rules.JUNK_NAMES
@@ -183,14 +202,22 @@ def p_ws(v: Any) -> str:
     return re.sub(" +", " ", t).strip(" ")
 
 
-def x_fold(e: str) -> str:
-    for a, b in _FOLD:
+# values._fold also folds full-width letters. The number readings need the few that can change what a
+# number is: an exponent ("１Ｅ５") and the units km, kg, m2, m3 ("８０ｋｍ"); any other letter is a letter
+# either way (five SUBSTITUTEs instead of 52 in every row's formula).
+_FOLD_LETTERS = [("Ｅ", "E"), ("ｅ", "e"), ("ｋ", "k"), ("ｍ", "m"), ("ｇ", "g")]
+_FOLD_LETTERS_TABLE = {ord(a): b for a, b in _FOLD_LETTERS}
+
+
+def x_fold(e: str, letters: bool = False) -> str:
+    for a, b in _FOLD + (_FOLD_LETTERS if letters else []):
         e = f'SUBSTITUTE({e},"{a}","{b}")'
     return e
 
 
-def p_fold(t: str) -> str:
-    return t.translate(_FOLD_TABLE)
+def p_fold(t: str, letters: bool = False) -> str:
+    t = t.translate(_FOLD_TABLE)
+    return t.translate(_FOLD_LETTERS_TABLE) if letters else t
 
 
 def x_nodigits(e: str) -> str:
@@ -203,45 +230,113 @@ def p_nodigits(t: str) -> str:
     return re.sub("[0-9]", "", t)
 
 
-_SHAPES = ("", ".", "-", "+", "-.", "+.")
+_SHAPES = tuple(s + e for s in ("", ".", "-", "+", "-.", "+.") for e in ("", "e", "e+", "e-"))
+_DIGITS = "0123456789"
+
+
+_NONE = "¤"  # appended to a maybe-empty character so FIND never looks for "" (which it finds at 1)
+
+
+def x_isin(c: str, chars: str) -> str:
+    """One character ``c`` (an Excel text, maybe "") is one of ``chars`` (which never hold ¤)."""
+    return f'ISNUMBER(FIND(LEFT({c}&"{_NONE}",1),{q(chars)}))'
+
+
+def p_isin(c: str, chars: str) -> bool:
+    return c != "" and c in chars
+
+
+def x_digit(c: str) -> str:
+    return x_isin(c, _DIGITS)
+
+
+def p_digit(c: str) -> bool:
+    return p_isin(c, _DIGITS)
+
+
+def _group_tail(ipu: str) -> str:
+    return f'MID({ipu},FIND(",",{ipu})+1,99)'
+
+
+def x_grouped(ipu: str) -> str:
+    """Digits and commas ``ipu`` are grouped as values._NUMBER groups them: 1–3 digits, then groups
+    of three (leading zeros allowed: "01,234"). "1," & the groups must equal TEXT(1&digits,"#,##0"),
+    whose format reads "," as the thousands separator in the Chinese (and English) locales Excel,
+    WPS and LibreOffice run in here; beyond 15 digits TEXT rounds and the test fails (check's
+    parser would accept them: a known, harmless difference)."""
+    tail = _group_tail(ipu)
+    return (f'IFERROR(AND(FIND(",",{ipu})>1,FIND(",",{ipu})<5,'
+            f'"1,"&{tail}=TEXT(VALUE("1"&SUBSTITUTE({tail},",","")),"#,##0")),FALSE)')
+
+
+def p_grouped(ipu: str) -> bool:
+    i = ipu.find(",")
+    if not 0 < i < 4:
+        return False
+    tail = ipu[i + 1:]
+    x = float("1" + tail.replace(",", ""))
+    return "1," + tail == f"{x:,.0f}"
 
 
 def x_valid(t: str, d: str) -> str:
     """Text ``t`` (folded, trimmed) is a plain number as values.parse_number reads one: a sign, digits
-    (thousands commas only in correct groups of three), a decimal part; ``d`` is ``t`` without digits.
-    The grouping is checked by TEXT(…,"#,##0"), whose format reads "," as the thousands separator in
-    the Chinese (and English) locales Excel, WPS and LibreOffice run in here."""
+    (thousands commas only in correct groups of three, :func:`x_grouped`), a decimal part, an
+    exponent; ``d`` is ``t`` without digits."""
     d0 = f'SUBSTITUTE({d},",","")'
-    shapes = ",".join(f'{d0}="{s}"' for s in _SHAPES)
-    ip = f'IF(ISNUMBER(FIND(".",{t})),LEFT({t},FIND(".",{t})-1),{t})'
-    ipu = f'IF(OR(LEFT({ip},1)="-",LEFT({ip},1)="+"),MID({ip},2,99),{ip})'
+    shapes = ",".join(f'{d0}="{s}"' for s in _SHAPES)  # "=" ignores case: "E" is "e"
+    e = f'FIND("E",UPPER({t})&"E")'  # the exponent's position (LEN+1 when none)
+    ip = f'LEFT({t},FIND("{_NONE}",SUBSTITUTE(SUBSTITUTE(UPPER({t}),".","{_NONE}"),"E","{_NONE}")&"{_NONE}")-1)'
+    ipu = f'MID({ip},IF(OR(LEFT({t},1)="-",LEFT({t},1)="+"),2,1),99)'  # without its sign
     grouped = (f'IF(ISNUMBER(FIND(",",{t})),AND(LEN({t})-LEN(SUBSTITUTE({t},",",""))=LEN({ip})-LEN(SUBSTITUTE({ip},",","")),'
-               f'{ipu}=TEXT(VALUE(SUBSTITUTE({ipu},",","")),"#,##0")),TRUE)')
+               f'{x_grouped(ipu)}),TRUE)')
+    dot = f'IF(ISNUMBER(FIND(".",{t})),ISNUMBER(FIND(MID({t},FIND(".",{t})+1,1),"{_DIGITS}")),TRUE)'
+    exp = (f'IF({e}<=LEN({t}),IF({e}>1,AND(ISNUMBER(FIND(MID({t},{e}-1,1),"{_DIGITS}")),'
+           f'IF(OR(RIGHT({d0},1)="+",RIGHT({d0},1)="-"),MID({t},{e}+1,1)=RIGHT({d0},1),TRUE)),FALSE),TRUE)')
+    # every part is free of error values (a guard IF or IFERROR), so one AND holds them all
     return (f'AND(LEN({t})>0,LEN({d})<LEN({t}),OR({shapes}),'
-            f'IF(OR(LEFT({d0},1)="-",LEFT({d0},1)="+"),LEFT({t},1)=LEFT({d0},1),TRUE),RIGHT({t},1)<>".",'
-            f'IF(OR({shapes}),{grouped},FALSE))')
+            f'IF(OR(LEFT({d0},1)="-",LEFT({d0},1)="+"),LEFT({t},1)=LEFT({d0},1),TRUE),'
+            f'ISNUMBER(FIND(RIGHT({t},1),"{_DIGITS}")),{dot},{exp},{grouped})')
 
 
 def p_valid(t: str, d: str) -> bool:
     d0 = d.replace(",", "")
-    if not (len(t) > 0 and len(d) < len(t) and d0 in _SHAPES and t[-1:] != "."
+    if not (len(t) > 0 and len(d) < len(t) and d0.lower() in _SHAPES and t[-1] in _DIGITS
             and (t[:1] == d0[:1] if d0[:1] in ("-", "+") else True)):
         return False
+    if "." in t and t[t.index(".") + 1:t.index(".") + 2] not in tuple(_DIGITS):
+        return False
+    e = t.lower().find("e")
+    if e >= 0:
+        if e == 0 or t[e - 1] not in _DIGITS:
+            return False
+        if d0[-1:] in ("+", "-") and t[e + 1:e + 2] != d0[-1]:
+            return False
     if "," not in t:
         return True
-    ip = t.split(".", 1)[0]
+    cut = min(x for x in (t.find("."), e) if x >= 0) if ("." in t or e >= 0) else len(t)
+    ip = t[:cut]
     ipu = ip[1:] if ip[:1] in ("-", "+") else ip
-    if t.count(",") != ip.count(",") or not ipu.replace(",", "").isdigit():
-        return False
-    return ipu == f"{int(ipu.replace(',', '')):,}"
+    return t.count(",") == ip.count(",") and p_grouped(ipu)
+
+
+# Excel's largest number literal. Text beyond it overflows: check reads "1e400" as no number (inf),
+# Excel's VALUE gives #VALUE!, LibreOffice's the largest double; both are "" here.
+_BIG = "9.99999999999999E+307"
+
+
+def x_overflow(t: str) -> str:
+    """Text number ``t`` (commas allowed) is beyond what Excel holds."""
+    return f'IFERROR(ABS(VALUE(SUBSTITUTE({t},",","")))>{_BIG},TRUE)'
 
 
 def x_number(t: str) -> str:
-    return f'VALUE(SUBSTITUTE({t},",",""))'
+    """The number of valid text ``t``; "" when it overflows (:func:`x_overflow`)."""
+    return f'IF({x_overflow(t)},"",VALUE(SUBSTITUTE({t},",","")))'
 
 
-def p_number(t: str) -> float:
-    return float(t.replace(",", ""))
+def p_number(t: str) -> float | str:
+    x = float(t.replace(",", ""))
+    return x if math.isfinite(x) and abs(x) <= float(_BIG) else ""
 
 
 def x_esc(e: str) -> str:
@@ -486,9 +581,9 @@ class _Live:
 def _amount(live: _Live, row: int, k0: int, ref: str, raw: Any, *, percent: bool) -> tuple[str, Any]:
     """Helpers k0 (text), k0+1 (without digits), k0+2 (the number or ""): a number cell, or text that
     is a plain number after folding (with one trailing % for the spend plan)."""
-    text = x_fold(x_ws(ref))
+    text = x_fold(x_ws(ref), letters=True)
     r_x = x_strip_pct(text) if percent else text
-    r_p = p_fold(p_ws(raw))
+    r_p = p_fold(p_ws(raw), letters=True)
     if percent:
         r_p = p_strip_pct(r_p)[0]
     if _num(raw):
@@ -527,9 +622,94 @@ class DepartmentLive(_Live):
         return self.cells
 
 
-# Helper columns of an indicator row (0 is the body).
-_NE, _L1, _L2, _NAME, _OPC, _S, _PL, _R0, _SFX, _R1, _UL, _R, _IU, _D, _NUM, _KIND, _OPE, _UCR, _UC, _JUNK = range(1, 21)
+# Helper columns of an indicator row (0 is the body; see ProjectLive._reading and _value).
+(_NE, _L1, _L2, _NAME, _OPC, _S, _L0, _PL, _P, _SG, _RUN, _Q, _FR, _EX, _TK, _RS, _UL, _ULC, _UU, _SB, _SFX,
+ _FX, _ST, _NUM, _KIND, _U, _IOP, _OPE, _UCR, _UC, _JUNK) = range(1, 32)
 _SUFFIXES = ("及以上", "或以上", "以上", "及以下", "或以下", "以下", "以内")  # values._SUFFIXES: after number and unit
+_SUFFIX_ARRAY = "{" + ",".join(q(x) for x in _SUFFIXES) + "}"
+_OP_CHARS = "<>=≥≧⩾≤≦⩽"          # the characters of the symbol spellings (a word spelling has none)
+_SYMBOL_UNITS = ("%", "‰", "㎡")   # values._SYMBOL_UNITS: need no boundary after them
+_RANGE_CHARS = "-~～〜—–至到"      # values._RANGE_RE
+_MAL_CHARS = ",.，、"              # a number followed by one of these and a digit is malformed or a list
+_ISDIGIT = _DIGITS + "".join(c for c in "⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉①②③④⑤⑥⑦⑧⑨" if c.isdigit())  # what that test asks
+_NOTE_LEAD = " ,，;；:：、。.\u00a0"  # values._NOTE_LEAD (tab, CR, LF are spaces here already)
+_FORMULA_FIRST = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$(@\\"  # values._FORMULA_START_RE
+_ARITH_RUN, _ARITH_ALL, _ARITH_OPS = "0123456789., %", "0123456789., %+-*/^&()", "-+*/^&"  # _FORMULA_ARITH_RE
+# Characters Python's str.isalnum() calls not alphanumeric, as far as they are typed in a 指标值: check's
+# parser asks isalnum() where a note may be glued to a number or a unit must end; a formula has no
+# isalnum(), so it looks a character up in this list (anything else counts as a letter).
+_NOT_ALNUM = "".join(dict.fromkeys(c for c in (
+    " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0"
+    "，。、；：？！…—–～·•（）【】《》〈〉「」『』〔〕｛｝［］“”‘’＂＇＃＄＆＊＋－／＼＾＿｀｜￥￡"
+    "≥≤≧≦⩾⩽±×÷°℃℉‰‱％㎡㎥→←↑↓√∶・〜﹪※§¶©®™") if not c.isalnum()))
+
+
+def p_run(t: str, chars: str) -> int:
+    """The length of ``t``'s leading run of ``chars``."""
+    n = 0
+    while n < len(t) and t[n] in chars:
+        n += 1
+    return n
+
+
+def x_strip(e: str, chars: str) -> str:
+    for ch in chars:
+        e = f'SUBSTITUTE({e},{q(ch)},"")'
+    return e
+
+
+def x_run(e: str, chars: str) -> str:
+    """:func:`p_run` in Excel 2007 functions: the first character left once ``chars`` are removed is
+    the first character of ``e`` outside them (no array formula, no volatile function)."""
+    rest = x_strip(e, chars)
+    return f'FIND(LEFT({rest}&"{_NONE}",1),{e}&"{_NONE}")-1'
+
+
+def x_skip1(e: str) -> str:
+    """``e`` without one leading space (the text is trimmed, so spaces never come two in a row)."""
+    return f'MID({e},IF(LEFT({e},1)=" ",2,1),999)'
+
+
+def x_from(e: str, k: str) -> str:
+    """``e`` from its ``k``-th character on, one space there skipped: x_skip1(MID(e,k,999)), shorter."""
+    return f'MID({e},{k}+IF(MID({e},{k},1)=" ",1,0),999)'
+
+
+def p_skip1(t: str) -> str:
+    return t[1:] if t[:1] == " " else t
+
+
+def x_numstart(e: str) -> str:
+    """A number starts ``e`` as values._NUMBER reads one: [+-] then a digit or "." and a digit."""
+    c1, c2, c3 = f"LEFT({e},1)", f"MID({e},2,1)", f"MID({e},3,1)"
+    return (f'OR({x_digit(c1)},AND({c1}=".",{x_digit(c2)}),AND(OR({c1}="+",{c1}="-"),'
+            f'OR({x_digit(c2)},AND({c2}=".",{x_digit(c3)}))))')
+
+
+def p_numstart(t: str) -> bool:
+    c1, c2, c3 = t[0:1], t[1:2], t[2:3]
+    return (p_digit(c1) or (c1 == "." and p_digit(c2))
+            or (c1 in ("+", "-") and c1 != "" and (p_digit(c2) or (c2 == "." and p_digit(c3)))))
+
+
+def x_longest(e: str, items: str, exact: bool = False) -> str:
+    """The length of the longest of ``items`` (a workbook name or an array constant) ``e`` starts with."""
+    head = f"LEFT({e},LEN({items}))"
+    hit = f"EXACT({head},{items})" if exact else f"({head}={items})"
+    return f"SUMPRODUCT(MAX({hit}*LEN({items})))"
+
+
+def p_longest(t: str, items: Iterable[str], exact: bool = False) -> int:
+    if not t:
+        return 0
+    key = (lambda s: s) if exact else str.lower
+    return max((len(x) for x in items if key(t).startswith(key(x))), default=0)
+
+
+_PREFIXES = [k for k in OPERATOR_SPELLINGS if k != "定性"]  # pxl_OPPRE
+_SENTINEL_ROW = 1048575  # Excel's last row (0-based): no literal in the 指标值 formulas contains 1048576
+_VALUE_FORMULAS: dict[tuple, dict[int, str]] = {}  # ProjectLive._value_formulas
+_ROW_PARTS: dict[tuple, tuple[Framework, list]] = {}  # ProjectLive._row_parts (the framework kept: ids stay unique)
 
 
 class ProjectLive(_Live):
@@ -653,18 +833,60 @@ class ProjectLive(_Live):
         out: list[dict] = []
         for i, r in enumerate(rows):
             raw = {name: values.get((r, col)) for name, col in c.items() if name != "check"}
-            now = self._reading(r, raw, out[-1] if out else None)
+            now = self._reading(r, raw, out[-1] if out else None, self._p_declared(values, r))
             out.append(now)
-            self.mark(r, self._indicator_parts(r, i, rows[0], total), marks, gate=(f"{self.h(r, _NE)}=1", now["NE"] == 1))
+            self.mark(r, self._row_parts(r, rows[0], total), marks, gate=(f"{self.h(r, _NE)}=1", now["NE"] == 1))
         return out
 
-    def _reading(self, r: int, raw: dict, prev: dict | None) -> dict:
+    def _row_parts(self, r: int, first_row: int, total: tuple[str, Any]) -> list[Part]:
+        """:meth:`_indicator_parts` of row ``r``, copied from a sentinel row's (built once per framework,
+        money unit and budget cell): all but I10 refer to their own row and fixed cells only."""
+        key = (id(self.fw), self.money_unit, total[0])
+        hit = _ROW_PARTS.get(key)
+        if hit is None or hit[0] is not self.fw:
+            template = self._indicator_parts(_SENTINEL_ROW, first_row, total, dup=False)
+            probe = self._indicator_parts(first_row + 1, first_row, total, dup=False)
+            assert [replace(x, cond=x.cond.replace(str(_SENTINEL_ROW + 1), str(first_row + 2)),
+                            message=x.message.replace(str(_SENTINEL_ROW + 1), str(first_row + 2)))
+                    for x in template] == probe
+            hit = _ROW_PARTS[key] = (self.fw, template)
+        row = str(r + 1)
+        parts = [replace(x, cond=x.cond.replace(str(_SENTINEL_ROW + 1), row),
+                         message=x.message.replace(str(_SENTINEL_ROW + 1), row)) for x in hit[1]]
+        if r > first_row and self.on("I10"):
+            NAME = self.h(r, _NAME)
+            ne = f"{self.h(first_row, _NE, True)}:{self.h(r - 1, _NE)}"
+            names = f"{self.h(first_row, _NAME, True)}:{self.h(r - 1, _NAME)}"
+            parts.append(Part("I10", self.sev("I10"), self.L.columns.name,
+                              f'AND({NAME}<>"",SUMPRODUCT(({ne}=1)*EXACT({names},{NAME}))>0)', _msg("I10")))
+        return parts
+
+    # 指标值类型 declared by the table (schema v2, where the framework has the column: mof-2013): a row
+    # declared 定量 never reads its text as 定性, as model.interpret_value, so ✗ I05 shows where check has it.
+    def _x_declared(self, r: int) -> str:
+        col = dict(self.L.extra_columns).get("value_type")
+        if col is None:
+            return "FALSE"
+        typed = f'SUBSTITUTE({x_ws(a1(r, col))}," ","")'
+        return f'OR({typed}="定量",{typed}="定量指标")'
+
+    def _x_not_declared(self, r: int) -> str:
+        """``,NOT(<declared 定量>)`` to add to a condition, or nothing where the table has no 指标值类型."""
+        declared = self._x_declared(r)
+        return "" if declared == "FALSE" else f",NOT({declared})"
+
+    def _p_declared(self, values: dict, r: int) -> bool:
+        col = dict(self.L.extra_columns).get("value_type")
+        return col is not None and p_ws(values.get((r, col))).replace(" ", "") in ("定量", "定量指标")
+
+    def _reading(self, r: int, raw: dict, prev: dict | None, declared: bool = False) -> dict:
         """The hidden helpers of one indicator row: what the reader makes of it (module docstring)."""
         c, h = self.L.columns, lambda k: self.h(r, k)
         ref = {name: a1(r, col) for name, col in c.items()}
         now: dict[str, Any] = {}
         rng = f"{ref['level1']}:{ref['explanation']}"
         now["NE"] = 1 if any(p_ws(v) for v in raw.values()) else 0
+        now["DECL"] = declared
         self.put(r, _NE, f"IF(SUMPRODUCT(LEN({x_ws(rng)}))>0,1,0)", now["NE"])
         for key, k, name in (("L1", _L1, "level1"), ("L2", _L2, "level2")):
             own = p_ws(raw[name])
@@ -682,67 +904,7 @@ class ProjectLive(_Live):
         E = ref["operator"]
         key_x = x_esc(f'SUBSTITUTE({x_fold(x_ws(E))}," ","")')
         self.put(r, _OPC, f'IF({x_ws(E)}="","",IFERROR(INDEX(pxl_OPCANON,MATCH({key_x},pxl_OPSPELL,0)),"?"))', now["OPC"])
-        F = ref["value"]
-        v = raw["value"]
-        now["S"] = "" if _num(v) else p_fold(p_ws(v))
-        self.put(r, _S, f'IF(ISNUMBER({F}),"",{x_fold(x_ws(F))})', now["S"])
-        S = h(_S)
-        pl = max((len(k) for k in OPERATOR_SPELLINGS if k != "定性" and now["S"].startswith(k)), default=0)
-        now["PL"] = pl
-        self.put(r, _PL, f"SUMPRODUCT(MAX((LEFT({S},LEN(pxl_OPPRE))=pxl_OPPRE)*LEN(pxl_OPPRE)))", pl)
-        # after the operator: [number] [unit] [以上/以下/以内], read from the end as values._parse_text
-        # reads it from the start (a unit of values.KNOWN_UNITS, "%" among them)
-        trim = lambda t: re.sub(" +", " ", t).strip(" ")  # noqa: E731
-        now["R0"] = trim(now["S"][pl:])
-        self.put(r, _R0, f"TRIM(MID({S},{h(_PL)}+1,999))", now["R0"])
-        sfx = max((len(x) for x in _SUFFIXES if now["R0"].endswith(x)), default=0)
-        now["SFX"] = sfx
-        suffixes = "{" + ",".join(q(x) for x in _SUFFIXES) + "}"
-        r0 = h(_R0)
-        self.put(r, _SFX, f"SUMPRODUCT(MAX((RIGHT({r0},LEN({suffixes}))={suffixes})*LEN({suffixes})))", sfx)
-        now["R1"] = trim(now["R0"][:len(now["R0"]) - sfx])
-        self.put(r, _R1, f"TRIM(LEFT({r0},LEN({r0})-{h(_SFX)}))", now["R1"])
-        r1 = h(_R1)
-        ul = max((len(u) for u in KNOWN_UNITS if now["R1"].lower().endswith(u.lower())), default=0)
-        now["UL"] = ul
-        self.put(r, _UL, f"SUMPRODUCT(MAX((RIGHT({r1},LEN(pxl_UNITSFX))=pxl_UNITSFX)*LEN(pxl_UNITSFX)))", ul)
-        now["R"] = trim(now["R1"][:len(now["R1"]) - ul])
-        self.put(r, _R, f"TRIM(LEFT({r1},LEN({r1})-{h(_UL)}))", now["R"])
-        now["IU"] = now["R1"][len(now["R1"]) - ul:] if ul else ""
-        self.put(r, _IU, f'IF({h(_UL)}>0,RIGHT({r1},{h(_UL)}),"")', now["IU"])
-        now["D"] = p_nodigits(now["R"])
-        self.put(r, _D, x_nodigits(h(_R)), now["D"])
-        R, D = h(_R), h(_D)
-        now["NUM"] = float(v) if _num(v) else p_number(now["R"]) if p_valid(now["R"], now["D"]) else ""
-        self.put(r, _NUM, f'IF(ISNUMBER({F}),{F},IF({x_valid(R, D)},{x_number(R)},""))', now["NUM"])
-        s_now = now["S"]
-        symbol = bool(s_now) and s_now[0] in _SYMBOL_STARTS
-        digit = bool(re.search("[0-9]", s_now))
-        errlit = s_now.upper() in EXCEL_ERRORS
-        now["KIND"] = ("" if not p_ws(v) else "n" if _num(now["NUM"]) else
-                       "q" if not (symbol or digit or errlit) else "x")
-        errs = ",".join(f"UPPER({S})={q(e)}" for e in sorted(EXCEL_ERRORS))
-        digits = "{0,1,2,3,4,5,6,7,8,9}"
-        self.put(r, _KIND, f'IF({x_ws(F)}="","",IF(ISNUMBER({h(_NUM)}),"n",IF(OR(AND(LEN({S})>0,'
-                           f'ISNUMBER(FIND(LEFT({S},1),{q(_SYMBOL_STARTS)}))),SUMPRODUCT(--ISNUMBER(FIND({digits},{S})))>0,'
-                           f'{errs}),"x","q")))', now["KIND"])
-        opc, kind, plr = h(_OPC), h(_KIND), h(_PL)
-        suffix_p = ("≥" if "上" in now["R0"][len(now["R0"]) - sfx:] else "≤") if sfx else ""
-        inline_p = OPERATOR_SPELLINGS.get(s_now[:pl], "") if pl else suffix_p
-        o = now["OPC"]
-        if o == "定性":
-            ope = "定性"
-        elif now["KIND"] == "n":
-            ope = inline_p if o in ("", "?") else o
-        elif o == "" and now["KIND"] == "q":
-            ope = "定性"
-        else:
-            ope = "" if o == "?" else o
-        now["OPE"] = ope
-        suffix_x = f'IF({h(_SFX)}>0,IF(ISNUMBER(FIND("上",RIGHT({r0},{h(_SFX)}))),"≥","≤"),"")'
-        inline_x = f'IF({plr}>0,INDEX(pxl_OPCANON,MATCH(LEFT({S},{plr}),pxl_OPSPELL,0)),{suffix_x})'
-        self.put(r, _OPE, f'IF({opc}="定性","定性",IF({kind}="n",IF(OR({opc}="",{opc}="?"),{inline_x},{opc}),'
-                          f'IF(AND({opc}="",{kind}="q"),"定性",IF({opc}="?","",{opc}))))', ope)
+        self._value(r, ref["value"], raw["value"], now)
         now["UCR"] = p_fold(p_ws(raw["unit"])).replace(" ", "")
         self.put(r, _UCR, f'SUBSTITUTE({x_fold(x_ws(ref["unit"]))}," ","")', now["UCR"])
         ucr = h(_UCR)
@@ -751,9 +913,9 @@ class ProjectLive(_Live):
         iu = now["IU"]
         now["UC"] = ("%" if u in _PCT_ALIASES else u) if u else (("%" if iu in _PCT_ALIASES else iu)
                                                                 if now["KIND"] == "n" else "")
-        iu_x = h(_IU)
-        iu_pct = ",".join(f"{iu_x}={q(a)}" for a in _PCT_ALIASES)
-        self.put(r, _UC, f'IF({ucr}<>"",IF(OR({pct_alias}),"%",{ucr}),IF({kind}="n",IF(OR({iu_pct}),"%",{iu_x}),""))',
+        iu_x = f'IF({h(_ST)}="n",LEFT({h(_RS)},{h(_UU)}),"")'  # the unit typed in the value (values.KNOWN_UNITS:
+        # "%" is the only one of them that means %)
+        self.put(r, _UC, f'IF({ucr}<>"",IF(OR({pct_alias}),"%",{ucr}),IF({h(_KIND)}="n",{iu_x},""))',
                  now["UC"])
         name = now["NAME"]
         stripped = name
@@ -767,7 +929,251 @@ class ProjectLive(_Live):
         self.put(r, _JUNK, f'IF({h(_NAME)}="",0,IF(OR({junk},{strip_x}=""),1,0))', now["JUNK"])
         return now
 
-    def _indicator_parts(self, r: int, i: int, first_row: int, total: tuple[str, Any]) -> list[Part]:
+    def _value(self, r: int, F: str, v: Any, now: dict) -> None:
+        """The 指标值 as values._parse_text reads it, from the start: [operator] number [unit]
+        [以上/以下] [note] (module docstring), one hidden helper per step (:meth:`_value_formulas`).
+        Each helper's Python twin, here, gives its cached value; tests/test_live.py holds the twins to
+        check's reader and to LibreOffice's recalculation."""
+        fx_ = self._value_formulas(r)
+        put = lambda k, value: self.put(r, k, fx_[k], value)  # noqa: E731
+        opc = now["OPC"]
+        # U: the text as typed, trimmed (formula source is told by an ASCII "=" and ASCII digits);
+        # S: folded ("" for a number); L0: the longest operator spelling S starts with
+        u = "" if _num(v) else p_ws(v)
+        put(_U, u)
+        s = p_fold(u, letters=True)
+        put(_S, s)
+        l0 = p_longest(s, _PREFIXES)
+        put(_L0, l0)
+        # PL: that spelling is the operator when it is a symbol, or a word with a number after it
+        # ("超过预期" is text); P: the rest, trimmed
+        pl = l0 if l0 and (s[:1] in _OP_CHARS or p_numstart(p_skip1(s[l0:]))) else 0
+        put(_PL, pl)
+        p_ = re.sub(" +", " ", s[pl:]).strip(" ")
+        put(_P, p_)
+        # the number: a sign, a run of digits and commas (Q: up to a comma not followed by a digit),
+        # a fraction, an exponent; TK its length (0: no number starts P)
+        sg = 1 if p_[:1] in ("+", "-") else 0
+        put(_SG, sg)
+        rest = p_[sg:]
+        run = p_run(rest, _DIGITS + ",") if p_digit(rest[:1]) else 0
+        put(_RUN, run)
+        rr = rest[:run]
+        qq = rr[:(rr + ",,").find(",,")]  # up to the first ",," – a trailing comma makes one with the ",," added
+        put(_Q, qq)
+        a = sg + len(qq)  # 0-based position after the integer part
+        fr = ""
+        if p_[a:a + 1] == "." and p_digit(p_[a + 1:a + 2]):
+            fr = "." + p_[a + 1:a + 1 + p_run(p_[a + 1:], _DIGITS)]
+        put(_FR, fr)
+        b = a + len(fr)
+        o = 1 if p_[b + 1:b + 2] in ("+", "-") and p_[b + 1:b + 2] != "" else 0
+        ex = ""
+        if (qq or fr) and p_[b:b + 1] in ("e", "E") and p_[b:b + 1] != "" and p_digit(p_[b + 1 + o:b + 2 + o]):
+            ex = p_[b:b + 1 + o + p_run(p_[b + 1 + o:], _DIGITS)]
+        put(_EX, ex)
+        tk = sg + len(qq) + len(fr) + len(ex) if qq or fr else 0
+        put(_TK, tk)
+        # after the number: one space, a unit of values.KNOWN_UNITS (longest, case-sensitive; "元/人"
+        # taken whole; a word unit must end at a boundary), one space, 以上/以下/以内
+        rs = p_skip1(p_[tk:])
+        put(_RS, rs)
+        ul = p_longest(rs, KNOWN_UNITS, exact=True)
+        put(_UL, ul)
+        ul2 = p_longest(rs[ul + 1:], KNOWN_UNITS, exact=True)
+        ulc = 0 if not ul else ul + 1 + ul2 if rs[ul:ul + 1] == "/" and ul2 else ul
+        put(_ULC, ulc)
+        bc = rs[ulc:ulc + 1]
+        ends = (rs[:ulc] in _SYMBOL_UNITS or bc == "" or p_isin(bc, _NOT_ALNUM)
+                or p_longest(rs[ulc:], _SUFFIXES) > 0)
+        uu = ulc if ulc and ends else 0
+        put(_UU, uu)
+        sb = p_skip1(rs[uu:])
+        put(_SB, sb)
+        sfx = p_longest(sb, _SUFFIXES)
+        put(_SFX, sfx)
+        # FX: an Excel error literal or formula source text (values: error_value, formula_text)
+        fx = self._p_fx(s, u)
+        put(_FX, fx)
+        # ST: what the text is, in the order values._parse_text decides it: "x" not a number (I05),
+        # "q" text (定性 when no operator), "n" a number, "d" a number written twice ("≥8080%以上…")
+        st = self._p_state(s, fx, p_, pl, qq, fr, ex, tk, rs, ul, uu, sb, sfx, sg, opc)
+        put(_ST, st)
+        num: Any = (float(v) if _num(v) else p_number(p_[:tk]) if st == "n"
+                    else float(qq[:len(qq) // 2]) if st == "d" else "")
+        put(_NUM, num)
+        # the reader keeps a 定性 row's text as text (only a stored number is a number there)
+        kind = "n" if _num(v) else ("q" if st else "") if opc == "定性" else "n" if st == "d" else st
+        put(_KIND, kind)
+        prefix_op = OPERATOR_SPELLINGS.get(s[:pl], "") if pl else ""
+        suffix_op = ("≥" if "上" in sb[:sfx] else "≤") if sfx else ""
+        iop = (prefix_op or (suffix_op if st == "n" else "")) if st in ("n", "d") else ""
+        put(_IOP, iop)
+        if opc == "定性":
+            ope = "定性"
+        elif kind == "n":
+            ope = iop if opc in ("", "?") else opc
+        elif opc == "" and kind == "q" and not now.get("DECL"):
+            ope = "定性"
+        else:
+            ope = "" if opc == "?" else opc
+        put(_OPE, ope)
+        now.update(S=s, NUM=num, KIND=kind, IU=rs[:uu] if st == "n" else "", OPE=ope)
+
+    def _value_formulas(self, r: int) -> dict[int, str]:
+        """The formulas of :meth:`_value` for row ``r``: built once for a sentinel row and copied,
+        since every one of them refers to its own row only (a fifth of the time to write 150
+        projects went into building the same texts row after row)."""
+        key = (HELPER_COL, self.L.columns.value, self._x_declared(_SENTINEL_ROW))
+        template = _VALUE_FORMULAS.get(key)
+        if template is None:
+            template = self._build_value_formulas(_SENTINEL_ROW)
+            probe = self._build_value_formulas(7)
+            assert {k: f.replace(str(_SENTINEL_ROW + 1), "8") for k, f in template.items()} == probe
+            _VALUE_FORMULAS[key] = template
+        row = str(r + 1)
+        return {k: f.replace(str(_SENTINEL_ROW + 1), row) for k, f in template.items()}
+
+    def _build_value_formulas(self, r: int) -> dict[int, str]:
+        h = lambda k: self.h(r, k)  # noqa: E731
+        F = a1(r, self.L.columns.value)
+        U, S, L0, PL, P, SG, RUN, Q, FR, EX, TK, RS, UL, ULC, UU, SB, SFX, ST, KIND, OPC, IOP = (h(k) for k in (
+            _U, _S, _L0, _PL, _P, _SG, _RUN, _Q, _FR, _EX, _TK, _RS, _UL, _ULC, _UU, _SB, _SFX, _ST, _KIND, _OPC, _IOP))
+        out = {_U: f'IF(ISNUMBER({F}),"",{x_ws(F)})', _S: x_fold(U, letters=True), _L0: x_longest(S, "pxl_OPPRE")}
+        out[_PL] = (f'IF({L0}=0,0,IF(OR({x_isin(f"LEFT({S},1)", _OP_CHARS)},{x_numstart(x_from(S, f"{L0}+1"))}),'
+                    f'{L0},0))')
+        out[_P] = f"TRIM(MID({S},{PL}+1,999))"
+        out[_SG] = f'IF(OR(LEFT({P},1)="+",LEFT({P},1)="-"),1,0)'
+        x_rest = f"MID({P},{SG}+1,999)"
+        out[_RUN] = f'IF({x_digit(f"LEFT({x_rest},1)")},{x_run(x_rest, _DIGITS + ",")},0)'
+        x_rr = f"MID({P},{SG}+1,{RUN})"
+        out[_Q] = f'LEFT({x_rr},FIND(",,",{x_rr}&",,")-1)'
+        xa = f"{SG}+LEN({Q})+1"
+        x_tail = f"MID({P},{xa}+1,999)"
+        out[_FR] = (f'IF(AND(MID({P},{xa},1)=".",{x_digit(f"MID({P},{xa}+1,1)")}),'
+                    f'"."&LEFT({x_tail},{x_run(x_tail, _DIGITS)}),"")')
+        xb = f"{SG}+LEN({Q})+LEN({FR})+1"
+        xo = f'IF(OR(MID({P},{xb}+1,1)="+",MID({P},{xb}+1,1)="-"),1,0)'
+        x_exp = f"MID({P},{xb}+1+{xo},999)"
+        out[_EX] = (f'IF(AND(LEN({Q})+LEN({FR})>0,OR(EXACT(MID({P},{xb},1),"e"),EXACT(MID({P},{xb},1),"E")),'
+                    f'{x_digit(f"LEFT({x_exp},1)")}),MID({P},{xb},1+{xo}+{x_run(x_exp, _DIGITS)}),"")')
+        out[_TK] = f"IF(LEN({Q})+LEN({FR})>0,{SG}+LEN({Q})+LEN({FR})+LEN({EX}),0)"
+        out[_RS] = x_from(P, f"{TK}+1")
+        out[_UL] = x_longest(RS, "pxl_UNITSFX", exact=True)
+        x_ul2 = x_longest(f"MID({RS},{UL}+2,99)", "pxl_UNITSFX", exact=True)
+        out[_ULC] = f'IF({UL}=0,0,IF(AND(MID({RS},{UL}+1,1)="/",{x_ul2}>0),{UL}+1+{x_ul2},{UL}))'
+        x_bc = f"MID({RS},{ULC}+1,1)"
+        x_ends = (",".join(f"LEFT({RS},{ULC})={q(u)}" for u in _SYMBOL_UNITS) + f',{x_bc}="",{x_isin(x_bc, _NOT_ALNUM)},'
+                  f'{x_longest(f"MID({RS},{ULC}+1,9)", _SUFFIX_ARRAY)}>0')
+        out[_UU] = f"IF({ULC}=0,0,IF(OR({x_ends}),{ULC},0))"
+        out[_SB] = x_from(RS, f"{UU}+1")
+        out[_SFX] = x_longest(SB, _SUFFIX_ARRAY)
+        out[_FX] = self._x_fx(S, U)
+        out[_ST] = self._x_state(r)
+        out[_NUM] = (f'IF(ISNUMBER({F}),{F},IF({ST}="n",VALUE(SUBSTITUTE(LEFT({P},{TK}),",","")),'
+                     f'IF({ST}="d",VALUE(LEFT({Q},LEN({Q})/2)),"")))')
+        out[_KIND] = f'IF(ISNUMBER({F}),"n",IF({OPC}="定性",IF({ST}="","","q"),IF({ST}="d","n",{ST})))'
+        x_suffix_op = f'IF(AND({ST}="n",{SFX}>0),IF(ISNUMBER(FIND("上",LEFT({SB},{SFX}))),"≥","≤"),"")'
+        out[_IOP] = (f'IF(OR({ST}="n",{ST}="d"),IF({PL}>0,IFERROR(INDEX(pxl_OPCANON,MATCH(LEFT({S},{PL}),'
+                     f'pxl_OPSPELL,0)),""),{x_suffix_op}),"")')
+        out[_OPE] = (f'IF({OPC}="定性","定性",IF({KIND}="n",IF(OR({OPC}="",{OPC}="?"),{IOP},{OPC}),'
+                     f'IF(AND({OPC}="",{KIND}="q"{self._x_not_declared(r)}),"定性",IF({OPC}="?","",{OPC}))))')
+        return out
+
+    @staticmethod
+    def _p_fx(s: str, u: str) -> int:
+        """1 for an error literal (the folded text ``s``) or formula source text (``u``, not folded:
+        only an ASCII "=" and ASCII digits make a formula for values._FORMULA_START_RE/ARITH_RE)."""
+        if s.upper() in EXCEL_ERRORS:
+            return 1
+        if u[:1] != "=":
+            return 0
+        w1 = u[1:].strip(" ")
+        w2 = w1[1:].strip(" ") if w1[:1] in ("+", "-") and w1[:1] else w1
+        if p_isin(w2[:1], _FORMULA_FIRST):
+            return 1
+        # values._FORMULA_ARITH_RE: "=", spaces, a sign, a run of _ARITH_RUN, an operator, then only
+        # _ARITH_ALL; the spaces may themselves start the run ("= -90"), so one test after one sign
+        x = u[1:]
+        x = x[1:] if x[:1] in ("+", "-") and x[:1] else x
+        n = p_run(x, _ARITH_RUN)
+        return 1 if n >= 1 and p_isin(x[n:n + 1], _ARITH_OPS) and all(c in _ARITH_ALL for c in x) else 0
+
+    @staticmethod
+    def _x_fx(S: str, U: str) -> str:
+        errs = "{" + ",".join(q(e) for e in sorted(EXCEL_ERRORS)) + "}"
+        w1 = f"TRIM(MID({U},2,999))"
+        w2 = f'IF(OR(LEFT({w1},1)="+",LEFT({w1},1)="-"),TRIM(MID({w1},2,999)),{w1})'
+        x = f'MID({U},IF(OR(MID({U},2,1)="+",MID({U},2,1)="-"),3,2),999)'
+        arith = (f'AND({x_isin(f"LEFT({x},1)", _ARITH_RUN)},{x_isin(f"LEFT({x_strip(x, _ARITH_RUN)},1)", _ARITH_OPS)},'
+                 f'{x_strip(x, _ARITH_ALL)}="")')
+        return (f'IF(ISNUMBER(MATCH({x_esc(f"UPPER({S})")},{errs},0)),1,IF(LEFT({U},1)<>"=",0,'
+                f'IF(OR({x_isin(f"LEFT({w2},1)", _FORMULA_FIRST)},{arith}),1,0)))')
+
+    @staticmethod
+    def _p_state(s: str, fx: int, p_: str, pl: int, qq: str, fr: str, ex: str, tk: int, rs: str, ul: int, uu: int,
+                 sb: str, sfx: int, sg: int, opc: str) -> str:
+        if s == "":
+            return ""
+        if fx:
+            return "x"
+        # values._DATE_TEXT_RE: four digits (so the number is exactly them), then - / or ., one or two
+        # digits, - / or ., a digit, spaces allowed around the separators
+        dz = rs[:12].replace(" ", "")
+        date = (sg == 0 and len(qq) == 4 and "," not in qq and not fr and not ex and p_isin(dz[0:1], "-/.")
+                and p_digit(dz[1:2]) and ((p_isin(dz[2:3], "-/.") and p_digit(dz[3:4]))
+                                          or (p_digit(dz[2:3]) and p_isin(dz[3:4], "-/.") and p_digit(dz[4:5]))))
+        mal = p_isin(p_[tk:tk + 1], _MAL_CHARS) and p_isin(p_[tk + 1:tk + 2], _ISDIGIT)
+        badgroup = "," in qq and not p_grouped(qq)
+        if tk == 0 or date or mal or badgroup:
+            return "x" if pl else "q"
+        a1, a2, a3 = (p_skip1(sb[1:])[i:i + 1] for i in range(3))  # values._RANGE_RE: \s*[+-]?\.?[0-9]
+        if p_isin(sb[:1], _RANGE_CHARS) and (p_digit(a1) or (p_isin(a1, "+-.") and p_digit(a2))
+                                             or (p_isin(a1, "+-") and a2 == "." and p_digit(a3))):
+            return "x"
+        if sg == 0 and not fr and not ex and "," not in qq and len(qq) >= 4 and len(qq) % 2 == 0 \
+                and qq[:len(qq) // 2] == qq[len(qq) // 2:]:
+            d1 = p_skip1(rs[ul:])
+            tail = d1[p_longest(d1, _SUFFIXES):]
+            if any(c not in _NOTE_LEAD for c in tail):
+                return "d"
+        if p_number(p_[:tk]) == "":
+            return "x"
+        gc = sb[sfx:sfx + 1] if sfx else rs[uu:uu + 1] if uu else rs[:1]
+        glued = gc != "" and not p_isin(gc, _NOT_ALNUM)
+        evidence = pl > 0 or uu > 0 or sfx > 0 or opc in ("≥", "≤", "=", ">", "<")
+        return "q" if glued and not evidence else "n"
+
+    def _x_state(self, r: int) -> str:
+        h = lambda k: self.h(r, k)  # noqa: E731
+        S, PL, P, SG, Q, FR, EX, TK, RS, UL, UU, SB, SFX, FX, OPC = (h(k) for k in (
+            _S, _PL, _P, _SG, _Q, _FR, _EX, _TK, _RS, _UL, _UU, _SB, _SFX, _FX, _OPC))
+        dz = f'SUBSTITUTE(LEFT({RS},12)," ","")'
+        mid = lambda i: f"MID({dz},{i},1)"  # noqa: E731
+        date = (f'AND({SG}=0,LEN({Q})=4,NOT(ISNUMBER(FIND(",",{Q}))),{FR}="",{EX}="",'
+                f'{x_isin(mid(1), "-/.")},{x_digit(mid(2))},'
+                f'OR(AND({x_isin(mid(3), "-/.")},{x_digit(mid(4))}),'
+                f'AND({x_digit(mid(3))},{x_isin(mid(4), "-/.")},{x_digit(mid(5))})))')
+        mal = f'AND({x_isin(f"MID({P},{TK}+1,1)", _MAL_CHARS)},{x_isin(f"MID({P},{TK}+2,1)", _ISDIGIT)})'
+        badgroup = f'IF(ISNUMBER(FIND(",",{Q})),NOT({x_grouped(Q)}),FALSE)'
+        a = lambda i: f"MID({x_from(SB, '2')},{i},1)"  # noqa: E731
+        rng = (f'AND({x_isin(f"LEFT({SB},1)", _RANGE_CHARS)},'
+               f'OR({x_digit(a(1))},AND({x_isin(a(1), "+-.")},{x_digit(a(2))}),'
+               f'AND({x_isin(a(1), "+-")},{a(2)}=".",{x_digit(a(3))})))')
+        d1 = x_from(RS, f"{UL}+1")
+        tail = f"MID({d1},{x_longest(d1, _SUFFIX_ARRAY)}+1,999)"
+        half = f"LEN({Q})/2"
+        dbl = (f'AND({SG}=0,{FR}="",{EX}="",NOT(ISNUMBER(FIND(",",{Q}))),LEN({Q})>=4,{half}=ROUND({half},0),'
+               f'LEFT({Q},{half})=RIGHT({Q},{half}),{x_strip(tail, _NOTE_LEAD)}<>"")')
+        ovf = x_overflow(f"LEFT({P},{TK})")
+        gc = f'IF({SFX}>0,MID({SB},{SFX}+1,1),IF({UU}>0,MID({RS},{UU}+1,1),LEFT({RS},1)))'
+        glued = f'AND({gc}<>"",NOT({x_isin(gc, _NOT_ALNUM)}))'
+        evidence = f'OR({PL}>0,{UU}>0,{SFX}>0,{",".join(f"{OPC}={q(o)}" for o in ("≥", "≤", "=", ">", "<"))})'
+        return (f'IF({S}="","",IF({FX}=1,"x",IF(OR({TK}=0,{date},{mal},{badgroup}),IF({PL}>0,"x","q"),'
+                f'IF({rng},"x",IF({dbl},"d",IF({ovf},"x",IF(AND({glued},NOT({evidence})),"q","n")))))))')
+
+    def _indicator_parts(self, r: int, first_row: int, total: tuple[str, Any], dup: bool = True) -> list[Part]:
+        """The parts of an indicator row's 自查 formula; I10 (a name used above) only with ``dup``."""
         fw, c, h = self.fw, self.L.columns, lambda k: self.h(r, k)
         F = a1(r, c.value)
         L1, L2, NAME, OPC, OPE, NUM, KIND, UC = (h(k) for k in (_L1, _L2, _NAME, _OPC, _OPE, _NUM, _KIND, _UC))
@@ -792,7 +1198,9 @@ class ProjectLive(_Live):
             unit_sev = sev("I04", fw.thresholds.get("missing_unit_severity", "error"))
             parts.append(Part("I04", unit_sev, c.unit, f'AND({quant},{UC}="",NOT({value_blank}))', _msg("I04", "unit")))
         if on("I05"):
-            parts.append(Part("I05", sev("I05"), c.value, f'AND({quant},NOT({value_blank}),{KIND}<>"n")', _msg("I05")))
+            declared = self._x_declared(r)
+            applies = quant if declared == "FALSE" else f"OR({quant},{declared})"
+            parts.append(Part("I05", sev("I05"), c.value, f'AND({applies},NOT({value_blank}),{KIND}<>"n")', _msg("I05")))
         rate = f'OR({UC}="%",RIGHT({NAME},1)="率")'
         if on("I06"):
             parts.append(Part("I06", sev("I06"), c.value, f'AND({KIND}="n",{rate},OR(N({NUM})<0,N({NUM})>100))',
@@ -816,7 +1224,7 @@ class ProjectLive(_Live):
                               _msg("I09", "low", minimum=q(minimum))))
             parts.append(Part("I09", sev("I09"), c.value, f"AND({base},N({NUM})>={minimum},N({NUM})=100)",
                               _msg("I09", "full")))
-        if on("I10") and r > first_row:
+        if dup and on("I10") and r > first_row:
             ne = f"{self.h(first_row, _NE, True)}:{self.h(r - 1, _NE)}"
             names = f"{self.h(first_row, _NAME, True)}:{self.h(r - 1, _NAME)}"
             parts.append(Part("I10", sev("I10"), c.name,

@@ -20,13 +20,15 @@ from .errors import FrameworkError
 from .findings import Finding, finding
 from .frameworks import Framework, shipped_framework
 from .integrity import Identity, Verification, canonical, parse_identity_rows, verify
+from .layout import EXTRA_INDICATOR_HEADINGS, V2_LABELS
 from .layout import (DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET,
                      REVIEW_SHEET,
                      TEMPLATE_ID, TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1, rowcol)
-from .model import DepartmentGoals, Funds, Indicator, Project, Section, Unit, UnitData
+from .model import (ATTRIBUTES, FUND_LEVELS, FUND_SOURCES, DepartmentGoals, FundSource, Funds, Indicator, Period,
+                    Project, Section, Unit, UnitData, interpret_value)
 from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
 from .text import clean_text, needs_cleaning
-from .values import normalize_operator, normalize_unit, parse_indicator_value, parse_number, parse_percent
+from .values import normalize_operator, normalize_text, normalize_unit, parse_number, parse_percent
 
 __all__ = ["Grid", "ReadResult", "read_workbook", "read_grid", "cell_value", "identity_of", "verify_grid",
            "load_grid", "json_locations", "split_goals", "read_written"]
@@ -282,15 +284,41 @@ def _check_sheets(r: ReadResult, grid: Grid, ident: Identity) -> None:
 
 def _project_anchors(fw: Framework) -> list[tuple[Span, str]]:
     L = ProjectLayout(fw)
-    return [(L.code_label, "项目编码"), (L.funds_label, "预算规模及资金用途"), (L.goals_label, "绩效目标"),
+    return [(L.code_label, "项目编码"), (L.funds_label, "预算规模及资金用途"), (L.goals_label, L.goals_heading),
+            *_v2_project_anchors(L),
             *[(Span(L.header_row, c), L.columns.HEADINGS[n]) for n, c in L.columns.items()],
+            *[(Span(L.header_row, c), EXTRA_INDICATOR_HEADINGS[n]) for n, c in L.extra_columns],
+            *_table_anchors(L.period_header_row, L.extra_columns),
             (Span(L.summary_title_row, 0), "指标自查（自动计算，无需填写）")]
+
+
+def _v2_project_anchors(L: ProjectLayout) -> list[tuple[Span, str]]:
+    """The labels of the schema-v2 blocks the framework declares (none for hebei-2023)."""
+    spans = [(L.period_goals_label, "period_goals"), (L.attribute_label, "attribute"), (L.period_label, "period"),
+             (L.sources_label, "sources"), (L.annual_title, "annual_title"), (L.period_title, "period_title")]
+    out = [(span, V2_LABELS[key]) for span, key in spans if span is not None]
+    if L.sources_header_row is not None:
+        out.append((Span(L.sources_header_row, L.SOURCE_COLUMNS["source"]), V2_LABELS["source"]))
+    return out
+
+
+def _table_anchors(header_row: int | None, extra: list[tuple[str, int]]) -> list[tuple[Span, str]]:
+    """The headings of an indicator table besides a project's 年度 one (实施期, 部门整体), where there is one."""
+    if header_row is None:
+        return []
+    cols = ProjectLayout.columns
+    return [*[(Span(header_row, c), cols.HEADINGS[n]) for n, c in cols.items() if n != "check"],
+            *[(Span(header_row, c), EXTRA_INDICATOR_HEADINGS[n]) for n, c in extra]]
 
 
 def _department_anchors(fw: Framework) -> list[tuple[Span, str]]:
     L = DepartmentLayout(fw)
-    return [(L.overall_label, "一、总体绩效目标"), (L.sections_label, "二、分项绩效目标"),
-            (L.measures_label, "三、工作保障措施")]
+    anchors = [(L.overall_label, "一、总体绩效目标"), (L.sections_label, "二、分项绩效目标"),
+               (L.measures_label, "三、工作保障措施")]
+    if L.indicators_label is not None:
+        anchors += [(L.indicators_label, V2_LABELS["dept_indicators"]),
+                    *_table_anchors(L.indicator_header_row, L.extra_columns)]
+    return anchors
 
 
 def _anchors_ok(r: ReadResult, grid: Grid, sheet: str, anchors: list[tuple[Span, str]]) -> bool:
@@ -308,28 +336,69 @@ def _anchors_ok(r: ReadResult, grid: Grid, sheet: str, anchors: list[tuple[Span,
 
 def _getter(grid: Grid, issued: dict[tuple[str, str], str], cleaned: list[tuple[str, str]] | None = None):
     """Cell values, the issued text taking the place of any locked cell listed in ``issued``; text
-    with control characters is cleaned (perfxl.text) and its cell added to ``cleaned``."""
-    def get(sheet: str, span: Span) -> Any:
-        if (sheet, span.a1) in issued:
-            text = issued[(sheet, span.a1)]
-            number = parse_number(text)
-            return number if number is not None and canonical(number) == text else text
-        value = _at(grid, sheet, span.row, span.col)
-        if isinstance(value, str) and needs_cleaning(value):
-            if cleaned is not None and (sheet, span.a1) not in cleaned:
-                cleaned.append((sheet, span.a1))
+    with control characters is cleaned (perfxl.text) and its cell added to ``cleaned``.
+
+    ``get(sheet, span)``, and ``get.rc(sheet, row, col)`` for the same without a Span. An A1 address
+    is made only for a cell that needs one (a sheet with an issued value, a cell to clean): reading a
+    round of thousands of workbooks looks up millions of cells."""
+    locked_sheets = {sheet for sheet, _ in issued}
+
+    def rc(sheet: str, row: int, col: int) -> Any:
+        if sheet in locked_sheets:
+            ref = a1(row, col)
+            if (sheet, ref) in issued:
+                text = issued[(sheet, ref)]
+                number = parse_number(text)
+                return number if number is not None and canonical(number) == text else text
+        value = _at(grid, sheet, row, col)
+        # isprintable() is False for every character clean_text removes (and for TAB and line breaks)
+        if value.__class__ is str and not value.isprintable() and needs_cleaning(value):
+            ref = a1(row, col)
+            if cleaned is not None and (sheet, ref) not in cleaned:
+                cleaned.append((sheet, ref))
             value = clean_text(value)
         return value
+
+    def get(sheet: str, span: Span) -> Any:
+        return rc(sheet, span.row, span.col)
+
+    get.rc = rc  # type: ignore[attr-defined]
     get.grid = grid  # type: ignore[attr-defined]
+    get.locked_sheets = locked_sheets  # type: ignore[attr-defined]
     return get
 
 
-def _outside(r: ReadResult, grid: Grid, sheet: str, last_row: int) -> None:
-    """S07 for anything typed outside the template's area (the sheet was unprotected to do it)."""
+_HELPERS = range(HELPER_COL, HELPER_COL + HELPER_COLS)  # the live checks' hidden formula cells
+
+
+def _outside_cols(row: list) -> list[int]:
+    """Columns of a row within the template's rows that hold something outside its columns."""
+    width = len(row)
+    if width <= LAST_COL + 1:
+        return []
+    cols = [ci for ci in range(LAST_COL + 1, min(width, HELPER_COL)) if row[ci] not in (None, "")]
+    if width > _HELPERS.stop:
+        tail = row[_HELPERS.stop:]
+        if tail.count(None) != len(tail):
+            cols += [_HELPERS.stop + k for k, v in enumerate(tail) if v not in (None, "")]
+    return cols
+
+
+def _outside(r: ReadResult, grid: Grid, sheet: str, last_row: int, allowed: frozenset[int] = frozenset(),
+             allowed_rows: frozenset[int] | None = None) -> None:
+    """S07 for anything typed outside the template's area (the sheet was unprotected to do it).
+    Within the template's rows only the columns past it are looked at (a blank stretch is skipped
+    at C speed); the rows below it, cell by cell. ``allowed`` columns past it are part of the
+    template (the declared indicator columns), in ``allowed_rows`` only where given."""
     rows = grid.get(sheet, [])
-    helpers = range(HELPER_COL, HELPER_COL + HELPER_COLS)  # the live checks' hidden formula cells
-    hits = [a1(ri, ci) for ri, row in enumerate(rows) for ci, v in enumerate(row)
-            if (ri > last_row or (ci > LAST_COL and ci not in helpers)) and v not in (None, "")]
+    hits = []
+    for ri, row in enumerate(rows):
+        if ri > last_row:
+            if row.count(None) != len(row):
+                hits += [a1(ri, ci) for ci, v in enumerate(row) if v not in (None, "")]
+        else:
+            hits += [a1(ri, ci) for ci in _outside_cols(row)
+                     if ci not in allowed or (allowed_rows is not None and ri not in allowed_rows)]
     if hits:
         shown = "、".join(hits[:5]) + (f" 等 {len(hits)} 处" if len(hits) > 5 else "")
         r.findings.append(finding("S07", sheet=sheet, cell=hits[0], what=f"在填报区外填写了内容（{shown}）",
@@ -357,8 +426,11 @@ def _read_department(r: ReadResult, get, fw: Framework) -> DepartmentGoals:
         if text is not None:
             loc[("measure", len(dg.measures))] = (s, L.measure(row).a1)
             dg.measures.append(text)
+    if L.indicators_label is not None:
+        loc[("dept", "indicators")] = (s, a1(L.indicator_header_row, L.columns.level1))
+        dg.indicators = _read_table(r, get, s, L.indicator_rows, L.extra_columns, ("dept_indicator",))
     dg.explanation = _text(get(s, L.sheet_explanation))
-    _outside(r, get.grid, s, L.last_row)
+    _outside(r, get.grid, s, L.last_row, frozenset(c for _, c in L.extra_columns), L.extra_rows)
     return dg
 
 
@@ -382,23 +454,160 @@ def _read_project(r: ReadResult, get, fw: Framework, sheet: str, pi: int, issued
         pct = parse_percent(raw)
         p.spend_plan[m] = _plain_number(pct) if pct is not None else _text(raw)
     p.goals = split_goals(_text(get(sheet, L.goals)))
-    c = L.columns
     level1 = level2 = None
+    rc = get.rc
+    rows = get.grid.get(sheet) or []
+    plain = sheet not in get.locked_sheets  # no issued value to put in place of a typed one
+    inputs, every = _indicator_columns(fw)
+    first, stop = inputs[0][1], inputs[-1][1] + 1
     for row in L.indicator_rows:
-        cells = {name: get(sheet, Span(row, col)) for name, col in c.items() if name != "check"}
+        if plain:
+            raw = rows[row][first:stop] if row < len(rows) else []
+            if raw.count(None) == len(raw):
+                continue  # a blank row (the common case: most of the table is left empty)
+        cells = {name: rc(sheet, row, col) for name, col in inputs}
         if all(_text(v) is None for v in cells.values()):
             continue
         ii = len(p.indicators)
-        for name, col in c.items():
+        for name, col in every:
+            loc[("indicator", pi, ii, name)] = (sheet, a1(row, col))
+        for name, col in L.extra_columns:  # 指标值类型, 权重, 指标方向 where the framework declares them
+            cells[name] = rc(sheet, row, col)
             loc[("indicator", pi, ii, name)] = (sheet, a1(row, col))
         # A blank 一级/二级 means "same as above", as in merged cells of the official layout.
         level1 = _text(cells["level1"]).strip() if _text(cells["level1"]) else level1
         level2 = _text(cells["level2"]).strip() if _text(cells["level2"]) else level2
         p.indicators.append(_indicator(cells, level1 or "", level2 or "", False))  # formats ignored, as above
+    _read_project_v2(r, get, sheet, pi, p, L)
     p.explanation = _text(get(sheet, L.sheet_explanation))
     if outside:
-        _outside(r, get.grid, sheet, L.last_row)
+        _outside(r, get.grid, sheet, L.last_row, frozenset(c for _, c in L.extra_columns), L.extra_rows)
     return p
+
+
+# ---------------------------------------------------------------- schema-v2 fields (where declared)
+
+_ATTRIBUTE_SPELLINGS = {**{a: a for a in ATTRIBUTES}, "新增项目": "新增", "延续项目": "延续", "持续": "延续"}
+_MONTH = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*月?(?:\s*[-./]?\s*(\d{1,2})\s*日?)?")
+
+
+def _attribute(v: Any) -> str | None:
+    """项目属性 as chosen (新增/延续; "新增项目", "持续" read as such); other text as typed (G07 reports it)."""
+    text = _text(v)
+    return None if text is None else _ATTRIBUTE_SPELLINGS.get(re.sub(r"\s", "", text), text)
+
+
+def _month(v: Any) -> str | None:
+    """A month of 实施期 in the schema's spelling: a date (how Excel stores "2023-07" or "2023年7月" typed)
+    is "2023-07", or "2023-07-15" when the day is not the first; text "2023.7", "2023年7月", "2023/07"
+    is "2023-07" (a day kept where written). Anything else stays as typed, for G07 to report."""
+    if isinstance(v, (datetime, date)):
+        return f"{v.year:04d}-{v.month:02d}" + (f"-{v.day:02d}" if v.day != 1 else "")
+    text = _text(v)
+    if text is None:
+        return None
+    m = _MONTH.fullmatch(normalize_text(text))
+    if m is None:
+        return text
+    year, month, day = m.group(1), int(m.group(2)), m.group(3)
+    if not 1 <= month <= 12 or (day is not None and not 1 <= int(day) <= 31):
+        return text
+    return f"{year}-{month:02d}" + (f"-{int(day):02d}" if day is not None else "")
+
+
+def _choice(v: Any, choices: tuple[str, ...], suffix: str) -> str | None:
+    """A dropdown's value (spaces aside, a trailing ``suffix`` aside: "其他资金", "省级"); other text as typed."""
+    text = _text(v)
+    if text is None:
+        return None
+    key = re.sub(r"\s", "", text)
+    key = key[:-len(suffix)] if key.endswith(suffix) and key[:-len(suffix)] in choices else key
+    return key if key in choices else text
+
+
+def _read_project_v2(r: ReadResult, get, sheet: str, pi: int, p: Project, L: ProjectLayout) -> None:
+    """The schema-v2 project fields the framework declares (layout.ProjectLayout's blocks), each with
+    the cell it came from: 实施期目标, 项目属性, 实施期, 资金来源, the 实施期 indicators."""
+    loc = r.locations
+    if L.period_goals is not None:
+        loc[("project", pi, "period_goals")] = (sheet, L.period_goals.a1)
+        p.period_goals = split_goals(_text(get(sheet, L.period_goals)))
+    if L.attribute is not None:
+        loc[("project", pi, "attribute")] = (sheet, L.attribute.a1)
+        p.attribute = _attribute(get(sheet, L.attribute))
+    if L.period_start is not None:
+        loc[("project", pi, "period_start")] = (sheet, L.period_start.a1)
+        loc[("project", pi, "period_end")] = (sheet, L.period_end.a1)
+        start, end = _month(get(sheet, L.period_start)), _month(get(sheet, L.period_end))
+        p.period = Period(start, end) if start is not None or end is not None else None
+    if L.sources_header_row is not None:
+        cols = L.SOURCE_COLUMNS
+        loc[("project", pi, "sources")] = (sheet, a1(L.sources_header_row, cols["amount"]))
+        for row in L.source_rows:
+            source, level, amount = (get.rc(sheet, row, cols[k]) for k in ("source", "level", "amount"))
+            if _text(source) is None and _text(level) is None and _text(amount) is None:
+                continue
+            si = len(p.funds.sources)
+            for k, c in cols.items():
+                loc[("source", pi, si, k)] = (sheet, a1(row, c))
+            p.funds.sources.append(FundSource(source=_choice(source, FUND_SOURCES, "资金") or "",
+                                              level=_choice(level, FUND_LEVELS, "级"),
+                                              amount=_plain_number(_money(amount))))
+    if L.period_header_row is not None:
+        loc[("project", pi, "period_indicators")] = (sheet, a1(L.period_header_row, L.columns.level1))
+        p.period_indicators = _read_table(r, get, sheet, L.period_indicator_rows, L.extra_columns,
+                                          ("period_indicator", pi))
+
+
+def _read_table(r: ReadResult, get, sheet: str, rows: range, extra: list[tuple[str, int]],
+                key: tuple) -> list[Indicator]:
+    """An indicator table besides a project's 年度 one (实施期, 部门整体), read as that one is: a blank
+    一级/二级 means "same as above"; each value's cell under ``(*key, index, attribute)``."""
+    out: list[Indicator] = []
+    level1 = level2 = None
+    columns = [(n, c) for n, c in ProjectLayout.columns.items() if n != "check"]
+    for row in rows:
+        cells = {name: get.rc(sheet, row, col) for name, col in columns}
+        if all(_text(v) is None for v in cells.values()):
+            continue
+        ii = len(out)
+        for name, col in (*columns, *extra):
+            r.locations[(*key, ii, name)] = (sheet, a1(row, col))
+        for name, col in extra:
+            cells[name] = get.rc(sheet, row, col)
+        level1 = _text(cells["level1"]).strip() if _text(cells["level1"]) else level1
+        level2 = _text(cells["level2"]).strip() if _text(cells["level2"]) else level2
+        out.append(_indicator(cells, level1 or "", level2 or "", False))
+    return out
+
+
+_INDICATOR_COLUMNS: dict[int, tuple[Framework, tuple, tuple]] = {}
+
+
+def _indicator_columns(fw: Framework) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
+    """(the indicator table's input columns, in column order; every column, 自查 included), worked
+    out once per framework."""
+    got = _INDICATOR_COLUMNS.get(id(fw))
+    if got is None or got[0] is not fw:
+        every = tuple(ProjectLayout(fw).columns.items())
+        inputs = tuple(sorted(((n, c) for n, c in every if n != "check"), key=lambda x: x[1]))
+        if [c for _, c in inputs] != list(range(inputs[0][1], inputs[-1][1] + 1)):
+            raise AssertionError("the indicator table's input columns must be contiguous")
+        got = _INDICATOR_COLUMNS[id(fw)] = (fw, inputs, every)
+    return got[1], got[2]
+
+
+def _read_extras(ind: Indicator, cells: dict[str, Any]) -> None:
+    """指标值类型, 权重 and 指标方向 from their columns (layout.extra_columns), where the framework has them:
+    a 方向 or 类型 as chosen (spaces and a trailing 指标 aside), a 权重 as a number or the text typed (I19)."""
+    for name in ("value_type", "direction"):
+        text = _text(cells.get(name))
+        if text is not None:
+            setattr(ind, name, re.sub(r"\s|指标$", "", text) or None)
+    weight = cells.get("weight")
+    if _text(weight) is not None:
+        number = parse_number(weight)
+        ind.weight = _plain_number(number) if number is not None else _text(weight)
 
 
 def _indicator(cells: dict[str, Any], level1: str, level2: str, percent_formatted: bool) -> Indicator:
@@ -414,23 +623,10 @@ def _indicator(cells: dict[str, Any], level1: str, level2: str, percent_formatte
                     basis=_text(cells["basis"]), raw_value=_plain_number(raw_value),
                     raw_operator=unknown_operator, explanation=_text(cells["explanation"]),
                     raw_unit=typed_unit if typed_unit != unit else None)
-    if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
-        return ind
-    if operator == "定性":
-        ind.value = _text(raw_value) if isinstance(raw_value, str) else _plain_number(raw_value)
-        return ind
-    parsed = parse_indicator_value(raw_value, operator_cell=op_text, unit_cell=typed_unit,
-                                   percent_formatted=percent_formatted)
-    if isinstance(parsed.value, (int, float)) and not isinstance(parsed.value, bool):
-        ind.value = _plain_number(parsed.value)
-        ind.operator = operator or parsed.operator
-        ind.unit = unit or parsed.unit
-        if parsed.note and not note:
-            ind.value_note = parsed.note
-    elif operator is None and not unknown_operator and isinstance(parsed.value, str) and not parsed.problems:
-        ind.value, ind.operator = raw_value, "定性"  # text with no number and no operator: a qualitative value
-    else:
-        ind.value = _text(raw_value)  # I05 reports it
+    _read_extras(ind, cells)
+    # the one reading of a value, shared with unit JSON (model.interpret_value)
+    interpret_value(ind, raw_value, op_text, typed_unit, unknown_operator=bool(unknown_operator),
+                    percent_formatted=percent_formatted)
     return ind
 
 
@@ -475,6 +671,11 @@ def json_locations(unit: UnitData, fw: Framework) -> Locations:
         loc[("section", i, "goal")] = (s, D.section_goal(row).a1)
     for i, row in enumerate(D.measure_rows):
         loc[("measure", i)] = (s, D.measure(row).a1)
+    if D.indicators_label is not None:
+        loc[("dept", "indicators")] = (s, a1(D.indicator_header_row, D.columns.level1))
+        for ii, row in enumerate(D.indicator_rows):
+            for name, col in (*D.columns.items(), *D.extra_columns):
+                loc[("dept_indicator", ii, name)] = (s, a1(row, col))
     L = ProjectLayout(fw)
     for pi, sheet in enumerate(project_sheet_names([p.name for p in unit.projects])):
         loc[("project", pi)] = (sheet, L.title.a1)
@@ -485,6 +686,26 @@ def json_locations(unit: UnitData, fw: Framework) -> Locations:
         for m, span in zip(fw.milestones, L.milestones):
             loc[("project", pi, f"spend:{m}")] = (sheet, span.a1)
         for ii, row in enumerate(L.indicator_rows):
-            for name, col in L.columns.items():
+            for name, col in (*L.columns.items(), *L.extra_columns):
                 loc[("indicator", pi, ii, name)] = (sheet, a1(row, col))
+        _v2_locations(loc, L, sheet, pi)
     return loc
+
+
+def _v2_locations(loc: Locations, L: ProjectLayout, sheet: str, pi: int) -> None:
+    """Where the writer puts a project's schema-v2 fields (as _read_project_v2 records them)."""
+    for key, span in (("period_goals", L.period_goals), ("attribute", L.attribute), ("period_start", L.period_start),
+                      ("period_end", L.period_end)):
+        if span is not None:
+            loc[("project", pi, key)] = (sheet, span.a1)
+    if L.sources_header_row is not None:
+        cols = L.SOURCE_COLUMNS
+        loc[("project", pi, "sources")] = (sheet, a1(L.sources_header_row, cols["amount"]))
+        for si, row in enumerate(L.source_rows):
+            for k, c in cols.items():
+                loc[("source", pi, si, k)] = (sheet, a1(row, c))
+    if L.period_header_row is not None:
+        loc[("project", pi, "period_indicators")] = (sheet, a1(L.period_header_row, L.columns.level1))
+        for ii, row in enumerate(L.period_indicator_rows):
+            for name, col in (*L.columns.items(), *L.extra_columns):
+                loc[("period_indicator", pi, ii, name)] = (sheet, a1(row, col))

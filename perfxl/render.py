@@ -38,14 +38,16 @@ from docx.shared import Cm, Pt, Twips
 from .errors import PerfxlError
 from .i18n import t
 from .frameworks import OPERATOR_FROM_JSON
+from .frameworks import Framework
 from .model import Indicator, Project, UnitData
 
 __all__ = ["render_document", "render_to_file", "document_filename", "indicator_value_text",
-           "chinese_numeral", "DEFAULT_MILESTONES"]
+           "chinese_numeral", "document_fonts", "DEFAULT_MILESTONES"]
 
 DEFAULT_MILESTONES = ("3月底", "6月底", "10月底", "12月底")
 
-BODY_FONT = "宋体"
+# Defaults as GB/T 9704 (党政机关公文格式) sets them; a framework's "document" section can name others.
+BODY_FONT = "仿宋"
 HEADING_FONT = "黑体"
 
 # A4 with the margins of a typical 部门预算 document; all widths below are in twips (1/1440 inch).
@@ -132,8 +134,10 @@ def indicator_value_text(ind: Indicator) -> str:
     A single space separates the value (with its unit) from the note, so an importer can tell
     ``≥80%`` + ``以上群众满意`` from a unit that happens to be followed by text.
     """
-    if ind.operator == "定性":
-        return "" if ind.value is None else str(ind.value)
+    if ind.operator == "定性" or (ind.operator is None and ind.value is None):
+        # a qualitative target is its text, wherever the unit wrote it: in 指标值, in 指标值说明, or both
+        parts = [str(x).strip() for x in (ind.value, ind.value_note) if x is not None and str(x).strip()]
+        return " ".join(dict.fromkeys(parts))
     op = OPERATOR_FROM_JSON.get(ind.operator, ind.operator or "") if ind.operator else ""
     head = f"{op}{_num(ind.value)}{ind.unit or ''}"
     note = (ind.value_note or "").strip()
@@ -304,9 +308,10 @@ def _row_props(row: Any, *, header: bool = False, min_height: float | None = Non
 
 # --- document setup ----------------------------------------------------------------------------
 
-def _setup_styles(doc: Any) -> None:
+def _setup_styles(doc: Any, body_font: str = BODY_FONT, heading_font: str = HEADING_FONT) -> None:
+    BODY_FONT, HEADING_FONT = body_font, heading_font  # noqa: N806 - the framework's fonts for this document
     styles = doc.styles
-    # Document defaults: 宋体, Chinese language (so renderers choose Simplified Chinese glyphs).
+    # Document defaults: the body font, Chinese language (so renderers choose Simplified Chinese glyphs).
     rpr_default = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     rfonts = rpr_default.find(qn("w:rFonts"))
     for attr in list(rfonts.attrib):
@@ -417,7 +422,8 @@ def _page_break_before(paragraph: Any) -> Any:
 
 # --- the document ------------------------------------------------------------------------------
 
-def _cover(doc: Any, unit: UnitData, reviewer: str | None) -> None:
+def _cover(doc: Any, unit: UnitData, reviewer: str | None, fonts: tuple[str, str] = (BODY_FONT, HEADING_FONT)) -> None:
+    BODY_FONT, HEADING_FONT = fonts  # noqa: N806
     name = _cover_unit(unit)
     # Heights in cm of the usable page (24.4 cm) spent on the parts, so the 编制/审核 lines sit
     # near the bottom: unit name 22 pt (≈0.78 cm a character, ≈20 characters a line).
@@ -443,28 +449,90 @@ def _cover(doc: Any, unit: UnitData, reviewer: str | None) -> None:
         _run(p, text, font=BODY_FONT, size=16)
 
 
-def _contents(doc: Any, unit: UnitData) -> None:
+_TOC_INSTRUCTION = ' TOC \\o "1-2" \\h \\z \\u '  # headings 1-2: the parts, 一二三、 and the project tables
+
+
+def _toc_entries(unit: UnitData) -> list[tuple[str, int]]:
+    """(text, level) of each 目录 entry, in the order of the headings they point to."""
+    entries = [("第一部分 部门整体绩效目标", 0)]
+    entries += [(text, 1) for text in _department_headings(unit)]
+    entries.append(("第二部分 预算项目绩效目标", 0))
+    entries += [(f"{n}.{project.name}绩效目标表", 1) for n, project in enumerate(unit.projects, 1)]
+    return entries
+
+
+def _department_headings(unit: UnitData) -> list[str]:
+    """第一部分's headings: 一二三, and 四、部门整体绩效指标 where the department gives its own indicators."""
+    heads = ["一、总体绩效目标", "二、分项绩效目标", "三、工作保障措施"]
+    return heads + ([_DEPT_INDICATORS] if unit.department_goals.indicators else [])
+
+
+_DEPT_INDICATORS = "四、部门整体绩效指标"
+
+
+def _bookmark_name(i: int) -> str:
+    return f"_Toc{100000001 + i}"  # Word's own prefix: a TOC field with \h links to _Toc bookmarks
+
+
+def _field(p: Any, instruction: str, result: str | None = None, *, begin: bool = True, end: bool = True) -> None:
+    """Runs of a complex field: begin, the instruction, separate, its cached result, end."""
+    if begin:
+        _child(_child(p._p, "w:r"), "w:fldChar", **{"w:fldCharType": "begin"})
+        _child(_child(p._p, "w:r"), "w:instrText", **{"xml:space": "preserve"}).text = instruction
+        _child(_child(p._p, "w:r"), "w:fldChar", **{"w:fldCharType": "separate"})
+    if result is not None:
+        _child(_child(p._p, "w:r"), "w:t", **{"xml:space": "preserve"}).text = result
+    if end:
+        _child(_child(p._p, "w:r"), "w:fldChar", **{"w:fldCharType": "end"})
+
+
+def _contents(doc: Any, unit: UnitData, fonts: tuple[str, str], *, toc_field: bool = True,
+              pages: Sequence[int] | None = None) -> None:
+    """目录: a real TOC field (Word's 更新域 rebuilds it from the headings), its entries each with a
+    PAGEREF to its heading's bookmark. LibreOffice keeps a TOC field's text as it is stored but
+    computes PAGEREF fields when it lays the pages out, so the PDF is made from the same entries
+    without the TOC wrapper (``toc_field=False``, render_to_file) and shows the real page numbers;
+    ``pages`` are the numbers stored in the .docx (read back from that PDF)."""
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+
+    body_font, heading_font = fonts
     p = _page_break_before(doc.add_paragraph())
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_after = Pt(24)
-    _run(p, "目    录", font=HEADING_FONT, size=22)
-
-    def entry(text: str, level: int, space_before: float = 0) -> None:
+    _run(p, "目    录", font=heading_font, size=22)
+    entries = _toc_entries(unit)
+    for i, (text, level) in enumerate(entries):
         q = doc.add_paragraph()
         q.paragraph_format.left_indent = Pt(28 * level)
-        q.paragraph_format.space_before = Pt(space_before)
+        q.paragraph_format.space_before = Pt(12 if level == 0 and i else 0)
         q.paragraph_format.line_spacing = 1.5
-        _run(q, text, font=HEADING_FONT if level == 0 else BODY_FONT, size=14)
+        q.paragraph_format.tab_stops.add_tab_stop(Twips(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        if i == 0 and toc_field:
+            _field(q, _TOC_INSTRUCTION, end=False)
+        _run(q, text, font=heading_font if level == 0 else body_font, size=14)
+        _run(q, "\t", font=body_font, size=14)
+        page = str(pages[i]) if pages is not None and i < len(pages) else ""
+        _field(q, f" PAGEREF {_bookmark_name(i)} \\h ", page)
+        if i == len(entries) - 1 and toc_field:
+            _field(q, "", begin=False)
 
-    entry("第一部分 部门整体绩效目标", 0)
-    for text in ("一、总体绩效目标", "二、分项绩效目标", "三、工作保障措施"):
-        entry(text, 1)
-    entry("第二部分 预算项目绩效目标", 0, space_before=12)
-    for n, project in enumerate(unit.projects, 1):
-        entry(f"{n}.{project.name}绩效目标表", 1)
+
+def _bookmark(paragraph: Any, i: int) -> None:
+    """Mark a heading as the target of 目录 entry ``i``."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(i + 1))
+    start.set(qn("w:name"), _bookmark_name(i))
+    ppr = paragraph._p.find(qn("w:pPr"))
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        paragraph._p.insert(0, start)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(i + 1))
+    paragraph._p.append(end)
 
 
-def _part_heading(doc: Any, number: str, title: str, *, new_page: bool, divider: bool = False) -> None:
+def _part_heading(doc: Any, number: str, title: str, *, new_page: bool, divider: bool = False) -> Any:
     p = doc.add_paragraph(style="Heading 1")
     if new_page:
         _page_break_before(p)
@@ -473,6 +541,7 @@ def _part_heading(doc: Any, number: str, title: str, *, new_page: bool, divider:
     p.add_run(number)
     p.add_run().add_break()
     p.add_run(title)
+    return p
 
 
 def _body(doc: Any, text: str | None) -> None:
@@ -481,17 +550,20 @@ def _body(doc: Any, text: str | None) -> None:
 
 def _department(doc: Any, unit: UnitData) -> None:
     dg = unit.department_goals
-    _part_heading(doc, "第一部分", "部门整体绩效目标", new_page=False)
-    doc.add_paragraph("一、总体绩效目标", style="Heading 2")
+    _bookmark(_part_heading(doc, "第一部分", "部门整体绩效目标", new_page=False), 0)
+    _bookmark(doc.add_paragraph("一、总体绩效目标", style="Heading 2"), 1)
     for line in (dg.overall or "").split("\n"):
         _body(doc, line)
-    doc.add_paragraph("二、分项绩效目标", style="Heading 2")
+    _bookmark(doc.add_paragraph("二、分项绩效目标", style="Heading 2"), 2)
     for i, section in enumerate(dg.sections, 1):
         doc.add_paragraph(f"{chinese_numeral(i)}、{section.name}", style="Heading 3")
         _body(doc, f"绩效目标：{section.goal}")
-    doc.add_paragraph("三、工作保障措施", style="Heading 2")
+    _bookmark(doc.add_paragraph("三、工作保障措施", style="Heading 2"), 3)
     for i, measure in enumerate(dg.measures, 1):
         _body(doc, f"（{chinese_numeral(i)}）{measure}")
+    if dg.indicators:  # schema v2: the department's own indicator table
+        _bookmark(doc.add_paragraph(_DEPT_INDICATORS, style="Heading 2"), 4)
+        _indicator_table(doc, dg.indicators)
 
 
 def _goal_table(doc: Any, unit: UnitData, project: Project) -> Any:
@@ -503,7 +575,8 @@ def _goal_table(doc: Any, unit: UnitData, project: Project) -> Any:
     value_width = TEXT_WIDTH - _TABLE1_LABEL
     base, extra = divmod(value_width, sub)
     widths = [_TABLE1_LABEL] + [base + (1 if i < extra else 0) for i in range(sub)]
-    table = _new_table(doc, 7, widths)
+    extra = _goal_rows(project)
+    table = _new_table(doc, 7 + len(extra), widths)
     six, twelve = sub // 6, sub // 12
 
     def span(r: int, start: int, n: int) -> Any:  # n sub-columns starting at value column ``start``
@@ -538,13 +611,52 @@ def _goal_table(doc: Any, unit: UnitData, project: Project) -> Any:
         _write(span(4, k * per, per), m, size=small)
         _write(span(5, k * per, per), _percent(project.spend_plan.get(m)), size=small)
     _write(_merge(table, 4, 0, 5, 0), "资金支出计划（%）")
-    # Row 6: 绩效目标 | 1.… 2.…
-    _write(table.cell(6, 0), "绩效目标")
+    # Row 6: 绩效目标 | 1.… 2.… (年度目标 where the project also has 实施期目标)
+    _write(table.cell(6, 0), "年度目标" if project.period_goals else "绩效目标")
     _write(span(6, 0, sub), [f"{i}.{g}" for i, g in enumerate(project.goals, 1)] or [""], align="left")
+    # Schema v2, where the project carries them: 实施期目标; 项目属性 | 实施期; 资金来源
+    for r, (kind, value) in enumerate(extra, start=7):
+        if kind == "facts":
+            attribute, period = value
+            _write(table.cell(r, 0), "项目属性")
+            _write(span(r, 0, 4 * twelve), attribute)
+            _write(span(r, 4 * twelve, 3 * twelve), "实施期")
+            _write(span(r, 7 * twelve, 5 * twelve), period)
+        else:
+            _write(table.cell(r, 0), kind)
+            _write(span(r, 0, sub), value, align="left")
     _fix_cell_widths(table, widths)
     for i, row in enumerate(table.rows):
         _row_props(row, min_height=None if i == 0 else 0.75)
     return table
+
+
+def _goal_rows(project: Project) -> list[tuple[str, Any]]:
+    """The goal table's rows below 绩效目标 for the schema-v2 fields the project carries: (label, lines),
+    or ("facts", (项目属性, 实施期)) for the row that holds both."""
+    rows: list[tuple[str, Any]] = []
+    if project.period_goals:
+        rows.append(("实施期目标", [f"{i}.{g}" for i, g in enumerate(project.period_goals, 1)]))
+    if project.attribute is not None or project.period is not None:
+        rows.append(("facts", (project.attribute or "", _period_text(project.period))))
+    if project.funds.sources:
+        rows.append(("资金来源", [f"{s.source}{f'（{s.level}）' if s.level else ''}：{_money(s.amount)}"
+                                  for s in project.funds.sources]))
+    return rows
+
+
+def _period_text(period: Any) -> str:
+    """实施期 as the documents write it: 2022年1月至2024年12月 (a day kept where given)."""
+    if period is None:
+        return ""
+
+    def month(v: str | None) -> str:
+        m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", v or "")
+        if m is None:
+            return v or ""
+        return f"{m.group(1)}年{int(m.group(2))}月" + (f"{int(m.group(3))}日" if m.group(3) else "")
+
+    return f"{month(period.start)}至{month(period.end)}"
 
 
 def _runs(values: Sequence[Any]) -> list[tuple[int, int]]:
@@ -558,13 +670,19 @@ def _runs(values: Sequence[Any]) -> list[tuple[int, int]]:
     return out
 
 
-def _indicator_table(doc: Any, project: Project) -> Any:
-    widths = [int(round(w / 2.54 * 1440)) for w in _TABLE2_COLUMNS]
-    widths[-1] += TEXT_WIDTH - sum(widths)
-    inds = project.indicators
+_TABLE2_WEIGHTED = (1.9, 2.1, 2.4, 3.1, 3.0, 2.3, 1.2)  # cm, with a 权重 column (tables that give weights)
+
+
+def _indicator_table(doc: Any, inds: list[Indicator]) -> Any:
+    weighted = any(i.weight is not None for i in inds)
+    widths = [int(round(w / 2.54 * 1440)) for w in (_TABLE2_WEIGHTED if weighted else _TABLE2_COLUMNS)]
+    widths[5] += TEXT_WIDTH - sum(widths)
     table = _new_table(doc, 1 + len(inds), widths)
-    for c, h in enumerate(_TABLE2_HEADERS):
+    for c, h in enumerate(_TABLE2_HEADERS + (("权重",) if weighted else ())):
         _write(table.cell(0, c), h, bold=True)
+    if weighted:
+        for r, ind in enumerate(inds, 1):
+            _write(table.cell(r, 6), _num(ind.weight))
     _wrap_at(table.cell(0, 5), widths[5], 5)  # 指标值确定 / 依据, not 指标值确定依 / 据
     for i, row in enumerate(table.rows):
         _row_props(row, header=i == 0, min_height=0.75)
@@ -583,16 +701,31 @@ def _indicator_table(doc: Any, project: Project) -> Any:
 
 
 def _projects(doc: Any, unit: UnitData) -> None:
-    _part_heading(doc, "第二部分", "预算项目绩效目标", new_page=True, divider=True)
+    part = 1 + len(_department_headings(unit))  # the 目录 entry (and bookmark) of 第二部分
+    _bookmark(_part_heading(doc, "第二部分", "预算项目绩效目标", new_page=True, divider=True), part)
     for n, project in enumerate(unit.projects, 1):
         h = doc.add_paragraph(f"{n}.{project.name}绩效目标表", style="Heading 2")
+        _bookmark(h, part + n)
         h.alignment = WD_ALIGN_PARAGRAPH.CENTER
         h.paragraph_format.first_line_indent = Pt(0)
         h.paragraph_format.space_before = Pt(0)
         _page_break_before(h)  # one project a page (longer indicator tables continue overleaf)
         _goal_table(doc, unit, project)
         doc.add_paragraph()
-        _indicator_table(doc, project)
+        if project.period_indicators:  # schema v2: two tables, each under its title
+            _table_title(doc, "年度绩效指标")
+        _indicator_table(doc, project.indicators)
+        if project.period_indicators:
+            doc.add_paragraph()
+            _table_title(doc, "实施期绩效指标")
+            _indicator_table(doc, project.period_indicators)
+
+
+def _table_title(doc: Any, text: str) -> None:
+    p = doc.add_paragraph(style=_BODY_STYLE)
+    p.paragraph_format.first_line_indent = Pt(0)
+    p.paragraph_format.keep_with_next = True
+    p.add_run(text).bold = True
 
 
 def _drop_thumbnail(doc: Any) -> None:
@@ -623,8 +756,44 @@ def _deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def render_document(unit: UnitData, *, reviewer: str | None = None) -> bytes:
+# CT_Settings children that come after w:updateFields (ECMA-376 schema order).
+_AFTER_UPDATE_FIELDS = [qn(f"w:{t}") for t in (
+    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr", "attachedSchema",
+    "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
+    "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags",
+    "decimalSymbol", "listSeparator")]
+
+
+def _update_fields_on_open(doc: Any) -> None:
+    """w:updateFields: Word offers to update the fields (the 目录's page numbers) when the file opens."""
+    settings = doc.settings.element
+    el = OxmlElement("w:updateFields")
+    el.set(qn("w:val"), "true")
+    later = next((c for c in settings if c.tag in _AFTER_UPDATE_FIELDS), None)
+    if later is not None:
+        later.addprevious(el)
+    else:
+        settings.append(el)
+
+
+def document_fonts(unit: UnitData, framework: Framework | None = None) -> tuple[str, str]:
+    """(body font, heading font) of the unit's framework (its ``document`` section), else 仿宋 and 黑体."""
+    if framework is None and unit.framework:
+        from .frameworks import list_frameworks, shipped_framework
+
+        if unit.framework in list_frameworks():  # an id from the unit's data: never opened as a path
+            framework = shipped_framework(unit.framework)
+    doc = framework.document if framework is not None else {}
+    return doc.get("body_font", BODY_FONT), doc.get("heading_font", HEADING_FONT)
+
+
+def render_document(unit: UnitData, *, reviewer: str | None = None, framework: Framework | None = None,
+                    toc_pages: Sequence[int] | None = None, toc_field: bool = True) -> bytes:
     """The unit's 部门预算绩效文本 as .docx bytes (deterministic: same unit, same bytes).
+
+    Fonts come from ``framework`` (default: the unit's framework; 仿宋 body, 黑体 headings). The 目录 is
+    a TOC field; ``toc_pages`` are the page numbers it shows until Word updates it (render_to_file
+    reads them from LibreOffice's PDF); without them Word is asked to update fields on opening.
 
     Text is cleaned first (perfxl.text): Word's XML cannot hold control characters, and python-docx
     refuses them with a ValueError; the entry points (register, JSON, import, reader) report them."""
@@ -632,12 +801,15 @@ def render_document(unit: UnitData, *, reviewer: str | None = None) -> bytes:
 
     unit, _ = clean_unit(unit)
     reviewer = clean_text(reviewer, name=True) if reviewer else reviewer
+    fonts = document_fonts(unit, framework)
     doc = Document()
-    _setup_styles(doc)
+    _setup_styles(doc, *fonts)
     first = doc.sections[0]
     _setup_section(first)
-    _cover(doc, unit, reviewer)
-    _contents(doc, unit)
+    _cover(doc, unit, reviewer, fonts)
+    _contents(doc, unit, fonts, toc_field=toc_field, pages=toc_pages)
+    if toc_field and toc_pages is None:
+        _update_fields_on_open(doc)
     body = doc.add_section(WD_SECTION.NEW_PAGE)  # page numbers count from 第一部分, as in the 目录
     _setup_section(body)
     _restart_numbering(body)
@@ -696,10 +868,13 @@ def _writer_installed(soffice: str) -> bool:
     return any(re.match(r"(lib)?swlo\.", n) for n in libs)
 
 
-# Where 宋体/黑体 are not installed (Linux servers), fontconfig would hand LibreOffice whatever sans
+# Where 仿宋/宋体/黑体 are not installed (Linux servers), fontconfig would hand LibreOffice whatever sans
 # font sorts first (often a Japanese CJK variant, with DejaVu for digits). These aliases only add
 # fallbacks (``accept``): an installed 宋体/SimSun still wins.
 _FONT_ALIASES = {
+    ("仿宋", "FangSong", "仿宋_GB2312", "FangSong_GB2312", "华文仿宋", "STFangsong"): (
+        "Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "AR PL UMing CN", "Noto Sans CJK SC",
+        "WenQuanYi Zen Hei"),
     ("宋体", "SimSun", "NSimSun", "新宋体"): ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN",
                                          "AR PL UMing CN", "Noto Sans CJK SC", "WenQuanYi Zen Hei"),
     ("黑体", "SimHei"): ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
@@ -726,7 +901,9 @@ def _fontconfig_file(folder: Path) -> Path | None:
     return conf
 
 
-def _to_pdf(soffice: str, docx_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
+def _to_pdf(soffice: str, docx_path: Path, pdf_path: Path, timeout: float = 180, display: Path | None = None) -> Path:
+    """``docx_path`` as PDF at ``pdf_path``; messages name ``display`` (the document asked for)."""
+    shown = display or docx_path
     with tempfile.TemporaryDirectory(prefix="perfxl-lo-") as tmp:
         tmpdir = Path(tmp)
         env = dict(os.environ)
@@ -750,15 +927,15 @@ def _to_pdf(soffice: str, docx_path: Path, pdf_path: Path, timeout: float = 180)
             except ProcessLookupError:
                 pass
             proc.communicate()
-            raise PerfxlError(t(f"{docx_path}：LibreOffice 转换 PDF 超时（{timeout:.0f} 秒）",
-                                f"{docx_path}: LibreOffice timed out converting to PDF ({timeout:.0f} s)")) from None
+            raise PerfxlError(t(f"{shown}：LibreOffice 转换 PDF 超时（{timeout:.0f} 秒）",
+                                f"{shown}: LibreOffice timed out converting to PDF ({timeout:.0f} s)")) from None
         produced = outdir / "document.pdf"
         if proc.returncode != 0 or not produced.is_file():
             detail = (err or out or b"").decode("utf-8", "replace").strip().splitlines()
             # LibreOffice's own words are English: only the English message quotes them.
-            raise PerfxlError(t(f"{docx_path}：LibreOffice 未能转换为 PDF（退出码 {proc.returncode}）；"
+            raise PerfxlError(t(f"{shown}：LibreOffice 未能转换为 PDF（退出码 {proc.returncode}）；"
                                 "请确认已安装 LibreOffice Writer，或去掉 --pdf 只生成 .docx",
-                                f"{docx_path}: LibreOffice could not convert it to PDF (exit status {proc.returncode})"
+                                f"{shown}: LibreOffice could not convert it to PDF (exit status {proc.returncode})"
                                 + (f": {detail[-1]}" if detail else "")))
         tmp_pdf = pdf_path.with_name(f".{pdf_path.name}.{os.getpid()}.tmp")
         shutil.copyfile(produced, tmp_pdf)
@@ -777,7 +954,53 @@ def render_to_file(unit: UnitData, path: str | Path, *, pdf: bool = False,
     path = Path(path)
     if path.is_dir():
         path = path / document_filename(unit)
-    data = render_document(unit, reviewer=reviewer)
+    _write_atomic(path, render_document(unit, reviewer=reviewer))  # first: an unwritable place fails here
+    soffice = _soffice() if pdf else None
+    if soffice is None or not _writer_installed(soffice):
+        return path, None
+    # LibreOffice keeps a TOC field's stored text but computes PAGEREF fields as it lays out the pages:
+    # the PDF is made from the same document with the 目录 entries outside the TOC field, and the
+    # numbers it shows go back into the .docx's TOC field.
+    pdf_path = _pdf_of(render_document(unit, reviewer=reviewer, toc_field=False), path, soffice)
+    pages = _toc_pages(pdf_path, len(_toc_entries(unit)), [e for e, _ in _toc_entries(unit)])
+    if pages is not None:
+        _write_atomic(path, render_document(unit, reviewer=reviewer, toc_pages=pages))
+    return path, pdf_path
+
+
+def _pdf_of(data: bytes, path: Path, soffice: str) -> Path:
+    with tempfile.TemporaryDirectory(prefix="perfxl-doc-") as tmp:
+        src = Path(tmp) / "document.docx"
+        src.write_bytes(data)
+        return _to_pdf(soffice, src, path.with_suffix(".pdf"), display=path)
+
+
+def _toc_pages(pdf: Path, count: int, entries: list[str]) -> list[int] | None:
+    """The page number shown after each 目录 entry in the PDF (pdftotext), or None when it cannot be read."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        return None
+    try:
+        text = subprocess.run([tool, "-layout", "-l", "8", str(pdf), "-"], capture_output=True, timeout=60,
+                              check=True).stdout.decode("utf-8", "replace")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    squeeze = re.compile(r"[\s.·…．]+")  # white space and the dot leaders (and the dots of "1.项目")
+    flat = squeeze.sub("", text)
+    keys = [re.escape(squeeze.sub("", e)) for e in entries]
+    pages, at = [], 0
+    for i, key in enumerate(keys):
+        # the number runs up to the next entry (whose text may start with a digit: "2.项目…")
+        after = f"(?={keys[i + 1]})" if i + 1 < len(keys) else r"(?!\d)"
+        m = re.compile(key + r"(\d+?)" + after).search(flat, at)
+        if m is None:
+            return None
+        pages.append(int(m.group(1)))
+        at = m.end()
+    return pages if len(pages) == count else None
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_bytes(data)
@@ -792,9 +1015,3 @@ def render_to_file(unit: UnitData, path: str | Path, *, pdf: bool = False,
         e.filename = e.filename2 = None  # the message names the document first (not the temporary name)
         raise PerfxlError(t(f"{path}：无法写入：{os_error_message(e)}",
                             f"{path}: cannot write: {os_error_message(e)}")) from None
-    if not pdf:
-        return path, None
-    soffice = _soffice()
-    if soffice is None or not _writer_installed(soffice):
-        return path, None
-    return path, _to_pdf(soffice, path, path.with_suffix(".pdf"))

@@ -10,16 +10,16 @@ Structural rules (S01–S07) come from the reader, which alone sees the file; th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator
 
 from .catalogue import CATALOGUE
 from .findings import SEVERITY_ORDER, Finding, finding
 from .frameworks import OPERATOR_FROM_JSON, Framework
-from .model import Indicator, Project, UnitData
-from .values import parse_indicator_value
+from .model import ATTRIBUTES, FUND_LEVELS, FUND_SOURCES, DepartmentGoals, Indicator, Project, UnitData
+from .values import parse_indicator_value, parse_number
 
-__all__ = ["Context", "CHECKS", "run_rules", "DRAFT_CODES", "Where", "CopyIndex"]
+__all__ = ["Context", "CHECKS", "run_rules", "DRAFT_CODES", "Where", "CopyIndex", "AcrossWork"]
 
 Where = Callable[[tuple], tuple[str | None, str | None]]
 JUNK_NAMES = {"-", "_", "*", "null", "none", "无", "/", "—", "——", "…", "...", "0", "x", "xx"}
@@ -90,6 +90,8 @@ def _texts(ctx: Context) -> Iterator[tuple[tuple, Project | None, str, str]]:
     for pi, p in _projects(ctx):
         for gi, g in enumerate(p.goals):
             yield ("project", pi, "goals"), p, "绩效目标", g
+        for g in p.period_goals:  # schema v2: the goals over the whole 实施期
+            yield ("project", pi, "period_goals"), p, "实施期目标", g
 
 
 # ------------------------------------------------------------------ F: funds
@@ -125,6 +127,36 @@ def _f02(ctx: Context):
             elif v < 0:
                 yield ctx.at("F02", ("project", pi, attr), p, value=v, field=label, problem=f"为负数 {v:g}",
                              problem_en=f"is negative ({v:g})", money_unit=ctx.unit.money_unit)
+        for si, src in enumerate(p.funds.sources):  # schema v2: 资金来源 (a blank amount counts as 0, as in F01)
+            v, label = src.amount, f"资金来源“{src.source}{f'（{src.level}）' if src.level else ''}”金额"
+            if not _blank(v) and not _num(v):
+                yield ctx.at("F02", ("source", pi, si, "amount"), p, value=v, field=label, problem=f"“{v}”不是数字",
+                             problem_en=f"'{v}' is not a number", money_unit=ctx.unit.money_unit)
+            elif _num(v) and v < 0:
+                yield ctx.at("F02", ("source", pi, si, "amount"), p, value=v, field=label, problem=f"为负数 {v:g}",
+                             problem_en=f"is negative ({v:g})", money_unit=ctx.unit.money_unit)
+
+
+@check("F04")
+def _f04(ctx: Context):
+    """资金来源 (schema v2): each line a known source and level, and the amounts adding up to 预算数."""
+    tol = ctx.t["funds_tolerance"]
+    for pi, p in _projects(ctx):
+        sources = p.funds.sources
+        for si, src in enumerate(sources):
+            if src.source not in FUND_SOURCES:
+                yield ctx.at("F04", ("source", pi, si, "source"), p, value=src.source or "（空）", variant="source",
+                             what="资金来源", what_en="source")
+            elif src.level is not None and src.level not in FUND_LEVELS:
+                yield ctx.at("F04", ("source", pi, si, "level"), p, value=src.level, variant="source", what="级次",
+                             what_en="level")
+        amounts = [s.amount for s in sources]
+        if not sources or not _num(p.funds.total) or not all(_num(a) or _blank(a) for a in amounts):
+            continue  # F02 reports what is not a number
+        total = sum(a for a in amounts if _num(a))
+        if abs(total - p.funds.total) > tol:
+            yield ctx.at("F04", ("project", pi, "sources"), p, value=_fmt(total), sum=_fmt(total),
+                         total=_fmt(p.funds.total))
 
 
 @check("F03")
@@ -262,12 +294,28 @@ def _g02(ctx: Context):
                 yield ctx.at("G02", ("indicator", pi, ii, attr), p, value=text, text=hit)
 
 
+# A year in an indicator's value or note: "2024年", or a month written "2024.01", "2024-01", "2024/1".
+_VALUE_YEAR = re.compile(r"(?<!\d)(20\d{2})(?=\s*年|\s*[.．\-/]\s*\d{1,2}(?!\d))")
+
+
 @check("G03")
 def _g03(ctx: Context):
     year = ctx.unit.budget_year
-    for key, p, _, text in _texts(ctx):
+    for key, p, what, text in _texts(ctx):
+        if what == "实施期目标":
+            continue  # the 实施期 runs over several years: other years belong there
         for other in sorted({int(y) for y in _YEAR.findall(text)} - {year}):
             yield ctx.at("G03", key, p, value=text, year=other, budget_year=year)
+    # An annual indicator's value or note naming another year: a period like "2023.07-2024.01" runs past
+    # the budget year, an earlier year was likely copied.
+    for pi, p, ii, ind in _indicators(ctx):
+        for attr in ("value", "value_note"):
+            text = getattr(ind, attr)
+            years = sorted({int(y) for y in _VALUE_YEAR.findall(text)} - {year}) if isinstance(text, str) else []
+            if years:
+                later = years[-1] > year
+                yield ctx.at("G03", ("indicator", pi, ii, attr), p, value=text, year=years[-1] if later else years[0],
+                             budget_year=year, variant="after" if later else None)
 
 
 @check("G04")
@@ -278,6 +326,15 @@ def _g04(ctx: Context):
         for word in ctx.t["vague_words"]:
             if word in text:
                 yield ctx.at("G04", key, p, value=text, word=word)
+    # A vague 指标值 ("稳步提高", "按月安排", "不超预算") cannot be measured either, whether it stands as
+    # the value (read as 定性) or in the note beside a number: one finding per cell, its first vague word.
+    words = tuple(dict.fromkeys((*ctx.t["vague_words"], *ctx.t.get("vague_value_words", ()))))
+    for pi, p, ii, ind in _indicators(ctx):
+        for attr in ("value", "value_note"):
+            text = getattr(ind, attr)
+            word = next((w for w in words if w in text), None) if isinstance(text, str) else None
+            if word:
+                yield ctx.at("G04", ("indicator", pi, ii, attr), p, value=text, word=word, variant="value")
 
 
 def _bare(text: str | None) -> str:
@@ -308,6 +365,36 @@ def _g06(ctx: Context):
         yield ctx.at("G06", ("dept", "measures"), what="工作保障措施", what_en="工作保障措施 (measures)")
 
 
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")
+
+
+@check("G07")
+def _g07(ctx: Context):
+    """项目属性 and 实施期 (schema v2): understood, both ends given, in order, and containing the budget year."""
+    year = ctx.unit.budget_year
+    for pi, p in _projects(ctx):
+        if p.attribute is not None and p.attribute not in ATTRIBUTES:
+            yield ctx.at("G07", ("project", pi, "attribute"), p, value=p.attribute, variant="attribute")
+        if p.period is None:
+            continue
+        ends = (("period_start", "起", "first month", p.period.start), ("period_end", "止", "last month", p.period.end))
+        bad = [(key, v) for key, _, _, v in ends if isinstance(v, str) and not _MONTH.fullmatch(v)]
+        for key, v in bad:
+            yield ctx.at("G07", ("project", pi, key), p, value=v, variant="unreadable")
+        start, end = p.period.start, p.period.end
+        if bad or (start is None and end is None):
+            continue
+        if start is None or end is None:
+            (_, given, given_en, _), (key, missing, _, _) = ends if start is not None else ends[::-1]
+            yield ctx.at("G07", ("project", pi, key), p, value=start or end, variant="half", given=given,
+                         given_en=given_en, missing=missing)
+        elif (end + "-31")[:10] < (start + "-01")[:10]:  # a month without its day: the whole month
+            yield ctx.at("G07", ("project", pi, "period_end"), p, value=end, variant="reversed", start=start, end=end)
+        elif not int(start[:4]) <= year <= int(end[:4]):
+            yield ctx.at("G07", ("project", pi, "period_start"), p, value=f"{start}—{end}", start=start, end=end,
+                         budget_year=year)
+
+
 # ------------------------------------------------------------------ I: indicators
 
 def _required_levels(fw: Framework) -> dict[str, str]:
@@ -333,19 +420,30 @@ def _i01(ctx: Context):
                 yield ctx.at("I01", ("project", pi, "indicators"), p, severity=need, level1=level1)
 
 
+def _home(fw: Framework, level2: str | None) -> str | None:
+    """The one 一级 under which ``fw`` (after its layout variants) files ``level2``, if any."""
+    homes = [l1 for l1, l2s in fw.levels if level2 in l2s]
+    return homes[0] if len(homes) == 1 else None
+
+
 @check("I02")
 def _i02(ctx: Context):
     fw = ctx.framework
     for pi, p, ii, ind in _indicators(ctx):
+        home = _home(fw, ind.level2)
         if ind.level1 not in fw.level1_names:
+            hint = (f"；本指标体系把“{ind.level2}”列在“{home}”下", f"; this framework files '{ind.level2}' under "
+                    f"'{home}'") if home else ("", "")
             yield ctx.at("I02", ("indicator", pi, ii, "level1"), p, value=ind.level1,
-                         what=f"一级指标“{ind.level1 or '（空）'}”不在指标体系中（{'、'.join(fw.level1_names)}）",
-                         what_en=f"level-1 '{ind.level1}' is not in the framework")
+                         what=f"一级指标“{ind.level1 or '（空）'}”不在指标体系中（{'、'.join(fw.level1_names)}）{hint[0]}",
+                         what_en=f"level-1 '{ind.level1}' is not in the framework{hint[1]}")
         elif ind.level2 not in fw.level2_of(ind.level1):
             known = "不属于" if ind.level2 in fw.all_level2 else "不在指标体系中，也不属于"
+            # e.g. 满意度 as an 二级 under 效益 (older tables): say where this framework files it
+            hint = (f"，本指标体系列在“{home}”下", f"; this framework files it under '{home}'") if home else ("", "")
             yield ctx.at("I02", ("indicator", pi, ii, "level2"), p, value=ind.level2,
-                         what=f"二级指标“{ind.level2 or '（空）'}”{known}“{ind.level1}”（可选：{'、'.join(fw.level2_of(ind.level1))}）",
-                         what_en=f"level-2 '{ind.level2}' does not belong to '{ind.level1}'")
+                         what=f"二级指标“{ind.level2 or '（空）'}”{known}“{ind.level1}”{hint[0]}（可选：{'、'.join(fw.level2_of(ind.level1))}）",
+                         what_en=f"level-2 '{ind.level2}' does not belong to '{ind.level1}'{hint[1]}")
 
 
 @check("I03")
@@ -385,8 +483,12 @@ def _i04(ctx: Context):
 @check("I05")
 def _i05(ctx: Context):
     for pi, p, ii, ind in _indicators(ctx):
-        if not _qualitative(ind) and not _blank(ind.value) and not _num(ind.value):
-            yield ctx.at("I05", ("indicator", pi, ii, "value"), p, value=ind.value)
+        if _blank(ind.value) or _num(ind.value):
+            continue
+        declared = ind.value_type == "定量"  # stated by the table (schema v2), not guessed: text is never 定性 then
+        if declared or not _qualitative(ind):
+            yield ctx.at("I05", ("indicator", pi, ii, "value"), p, value=ind.value,
+                         variant="declared" if declared else None)
 
 
 def _is_rate(ind: Indicator) -> bool:
@@ -548,6 +650,51 @@ def _i17(ctx: Context):
                 yield ctx.at("I17", ("indicator", pi, ii, "value"), p, value=text, size=size, limit=limit)
 
 
+@check("I18")
+def _i18(ctx: Context):
+    """Process or fund-execution measures (支出合规性, 资金使用率, 项目完成情况, 按时发放) filed as 效益."""
+    benefit = set(ctx.t.get("benefit_level1", ()))
+    words = ctx.t.get("benefit_process_words", ())
+    for pi, p, ii, ind in _indicators(ctx):
+        name = ind.name or ""
+        word = next((w for w in words if w in name), None) if ind.level1 in benefit else None
+        if word:
+            yield ctx.at("I18", ("indicator", pi, ii, "name"), p, value=name, name=name, word=word, level1=ind.level1)
+
+
+def _weight(v: Any) -> float | None:
+    return float(v) if _num(v) else parse_number(v) if isinstance(v, str) else None
+
+
+def _weight_place(ctx: Context, pi: int, ii: int) -> tuple:
+    """The 权重 cell where the template has a weight column, else the project's indicator table."""
+    key = ("indicator", pi, ii, "weight")
+    return key if ctx.where(key) != (None, None) else ("project", pi, "indicators")
+
+
+@check("I19")
+def _i19(ctx: Context):
+    """Weights (权重/分值), where given, add up to weights_total per table or per 一级指标 (the framework's scope)."""
+    expected = ctx.t.get("weights_total", 100)
+    per_level1 = ctx.t.get("weights_scope", "table") == "level1"
+    for pi, p in _projects(ctx):
+        given = [(ii, ind) for ii, ind in enumerate(p.indicators) if not _blank(ind.weight)]
+        bad = [(ii, ind) for ii, ind in given if _weight(ind.weight) is None]
+        for ii, ind in bad:
+            yield ctx.at("I19", _weight_place(ctx, pi, ii), p, value=ind.weight, variant="not_number")
+        if not given or bad:
+            continue
+        groups: dict[str | None, list[tuple[int, Indicator]]] = {}
+        for ii, ind in given:
+            groups.setdefault(ind.level1 if per_level1 else None, []).append((ii, ind))
+        for level1, items in groups.items():
+            total = sum(_weight(ind.weight) for _, ind in items)
+            if abs(total - expected) > 0.005:
+                scope = (f"“{level1}”下", f"under {level1}") if level1 else ("本表", "in this table")
+                yield ctx.at("I19", _weight_place(ctx, pi, items[0][0]), p, value=_fmt(total), total=_fmt(total),
+                             expected=_fmt(expected), scope=scope[0], scope_en=scope[1])
+
+
 # ------------------------------------------------------------------ C: codes
 
 @check("C01")
@@ -590,15 +737,31 @@ def _x01(ctx: Context):
             first[p.code] = pi
 
 
+_NOT_LETTERS = re.compile(r"[\s\d\W_]+")
+
+
+def _bare_letters(text: str | None) -> str:
+    """The text with white space, digits, punctuation and underscores removed: what runs are cut from."""
+    return _NOT_LETTERS.sub("", text or "")
+
+
 def _grams(text: str, n: int = 4) -> set[str]:
-    text = re.sub(r"[\s\d\W_]+", "", text or "")
+    text = _bare_letters(text)
     return {text[i:i + n] for i in range(len(text) - n + 1)}
+
+
+def _bare_joined(texts: Iterable[str | None]) -> str:
+    """Texts made bare and joined by NUL, which no bare text holds: a run of bare letters is a run
+    of one of the texts exactly when it is a substring of this (``run in joined``), so long texts
+    such as goals are searched, never cut into sets of runs."""
+    return "\0".join(_bare_letters(t) for t in texts)
 
 
 class CopyIndex:
     """What is distinctive of each project: the 4-character runs of its name and purpose that no
     other project's name or purpose has. Built once over every project in view (one workbook, or a
-    whole round), so looking an indicator up is linear in its text."""
+    whole round), so looking an indicator up is linear in its text: a project's own runs (name,
+    purpose, goals) are worked out once per project, not once per indicator."""
 
     def __init__(self, projects: Iterable[Project]):
         owners: dict[str, Project | None] = {}
@@ -606,10 +769,23 @@ class CopyIndex:
             for g in _grams(p.name) | _grams(p.purpose or ""):  # never a run across the two fields
                 owners[g] = p if g not in owners or owners[g] is p else None
         self.owner = {g: p for g, p in owners.items() if p is not None}
+        self._own: dict[int, tuple[Project, str]] = {}
+        self.grams_made = 0  # texts made bare for runs: the work, counted (tests assert it stays linear)
+
+    def own(self, p: Project) -> str:
+        """The project's own texts (name, purpose, goals), bare and joined (``_bare_joined``), made
+        once per project."""
+        got = self._own.get(id(p))
+        if got is None or got[0] is not p:
+            texts = (p.name, p.purpose or "", *p.goals)
+            self.grams_made += len(texts)
+            got = self._own[id(p)] = (p, _bare_joined(texts))
+        return got[1]
 
     def hits(self, p: Project, text: str) -> tuple[str, Project] | None:
-        own = set().union(*(_grams(t) for t in (p.name, p.purpose or "", *p.goals)))
-        for g in sorted(_grams(text) - own):
+        self.grams_made += 1
+        own = self.own(p)
+        for g in sorted(g for g in _grams(text) if g not in own):
             other = self.owner.get(g)
             if other is not None and other is not p and other.code != p.code:
                 return g, other
@@ -630,32 +806,95 @@ def _x02(ctx: Context):
 COMMON_WORDING_UNITS = 5
 
 
-def copied_across(units: list[UnitData]) -> Iterator[tuple[UnitData, int, int, str, Project]]:
+def _wording(description: str | None) -> str:
+    """A description as compared across units: without white space (str.split's white space is
+    the regular expression ``\\s``'s, Unicode's)."""
+    return "".join((description or "").split())
+
+
+@dataclass
+class AcrossWork:
+    """What :func:`copied_across` did, counted: the tests hold it to a bound linear in the round
+    (every indicator is read once, and only wording few units share is compared, with a bounded
+    number of projects, whatever wording the units share)."""
+
+    indicators: int = 0     # indicators read (once each, to index them)
+    looked_up: int = 0      # indicators whose wording 2..COMMON_WORDING_UNITS units hold: compared
+    candidates: int = 0     # other (unit, project) pairs compared with such an indicator
+    grams_made: int = 0     # texts made bare or cut into 4-character runs
+
+
+def copied_across(units: list[UnitData], work: AcrossWork | None = None
+                  ) -> Iterator[tuple[UnitData, int, int, str, Project]]:
     """X02 across workbooks: an indicator whose text is word for word another unit's indicator and
     names that unit's project (a 4-character run of its name not found in its own project's texts).
-    Verbatim copying plus a foreign subject keeps this quiet on the generic phrases units share."""
-    seen: dict[str, list[tuple[UnitData, Project]]] = {}
-    for u in units:
-        for p in u.projects:
-            for ind in p.indicators:
-                key = re.sub(r"\s+", "", ind.description or "")
-                if len(key) >= 8:
-                    seen.setdefault(key, []).append((u, p))
-    for u in units:
+    Verbatim copying plus a foreign subject keeps this quiet on the generic phrases units share.
+
+    Linear in the round: every indicator is read once, and the units holding each wording counted as
+    it is read; wording more than ``COMMON_WORDING_UNITS`` units hold is common phrasing, forgotten as
+    soon as it is known to be (never compared, not kept in memory). The rest is compared with the
+    distinct (unit, project) pairs holding it, at most that many units' projects; a project's texts
+    are made bare once. Hits come in the order of the units, projects and indicators. ``work``
+    (optional) counts it all."""
+    work = work if work is not None else AcrossWork()
+    holders: dict[str, int] = {}                        # wording -> units holding it
+    last_unit: dict[str, int] = {}                      # wording -> the last unit it was seen in
+    seen: dict[str, list[tuple[UnitData, Project]]] = {}  # wording -> distinct (unit, project) holding it
+    where: dict[str, list[tuple[int, int, int]]] = {}   # wording -> (unit, project, indicator) numbers
+    for ui, u in enumerate(units):
         for pi, p in enumerate(u.projects):
-            own = set().union(*(_grams(t) for t in (p.name, p.purpose or "", *p.goals)))
             for ii, ind in enumerate(p.indicators):
-                key = re.sub(r"\s+", "", ind.description or "")
-                sharing = seen.get(key, [])
-                if len({id(x) for x, _ in sharing}) > COMMON_WORDING_UNITS:
-                    continue  # wording many units share is common phrasing, not a copy (and keeps this linear)
-                for other_unit, q in sharing:
-                    if other_unit is u:
+                work.indicators += 1
+                key = _wording(ind.description)
+                if len(key) < 8:
+                    continue
+                n = holders.get(key, 0)
+                if n > COMMON_WORDING_UNITS:
+                    continue  # common phrasing, known already
+                if last_unit.get(key) != ui:  # a unit's indicators come together
+                    n = holders[key] = n + 1
+                    last_unit[key] = ui
+                    if n > COMMON_WORDING_UNITS:
+                        del seen[key], where[key]
                         continue
-                    hit = sorted((_grams(q.name) - own) & _grams(key))
-                    if hit:
-                        yield u, pi, ii, hit[0], q
-                        break
+                pairs = seen.setdefault(key, [])
+                if not pairs or pairs[-1][1] is not p:
+                    pairs.append((u, p))
+                where.setdefault(key, []).append((ui, pi, ii))
+    del last_unit
+    own: dict[int, str] = {}
+    names: dict[int, set[str]] = {}
+    hits: list[tuple[tuple[int, int, int], str, Project]] = []
+    for key, places in where.items():
+        if holders[key] < 2:
+            continue  # nobody else wrote it
+        runs = _grams(key)
+        work.grams_made += 1
+        for ui, pi, ii in places:
+            work.looked_up += 1
+            u = units[ui]
+            p = u.projects[pi]
+            mine = own.get(id(p))
+            if mine is None:
+                texts = (p.name, p.purpose or "", *p.goals)
+                work.grams_made += len(texts)
+                mine = own[id(p)] = _bare_joined(texts)
+            said = {g for g in runs if g not in mine}  # runs of the wording not in the project's own texts
+            for other_unit, q in seen[key]:
+                if other_unit is u:
+                    continue
+                work.candidates += 1
+                name = names.get(id(q))
+                if name is None:
+                    work.grams_made += 1
+                    name = names[id(q)] = _grams(q.name)
+                hit = name & said
+                if hit:
+                    hits.append(((ui, pi, ii), min(hit), q))
+                    break
+    hits.sort(key=lambda h: h[0])
+    for (ui, pi, ii), run, q in hits:
+        yield units[ui], pi, ii, run, q
 
 
 @check("S08")
@@ -714,4 +953,55 @@ def run_rules(ctx: Context, *, mode: str = "submit", select: Iterable[str] | Non
             if "severity" in settings:
                 f.severity = settings["severity"]
             out.append(f)
+    out += _other_tables(ctx, chosen)
+    return out
+
+
+# The checks of one indicator row, or of one table's rows among themselves, that hold as well in the
+# schema-v2 indicator tables besides a project's 年度 one: the department's own (部门整体绩效指标) and a
+# project's 实施期 indicators. Not those of a project's whole table (I01, I12, I14: those tables are
+# optional and carry no required levels), nor X02; G03 (another year) only in the department's, which
+# is annual: a 实施期 runs over several years.
+_TABLE_CODES = ("G02", "G03", "G04", "I02", "I03", "I04", "I05", "I06", "I07", "I08", "I09", "I10", "I11", "I13",
+                "I15", "I16", "I17", "I18", "I19")
+
+
+def _other_tables(ctx: Context, chosen: set[str]) -> list[Finding]:
+    """The row checks (_TABLE_CODES) over the 部门整体 and 实施期 indicator tables, each table seen as a
+    project of its own so every check runs unchanged; their findings name the tables' own cells (the
+    keys ("dept_indicator", i, attr) and ("period_indicator", project, i, attr)). A warning the unit
+    explained on its row (出错说明) is marked explained, as on a 年度 row."""
+    u = ctx.unit
+    tables: list[tuple[tuple, tuple, Project | None, list[Indicator]]] = []
+    if u.department_goals.indicators:
+        tables.append((("dept_indicator",), ("dept", "indicators"), None, u.department_goals.indicators))
+    for pi, p in _projects(ctx):
+        if p.period_indicators:
+            tables.append((("period_indicator", pi), ("project", pi, "period_indicators"), p, p.period_indicators))
+    codes = [c for c in _TABLE_CODES if c in chosen]
+    out: list[Finding] = []
+    for prefix, header, owner, inds in tables:
+        def where(key: tuple, prefix: tuple = prefix, header: tuple = header) -> tuple[str | None, str | None]:
+            if key[:2] == ("indicator", 0):
+                return ctx.where((*prefix, *key[2:]))
+            return ctx.where(header) if key == ("project", 0, "indicators") else (None, None)
+
+        table = Project(code=owner.code if owner else "", name=owner.name if owner else "", indicators=inds)
+        sub = Context(replace(u, projects=[table], department_goals=DepartmentGoals()), ctx.framework, where=where,
+                      active=ctx.active)
+        notes = {ctx.where((*prefix, ii, attr)): ind.explanation for ii, ind in enumerate(inds) if ind.explanation
+                 for attr in ("level1", "level2", "name", "description", "operator", "value", "unit", "value_note",
+                              "basis", "value_type", "weight", "direction")}
+        for code in codes:
+            if code == "G03" and owner is not None:
+                continue
+            settings = ctx.framework.rules.get(code, {})
+            for f in CHECKS[code](sub):
+                f.project_code = owner.code if owner else None
+                if "severity" in settings:
+                    f.severity = settings["severity"]
+                note = notes.get((f.sheet, f.cell))
+                if note and note.strip() and f.severity != "error":
+                    f.explained, f.explanation = True, note.strip()
+                out.append(f)
     return out

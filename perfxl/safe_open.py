@@ -435,6 +435,8 @@ class _Member:
 
 
 def _akey(name: str) -> str:
+    if name.isascii():
+        return name.lower()
     return "".join(c.lower() if c.isascii() else c for c in name)
 
 

@@ -48,7 +48,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 
 __all__ = ["SandboxLimits", "DEFAULT_SANDBOX", "Crashed", "Pool", "run_isolated", "Terminated",
-           "terminate_on_sigterm"]
+           "terminate_on_sigterm", "default_jobs", "MAX_DEFAULT_JOBS"]
 
 _MiB = 1024 * 1024
 _DEBUG_ENV = "PERFXL_DEBUG"
@@ -82,6 +82,21 @@ class SandboxLimits:
 
 
 DEFAULT_SANDBOX = SandboxLimits()
+
+# Past 8 workers the parent, which takes every answer and runs the checks across files, is the
+# bottleneck, and each worker may grow to ``memory_mb``: more must be asked for with --jobs.
+MAX_DEFAULT_JOBS = 8
+
+
+def default_jobs() -> int:
+    """How many workers to use when the office does not say: the cores this process may run on (its
+    CPU affinity, so a container's or ``taskset``'s limit counts, not the machine's), at most
+    :data:`MAX_DEFAULT_JOBS`."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS, Windows
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, MAX_DEFAULT_JOBS))
 
 
 @dataclass
@@ -281,23 +296,40 @@ def _timeout_reason(limits: SandboxLimits) -> Crashed:
 
 
 class _Worker:
-    """One worker process, its end of the pipe, and the task it is on (index, start time)."""
+    """One worker process, its end of the pipe, and the items sent to it and not yet answered, oldest
+    first (the worker reads them in that order): the oldest is the one it is on, since ``started``."""
 
     def __init__(self, ctx: Any, task: Callable, shared: Any, limits: SandboxLimits):
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=_worker_main, args=(child, task, shared, limits), daemon=True)
         self.proc.start()
         child.close()
-        self.index: int | None = None
+        self.sent: deque[tuple[int, Any]] = deque()
         self.started = 0.0
+
+    @property
+    def index(self) -> int | None:
+        """The item the worker is on, or None when it is idle."""
+        return self.sent[0][0] if self.sent else None
 
     def give(self, index: int, item: Any) -> bool:
         try:
             self.conn.send((index, item))
         except (BrokenPipeError, OSError):
             return False
-        self.index, self.started = index, time.monotonic()
+        if not self.sent:
+            self.started = time.monotonic()
+        self.sent.append((index, item))
         return True
+
+    def answered(self) -> None:
+        """The oldest item is answered: the worker goes on with the next one it holds, from now."""
+        self.sent.popleft()
+        self.started = time.monotonic()
+
+    def unstarted(self) -> list[tuple[int, Any]]:
+        """The items after the one the worker is on: never begun, so another worker can take them."""
+        return list(self.sent)[1:]
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -325,12 +357,19 @@ class Pool:
     :meth:`run` yields ``(index, result)`` as results arrive; a result is a :class:`Crashed` when the
     item's worker died, hit a limit or timed out. Use as a context manager: leaving it kills every
     worker, whatever happened.
+
+    Each worker holds up to ``depth`` items (default 2): the next one is already in its pipe when it
+    answers the last, so it never waits for the parent to wake up, take the answer and send more (on
+    a machine with as many cores as workers the parent competes with them for a core). The watchdog
+    times the item a worker is on; when a worker dies, the item it was on gets the S01 and the ones it
+    held behind it go to another worker.
     """
 
     def __init__(self, task: Callable[[Any, Any], Any], shared: Any = None, *, jobs: int = 1,
-                 limits: SandboxLimits | None = None):
+                 limits: SandboxLimits | None = None, depth: int = 2):
         self.task, self.shared = task, shared
         self.jobs = max(1, int(jobs))
+        self.depth = max(1, int(depth))
         self.limits = limits or SandboxLimits.from_env()
         self._ctx = _context()
         self._workers: list[_Worker] = []
@@ -345,7 +384,7 @@ class Pool:
         """End every worker: politely after a normal run, at once after an exception."""
         workers, self._workers = self._workers, []
         for w in workers:
-            if graceful and w.index is None and w.proc.is_alive():
+            if graceful and not w.sent and w.proc.is_alive():
                 w.stop()
             else:
                 w.kill()
@@ -355,27 +394,39 @@ class Pool:
         self._workers.append(w)
         return w
 
-    def _retire(self, w: _Worker) -> None:
+    def _retire(self, w: _Worker, pending: deque | None = None) -> None:
+        """End a worker; the items it held but had not begun go back to the front of ``pending``."""
+        if pending is not None:
+            pending.extendleft(reversed(w.unstarted()))
+        w.sent.clear()
         w.kill()
         self._workers.remove(w)
+
+    def _fill(self, w: _Worker, pending: deque) -> bool:
+        """Send ``w`` items until it holds ``depth``; False when it cannot take any (it died)."""
+        while pending and len(w.sent) < self.depth:
+            index, item = pending.popleft()
+            if not w.give(index, item):
+                pending.appendleft((index, item))
+                return False
+        return True
 
     def run(self, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         from multiprocessing.connection import wait
 
         pending = deque(enumerate(items))
         wanted = min(self.jobs, len(pending))
-        while pending or any(w.index is not None for w in self._workers):
+        while pending or any(w.sent for w in self._workers):
             for w in list(self._workers):
-                if w.index is None and pending:
-                    index, item = pending.popleft()
-                    if not w.give(index, item):  # died while idle (it should not): retry on a fresh one
-                        pending.appendleft((index, item))
-                        self._retire(w)
+                if pending and len(w.sent) < self.depth and not self._fill(w, pending) and not w.sent:
+                    self._retire(w)  # died while idle (it should not): its items go to a fresh one
             while pending and len(self._workers) < wanted:
-                index, item = pending.popleft()
-                if not self._spawn().give(index, item):
+                w = self._spawn()
+                if not self._fill(w, pending) and not w.sent:  # could not even start: that item fails
+                    index, _ = pending.popleft()
+                    self._retire(w)
                     yield index, _death_reason(None, self.limits)
-            busy = [w for w in self._workers if w.index is not None]
+            busy = [w for w in self._workers if w.sent]
             if not busy:
                 continue
             now = time.monotonic()
@@ -391,23 +442,25 @@ class Pool:
                     except Exception:  # noqa: BLE001 - EOF, or a message cut short when the worker died
                         w.proc.join(1)
                         result, got_index = _death_reason(w.proc.exitcode, self.limits), index
-                        self._retire(w)
+                        self._retire(w, pending)
                     else:
-                        w.index = None
-                        if ending:
+                        w.answered()
+                        if ending:  # it ends (after a MemoryError): what it still held goes elsewhere
+                            pending.extendleft(reversed(w.sent))
+                            w.sent.clear()
                             self._retire(w)
                     yield got_index, result
                 elif w.proc.sentinel in ready:
                     w.proc.join(1)
                     index, result = w.index, _death_reason(w.proc.exitcode, self.limits)
-                    self._retire(w)
+                    self._retire(w, pending)
                     yield index, result
                 elif now - w.started >= self.limits.wall_seconds:
                     index = w.index
-                    self._retire(w)
+                    self._retire(w, pending)
                     yield index, _timeout_reason(self.limits)
             for w in list(self._workers):
-                if w.index is None and not w.proc.is_alive():
+                if not w.sent and not w.proc.is_alive():
                     self._retire(w)  # it ended while idle (it should not): replaced on demand
 
 

@@ -1,34 +1,68 @@
-"""The summary workbook of a consolidated round, and its CSV form.
+"""The summary workbook of a consolidated round, and its CSV and Parquet forms.
 
 Each sheet is an Excel table (filters, banded rows) with a frozen header, number formats and widths
 that read well, printed A4 landscape one page wide with the header repeated. Text a unit typed is
-always written as text (write_string), never as a formula or a link: a cell holding "=HYPERLINK(…)"
-stays those characters. Charts are native Excel charts over the 汇总 sheet's own ranges.
+always written as text, never as a formula or a link: a cell holding "=HYPERLINK(…)" stays those
+characters. Charts are native Excel charts over the 汇总 sheet's own ranges.
 
 Counts are integers everywhere: the tables carry them as nullable Int64 (consolidate.py), written as
 numbers here and as "1" (never "1.0") in the CSV; a blank stays blank, never "<NA>".
 
+Written in constant memory, rows streamed
+-----------------------------------------
+A province round's 指标 sheet is a million rows; held as cells by XlsxWriter that is gigabytes, and
+XlsxWriter's own ``constant_memory`` mode cannot make Excel tables. So XlsxWriter writes the workbook
+whole but for the table sheets' data rows: the 汇总 sheet, the charts, styles, and on each table sheet
+its header, the Excel table over the rows to come (filter buttons, banding), the frozen header pane,
+widths and print settings. The rows are then streamed from the consolidation (``Consolidation.rows``)
+straight into each sheet's XML as the package is copied to its file, a few thousand rows at a time:
+numbers as numbers, text as inline strings escaped as XlsxWriter escapes them (``_xHHHH_`` for
+control characters, never a formula: a string cell is never evaluated).
+
+Excel holds 1,048,576 rows a sheet. A table sheet that would pass it shows a note in its first row
+(how many rows there are, how many are shown, where the whole table is: ``full_tables``), its header
+in the second, and the first 1,048,574 rows; the CLI says so too and writes every table in full as
+CSV and Parquet (:func:`write_csv`, :func:`write_parquet`).
+
+CSV and Parquet
+---------------
 A CSV cell has no type: Excel evaluates one that starts like a formula when the office opens the file
 (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``, ``@SUM(1)``). As OWASP's CSV-injection guidance says, every
 text cell starting with ``=``, ``+``, ``-``, ``@``, TAB or CR gets a leading apostrophe, which Excel
 shows as text; numbers (of numeric columns, or numbers in a mixed column) are written as they are.
+Parquet is typed: a text column is text to every reader (pandas, DuckDB, Excel's Power Query imports it
+as data, never as a formula), so the text is kept exactly as the unit typed it, not prefixed. Counts
+are int64, amounts float64, text string; a column where a unit typed a number or text (预算数, 指标值)
+is float64 unless some unit typed text there in this round, then string (numbers written as in the CSV).
 """
 from __future__ import annotations
 
+import csv
 import io
 import math
 import numbers
+import os
+import re
+import zipfile
+from itertools import islice
 from pathlib import Path
+from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 
 import pandas as pd
 import xlsxwriter
 
 from .consolidate import TABLE_SHEETS, UNIT_STATE, Consolidation
+from .i18n import t
 
-__all__ = ["summary_workbook", "write_summary", "write_csv", "CSV_NAMES", "neutralize_csv_text"]
+__all__ = ["summary_workbook", "write_summary", "write_csv", "write_parquet", "CSV_NAMES", "neutralize_csv_text",
+           "EXCEL_MAX_ROWS", "overflowing", "full_tables_note",
+           "full_tables_where"]
 
+EXCEL_MAX_ROWS = 1_048_576  # rows in one Excel worksheet (and in LibreOffice's, and WPS's)
 _MONEY_COLUMNS = {"预算数", "财政资金", "其他资金", "清单预算数", "已报送预算数"}
 _WIDTH_CAP = 36  # wider text wraps: the pages are printed one page wide
+_CELL_MAX = 32767  # characters (UTF-16 units) in one Excel cell; the CSV and Parquet keep every one
+_ROWS_PER_CHUNK = 2000
 
 
 def _is_number(v) -> bool:
@@ -41,18 +75,17 @@ def _is_blank(v) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
-def _width(series: pd.Series, header: str) -> int:
+def _width(values: Iterable, header: str) -> int:
     """Display width in characters (CJK counts double), capped so long text wraps instead."""
     def w(v) -> int:
         s = "" if _is_blank(v) else str(v)
         first = s.split("\n", 1)[0]
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in first)
-    sample = series.head(500).tolist()
-    return max(6, min(_WIDTH_CAP, max([w(header), *map(w, sample)]) + 2))
+    return max(6, min(_WIDTH_CAP, max([w(header), *map(w, values)]) + 2))
 
 
 def _write_table(ws, df: pd.DataFrame, first_row: int, name: str, fmts: dict) -> None:
-    """A DataFrame as an Excel table at first_row, from column A; every value written by its type."""
+    """A small DataFrame as an Excel table at first_row, from column A (the 汇总 sheet's three)."""
     cols = list(df.columns)
     for r, row in enumerate(df.itertuples(index=False), start=first_row + 1):
         for c, (col, v) in enumerate(zip(cols, row), start=0):
@@ -68,7 +101,7 @@ def _write_table(ws, df: pd.DataFrame, first_row: int, name: str, fmts: dict) ->
                  {"name": name, "style": "Table Style Medium 2", "autofilter": True,
                   "columns": [{"header": str(h)} for h in cols]})
     for c, col in enumerate(cols, start=0):
-        ws.set_column(c, c, _width(df[col], str(col)) if len(df) else max(8, len(str(col)) * 2 + 2))
+        ws.set_column(c, c, _width(df[col].head(500).tolist(), str(col)) if len(df) else max(8, len(str(col)) * 2 + 2))
 
 
 def _page(ws, header_row: int) -> None:
@@ -80,18 +113,49 @@ def _page(ws, header_row: int) -> None:
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-def summary_workbook(c: Consolidation) -> bytes:
-    """The summary as .xlsx bytes (no disk IO: a web page can stream it)."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    wb.set_properties({"title": f"{c.budget_year or ''}年预算绩效目标汇总", "author": "perfxl"})
+# ---------------------------------------------------------------------------------------------- row limits
+
+
+def overflowing(c: Consolidation) -> dict[str, int]:
+    """The table sheets whose rows pass Excel's limit (sheet name -> rows of the whole table)."""
+    out = {}
+    for key, sheet in TABLE_SHEETS.items():
+        n = c.length(key)
+        if n > EXCEL_MAX_ROWS - 1:
+            out[sheet] = n
+    return out
+
+
+def full_tables_where(full_tables: Mapping[str, str | None] | None, sheet: str) -> str | None:
+    """Where a sheet's whole table is: "汇总_完整表格/指标.csv、汇总_完整表格/指标.parquet" from
+    {"CSV": folder, "Parquet": folder} (None for a form not written)."""
+    files = [f"{folder}{os.sep}{sheet}.{kind.lower()}" for kind, folder in (full_tables or {}).items() if folder]
+    return t("、", ", ").join(files) if files else None
+
+
+def full_tables_note(sheet: str, rows: int, shown: int, where: str | None) -> str:
+    """The note a sheet that passes Excel's row limit carries in its first row (and the CLI prints)."""
+    where_zh = where or "perfxl consolidate 用 --csv 或 --parquet 导出的 CSV 或 Parquet 文件"
+    where_en = where or "the CSV or Parquet files perfxl consolidate writes with --csv or --parquet"
+    return t(f"注意：“{sheet}”表共 {rows:,} 行，超过 Excel 单个工作表的上限（{EXCEL_MAX_ROWS:,} 行），此处只列出前 "
+             f"{shown:,} 行。完整的表见：{where_zh}。",
+             f"Note: the '{sheet}' table has {rows:,} rows, more than an Excel worksheet holds ({EXCEL_MAX_ROWS:,}); "
+             f"the first {shown:,} are shown here. The whole table is in: {where_en}.")
+
+
+# ---------------------------------------------------------------------------------------------- the workbook
+
+
+def _formats(wb) -> dict:
     base = {"font_name": "宋体", "font_size": 10, "valign": "top"}
-    fmts = {"text": wb.add_format({**base, "text_wrap": True}), "number": wb.add_format(base),
+    return {"text": wb.add_format({**base, "text_wrap": True}), "number": wb.add_format(base),
             "money": wb.add_format({**base, "num_format": "#,##0.00"}),
             "title": wb.add_format({**base, "bold": True, "font_size": 16}),
-            "head": wb.add_format({**base, "bold": True, "font_size": 12})}
+            "head": wb.add_format({**base, "bold": True, "font_size": 12}),
+            "note": wb.add_format({**base, "bold": True, "font_color": "#C00000"})}
 
+
+def _summary_sheet(wb, c: Consolidation, fmts: dict) -> None:
     ws = wb.add_worksheet("汇总")
     ws.write_string(0, 0, f"{c.budget_year or ''}年预算绩效目标汇总", fmts["title"])
     ws.write_string(2, 0, "一、本轮概况", fmts["head"])
@@ -138,24 +202,250 @@ def summary_workbook(c: Consolidation) -> bytes:
     ws.insert_chart(36, 8, bar, {"y_scale": 1.3})
     _page(ws, 3)
 
-    for key, sheet in TABLE_SHEETS.items():
-        df = c.tables[key]
-        sh = wb.add_worksheet(sheet)
-        _write_table(sh, df, 0, f"T_{key}", fmts)
-        sh.freeze_panes(1, 0)
-        _page(sh, 0)
+
+class _Plan:
+    """One table sheet: where its rows go and how each column is written."""
+
+    def __init__(self, key: str, columns: list[str], kinds: list[str], header_row: int, shown: int):
+        self.key, self.columns, self.kinds, self.header_row, self.shown = key, columns, kinds, header_row, shown
+        self.styles: list[tuple[int, int]] = []  # per column: (text style, number style)
+
+
+def _table_sheet(wb, c: Consolidation, key: str, sheet: str, fmts: dict, full_tables: Mapping | None) -> _Plan:
+    """The sheet as XlsxWriter writes it: header, Excel table, widths, formats, panes, page; no rows."""
+    ws = wb.add_worksheet(sheet)
+    columns, kinds = c.columns(key), _kinds(c, key)
+    rows = c.length(key)
+    header_row = 0
+    if rows > EXCEL_MAX_ROWS - 1:
+        header_row = 1
+        shown = EXCEL_MAX_ROWS - 2
+        ws.write_string(0, 0, full_tables_note(sheet, rows, shown, full_tables_where(full_tables, sheet)), fmts["note"])
+    else:
+        shown = rows
+    # The table is declared over its header and one row: XlsxWriter notes every cell of a table's range
+    # (16 million for the 指标 sheet of a province). Its range is set to every row when the package is
+    # copied (_table_part).
+    ws.add_table(header_row, 0, header_row + 1, len(columns) - 1,
+                 {"name": f"T_{key}", "style": "Table Style Medium 2", "autofilter": True,
+                  "columns": [{"header": h} for h in columns]})
+    head = list(islice(c.rows(key), 500))
+    plan = _Plan(key, columns, kinds, header_row, shown)
+    for col, (name, kind) in enumerate(zip(columns, kinds)):
+        number = fmts["money"] if name in _MONEY_COLUMNS else fmts["number"]
+        width = _width([r[col] for r in head], name) if head else max(8, len(name) * 2 + 2)
+        ws.set_column(col, col, width, fmts["text"] if kind == "text" else number)
+        plan.styles.append((fmts["text"], number))  # the formats; their style numbers once the package is made
+    ws.freeze_panes(header_row + 1, 0)
+    _page(ws, header_row)
+    return plan
+
+
+def _kinds(c: Consolidation, key: str) -> list[str]:
+    """How each column is typed: the round's kinds, or for a DataFrame built (maybe edited) in the
+    round, what its values are."""
+    built = c.tables.built(key)
+    if built is None:
+        return c.kinds(key)
+    out = []
+    for col in built.columns:
+        values = [v for v in built[col].tolist() if not _is_blank(v) and not (isinstance(v, str) and v == "")]
+        if not values or any(not _is_number(v) for v in values):
+            out.append("text")
+        elif all(isinstance(v, numbers.Integral) for v in values):
+            out.append("int")
+        else:
+            out.append("number")
+    return out
+
+
+def _write_package(c: Consolidation, out: BinaryIO, full_tables: Mapping | None) -> None:
+    skeleton = io.BytesIO()
+    wb = xlsxwriter.Workbook(skeleton, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+    wb.set_properties({"title": f"{c.budget_year or ''}年预算绩效目标汇总", "author": "perfxl"})
+    fmts = _formats(wb)
+    _summary_sheet(wb, c, fmts)
+    plans = {}
+    for index, (key, sheet) in enumerate(TABLE_SHEETS.items(), start=2):
+        plans[f"xl/worksheets/sheet{index}.xml"] = _table_sheet(wb, c, key, sheet, fmts, full_tables)
     wb.close()
+    for plan in plans.values():  # style numbers exist once XlsxWriter has written the styles
+        plan.styles = [(_style_number(text), _style_number(number)) for text, number in plan.styles]
+    tables = {f"T_{plan.key}": plan for plan in plans.values()}
+    src = zipfile.ZipFile(skeleton)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            plan = plans.get(info.filename)
+            if plan is not None:
+                _stream_sheet(dst, info, src.read(info).decode("utf-8"), plan, c)
+            elif info.filename.startswith("xl/tables/"):
+                dst.writestr(_copy_info(info), _table_part(src.read(info).decode("utf-8"), tables))
+            else:
+                dst.writestr(_copy_info(info), src.read(info))
+
+
+def _style_number(fmt: Any) -> int:
+    """The style (xf) number XlsxWriter gave a format while writing (every format a row cell uses is a
+    column format of some table sheet, so it has one)."""
+    if fmt.xf_index is None and fmt._get_format_key() not in fmt.xf_format_indices:
+        raise RuntimeError("summary: a cell format was never written")  # pragma: no cover - a bug here
+    return fmt._get_xf_index()
+
+
+_TABLE_NAME = re.compile(r'<table [^>]*\bname="([^"]+)"')
+_TABLE_REF = re.compile(r'\bref="[^"]*"')
+
+
+def _table_part(xml: str, tables: dict[str, _Plan]) -> bytes:
+    """A table part with its range (and its filter's) over every row the sheet holds."""
+    m = _TABLE_NAME.search(xml)
+    plan = tables.get(m.group(1)) if m else None
+    if plan is not None:
+        ref = f"A{plan.header_row + 1}:{_col_letter(len(plan.columns) - 1)}{plan.header_row + 1 + max(plan.shown, 1)}"
+        xml = _TABLE_REF.sub(f'ref="{ref}"', xml)
+    return xml.encode("utf-8")
+
+
+def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """The entry's header as XlsxWriter made it (its fixed 1980 date: the same input gives the same bytes)."""
+    copy = zipfile.ZipInfo(info.filename, info.date_time)
+    copy.compress_type = zipfile.ZIP_DEFLATED
+    copy.external_attr = info.external_attr
+    copy.create_system = info.create_system
+    return copy
+
+
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
+
+
+def _stream_sheet(dst: zipfile.ZipFile, info: zipfile.ZipInfo, xml: str, plan: _Plan, c: Consolidation) -> None:
+    """Copy a table sheet's part with the table's rows written into its sheetData."""
+    if "<sheetData/>" in xml:
+        xml = xml.replace("<sheetData/>", "<sheetData></sheetData>", 1)
+    head, tail = xml.split("</sheetData>", 1)
+    last_row = plan.header_row + 1 + max(plan.shown, 1)
+    head = _DIMENSION.sub(f'<dimension ref="A1:{_col_letter(len(plan.columns) - 1)}{last_row}"/>', head, count=1)
+    entry = _copy_info(info)
+    entry._compresslevel = 1  # a million rows is a gigabyte of XML: the fast level costs little in size
+    huge = plan.shown * len(plan.columns) * 60 > 1 << 30  # may pass 2 GiB of XML: the entry needs ZIP64
+    with dst.open(entry, "w", force_zip64=huge) as f:
+        f.write(head.encode("utf-8"))
+        rows = islice(c.rows(plan.key), plan.shown)
+        for chunk in _xml_chunks(rows, plan):
+            f.write(chunk)
+        f.write(("</sheetData>" + tail).encode("utf-8"))
+
+
+def _col_letter(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, r = divmod(col - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+_XML_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+# One search says whether a text needs any of the work below (most need none): XML's special
+# characters, control characters, Excel's _xHHHH_ escapes, white space at either end.
+_ANY_WORK = re.compile(r"[&<>\x00-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+_WHITE = (" ", "\t", "\n", "\r")
+_TEXT_CACHE_MAX = 20_000  # texts kept escaped while streaming (names repeat on nearby rows); then begun anew
+
+
+def _xml_text(s: str) -> str:
+    """A text cell's <t> element: escaped as XlsxWriter escapes inline strings, cut at Excel's cell limit."""
+    if len(s) > _CELL_MAX // 2:
+        from .text import truncate_utf16, utf16_len
+
+        if utf16_len(s) > _CELL_MAX:
+            s = truncate_utf16(s, _CELL_MAX)
+    elif not _ANY_WORK.search(s):
+        return f"<t>{s}</t>"
+    if _XML_SPECIAL.search(s):
+        s = _ESCAPED.sub(r"_x005F\1", s)
+        s = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
+        s = s.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if s.startswith(_WHITE) or s.endswith(_WHITE):
+        return f'<t xml:space="preserve">{s}</t>'
+    return f"<t>{s}</t>"
+
+
+def _xml_other(v: Any, ref: str, r: str, text_open: str, number_open: str) -> str:
+    """A cell of a value that is neither str nor int (floats, numpy numbers, blanks, anything else)."""
+    if type(v) is float:
+        if math.isfinite(v):
+            return f"{ref}{r}{number_open}{v!r}</v></c>"
+        return "" if v != v else f"{ref}{r}{text_open}{_xml_text(str(v))}</is></c>"  # inf: the text it is
+    if _is_blank(v):
+        return ""
+    if _is_number(v):
+        n = int(v) if isinstance(v, numbers.Integral) else float(v)
+        return f"{ref}{r}{number_open}{n!r}</v></c>"
+    text = str(v)
+    return f"{ref}{r}{text_open}{_xml_text(text)}</is></c>" if text else ""
+
+
+def _xml_chunks(rows: Iterator[tuple], plan: _Plan) -> Iterator[bytes]:
+    """The rows as <row> elements, encoded, a few thousand at a time. The hot loop of a million rows:
+    a text already seen is not escaped again, and a blank cell is left out (its column's format shows)."""
+    first = plan.header_row + 2  # Excel's row number of the first data row
+    cols = [(f'<c r="{_col_letter(i)}', f'" s="{ts}" t="inlineStr"><is>', f'" s="{ns}"><v>')
+            for i, (ts, ns) in enumerate(plan.styles)]
+    cache: dict[str, str] = {}
+    seen = cache.get
+    out: list[str] = []
+    for n, row in enumerate(rows, start=first):
+        r = str(n)
+        cells = [f'<row r="{r}">']
+        for (ref, text_open, number_open), v in zip(cols, row):
+            tv = type(v)
+            if tv is str:
+                if v:
+                    x = seen(v)
+                    if x is None:
+                        x = _xml_text(v)
+                        if len(cache) >= _TEXT_CACHE_MAX:
+                            cache.clear()  # a few MB at most, whatever the round
+                        cache[v] = x
+                    cells.append(f"{ref}{r}{text_open}{x}</is></c>")
+            elif tv is int:
+                cells.append(f"{ref}{r}{number_open}{v}</v></c>")
+            elif v is not None:
+                cells.append(_xml_other(v, ref, r, text_open, number_open))
+        cells.append("</row>")
+        out.append("".join(cells))
+        if len(out) >= _ROWS_PER_CHUNK:
+            yield "".join(out).encode("utf-8", "replace")
+            out = []
+    if out:
+        yield "".join(out).encode("utf-8", "replace")
+
+
+def summary_workbook(c: Consolidation, *, full_tables: Mapping[str, str | None] | None = None) -> bytes:
+    """The summary as .xlsx bytes (no disk IO: a web page can stream it; for a round of a million rows,
+    use :func:`write_summary`, which streams to its file)."""
+    buf = io.BytesIO()
+    _write_package(c, buf, full_tables)
     return buf.getvalue()
 
 
-def write_summary(c: Consolidation, path: str | Path) -> Path:
+def write_summary(c: Consolidation, path: str | Path, *,
+                  full_tables: Mapping[str, str | None] | None = None) -> Path:
     """Write the summary to a temporary name and move it into place only when complete (an interrupted
-    write leaves neither a partial file nor the temporary one)."""
+    write leaves neither a partial file nor the temporary one). ``full_tables`` says where the whole
+    tables are ({"CSV": folder, "Parquet": folder}), for the note of a sheet that passes Excel's row
+    limit."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     try:
-        tmp.write_bytes(summary_workbook(c))
+        with open(tmp, "wb") as f:
+            _write_package(c, f, full_tables)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -163,7 +453,10 @@ def write_summary(c: Consolidation, path: str | Path) -> Path:
     return path
 
 
-# Table key -> CSV file name (without .csv), in the order written.
+# ---------------------------------------------------------------------------------------------- CSV
+
+
+# Table key -> CSV (and Parquet) file name without its suffix, in the order written.
 CSV_NAMES = {"overview": "汇总", "departments": "主管部门", "rules": "问题按规则", **TABLE_SHEETS}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -176,28 +469,89 @@ def neutralize_csv_text(value):
     return value
 
 
-def _neutral_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The table with every formula-like text neutralised; columns without one are left as they are
-    (their dtype too: counts stay integers, a mixed column keeps its numbers)."""
-    out = table
-    for col in table.columns:
-        values = list(table[col])
-        fixed = [neutralize_csv_text(v) for v in values]
-        if any(a is not b for a, b in zip(values, fixed)):
-            if out is table:
-                out = table.copy()
-            out[col] = pd.Series(fixed, index=table.index, dtype=object)
-    return out
+def _plain(v: Any) -> Any:
+    """A value as the CSV writes it before neutralising: blanks empty, whole numbers without ".0"."""
+    tv = type(v)
+    if tv is str or tv is int:
+        return v
+    if tv is float:
+        if not math.isfinite(v):
+            return "" if v != v else str(v)
+        return int(v) if v.is_integer() and abs(v) < 1e16 else v
+    if _is_blank(v):
+        return ""
+    if _is_number(v):
+        return _plain(int(v) if isinstance(v, numbers.Integral) else float(v))
+    return str(v)
+
+
+def _csv_cell(v: Any) -> Any:
+    v = _plain(v)
+    if type(v) is str and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
 
 
 def write_csv(c: Consolidation, folder: str | Path) -> list[Path]:
-    """Every table as UTF-8 CSV with BOM (what Excel on Chinese Windows opens without garbling); counts
-    as integers ("3", not "3.0"); text that would start a formula neutralised (module docstring)."""
+    """Every table as UTF-8 CSV with BOM (what Excel on Chinese Windows opens without garbling), row by
+    row; counts as integers ("3", not "3.0"); text that would start a formula neutralised (module
+    docstring)."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for key, name in CSV_NAMES.items():
         p = out / f"{name}.csv"
-        _neutral_table(c.tables[key]).to_csv(p, index=False, encoding="utf-8-sig")
+        with open(p, "w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f, lineterminator="\r\n")
+            w.writerow(c.columns(key))
+            w.writerows([v if type(v) is int or (type(v) is str and not v.startswith(_FORMULA_START)) else _csv_cell(v)
+                         for v in row] for row in c.rows(key))
+        paths.append(p)
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------- Parquet
+
+
+def _text_value(v: Any) -> str | None:
+    v = _plain(v)
+    return None if v == "" and not isinstance(v, str) else (v if isinstance(v, str) else str(v))
+
+
+def _arrow_column(values: tuple, kind: str, pa: Any) -> Any:
+    if kind == "text":
+        return pa.array([v if type(v) is str else (None if _is_blank(v) else _text_value(v)) for v in values],
+                        type=pa.string())
+    if kind == "int":
+        return pa.array([None if _is_blank(v) or v == "" else int(v) for v in values], type=pa.int64())
+    return pa.array([None if _is_blank(v) or v == "" else float(v) for v in values], type=pa.float64())
+
+
+def write_parquet(c: Consolidation, folder: str | Path, *, batch_rows: int = 16384) -> list[Path]:
+    """Every table as a Parquet file (pyarrow), written in batches: the whole table, however many rows
+    (the summary workbook stops at Excel's limit). Text as typed (see the module docstring)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"int": pa.int64(), "number": pa.float64(), "text": pa.string()}
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for key, name in CSV_NAMES.items():
+        p = out / f"{name}.parquet"
+        columns, kinds = c.columns(key), _kinds(c, key)
+        schema = pa.schema([pa.field(col, types[kind]) for col, kind in zip(columns, kinds)])
+        with pq.ParquetWriter(p, schema) as w:
+            rows = c.rows(key)
+            wrote = False
+            while True:
+                batch = list(islice(rows, batch_rows))
+                if not batch:
+                    break
+                arrays = [_arrow_column(values, kind, pa) for values, kind in zip(zip(*batch), kinds)]
+                w.write_table(pa.Table.from_arrays(arrays, schema=schema))
+                wrote = True
+            if not wrote:
+                w.write_table(schema.empty_table())
         paths.append(p)
     return paths

@@ -22,17 +22,18 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from . import __version__
-from .catalogue import SEVERITY_ZH
+from .catalogue import FIELD_RULES, SEVERITY_ZH
 from .findings import SEVERITY_ORDER, Finding
 from .errors import PerfxlError
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .i18n import t
 from .integrity import LockedCell, canonical, identity_rows, sign
+from .layout import EXTRA_INDICATOR_HEADINGS, V2_LABELS
 from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS,
                      IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, PRINT_LAST_COL, REVIEW_SHEET, TEMPLATE_ID,
                      TEMPLATE_VERSION, WIDTHS, DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1,
                      project_sheet_names)
-from .model import Project, UnitData
+from .model import FUND_LEVELS, FUND_SOURCES, ATTRIBUTES, Indicator, Project, UnitData, interpret_value
 from .text import clean_text, clean_unit, filename_part
 
 __all__ = ["render_workbook", "write_workbook", "write_templates", "workbook_filename", "FIXED_DATE"]
@@ -375,11 +376,25 @@ def _check_fits(unit: UnitData, fw: Framework) -> None:
     if len(dg.measures) > fw.measure_rows:
         problems.append(too_many(f"{where}：工作保障措施有 {len(dg.measures)} 条，模板只有 {fw.measure_rows} 行",
                                  f"{where_en}: {len(dg.measures)} measures, the template has {fw.measure_rows} rows"))
+    if fw.uses("department_indicators") and len(dg.indicators) > fw.department_indicator_rows:
+        problems.append(too_many(
+            f"{where}：部门整体绩效指标有 {len(dg.indicators)} 个，模板只有 {fw.department_indicator_rows} 行",
+            f"{where_en}: {len(dg.indicators)} department indicators, the template has {fw.department_indicator_rows} rows"))
     for p in unit.projects:
         if len(p.indicators) > fw.indicator_rows:
             problems.append(too_many(
                 f"{where} 项目 {p.code}：有 {len(p.indicators)} 个指标，模板只有 {fw.indicator_rows} 行",
                 f"{where_en} project {p.code}: {len(p.indicators)} indicators, the template has {fw.indicator_rows} rows"))
+        if fw.uses("period_goals") and len(p.period_indicators) > fw.period_indicator_rows:
+            problems.append(too_many(
+                f"{where} 项目 {p.code}：有 {len(p.period_indicators)} 个实施期指标，模板只有 {fw.period_indicator_rows} 行",
+                f"{where_en} project {p.code}: {len(p.period_indicators)} 实施期 indicators, the template has "
+                f"{fw.period_indicator_rows} rows"))
+        if fw.uses("fund_sources") and len(p.funds.sources) > fw.fund_source_rows:
+            problems.append(too_many(
+                f"{where} 项目 {p.code}：资金来源有 {len(p.funds.sources)} 项，模板只有 {fw.fund_source_rows} 行",
+                f"{where_en} project {p.code}: {len(p.funds.sources)} fund sources, the template has "
+                f"{fw.fund_source_rows} rows"))
         unknown = [k for k in p.spend_plan if k not in fw.milestones and p.spend_plan[k] is not None]
         if unknown:
             problems.append(t(
@@ -388,8 +403,52 @@ def _check_fits(unit: UnitData, fw: Framework) -> None:
                 f"{where_en} project {p.code}: spend-plan milestone {', '.join(unknown)} is not one of framework "
                 f"{fw.id}'s ({', '.join(fw.milestones)}): move the shares to those milestones, or choose the "
                 "framework that has it with --framework"))
+    problems += _uncarried(unit, fw, where, where_en)
     if problems:
         raise PerfxlError(t("；", "; ").join(problems) + t("。", "."))
+
+
+# Schema-v2 fields (frameworks.V2_FIELDS) the workbook has cells for, where the framework declares them.
+_WORKBOOK_FIELDS = ("value_type", "weight", "direction", "attribute", "period", "period_goals", "fund_sources",
+                    "department_indicators")
+_V2_NAMES = {"department_indicators": ("部门整体绩效指标", "department indicators"),
+             "period_goals": ("实施期目标与指标", "实施期 goals and indicators"),
+             "fund_sources": ("资金来源", "funds by source"), "value_type": ("指标值类型", "指标值类型 (value type)"),
+             "weight": ("权重", "weights"), "direction": ("指标方向", "directions"),
+             "attribute": ("项目属性", "项目属性 (new or continuing)"), "period": ("实施期", "实施期 (period)")}
+
+
+def _implied_type(ind: Any) -> bool:
+    """A 指标值类型 the 符号 cell already says: 定性 with 定性, 定量 with ≥ ≤ ＝ ＞ ＜ and a number."""
+    if ind.value_type == "定性":
+        return ind.operator == "定性"
+    return ind.operator in ("≥", "≤", "=", ">", "<") and isinstance(ind.value, (int, float))
+
+
+def _uncarried(unit: UnitData, fw: Framework, where: str, where_en: str) -> list[str]:
+    """The schema-v2 fields the unit holds but this framework's workbook has no cells for: refused by
+    name (never dropped in silence); 指标值类型 only where the 符号 does not already say it."""
+    used = {"department_indicators": bool(unit.department_goals.indicators)}
+    tables = [unit.department_goals.indicators]
+    for p in unit.projects:
+        used["period_goals"] = used.get("period_goals") or bool(p.period_goals or p.period_indicators)
+        used["fund_sources"] = used.get("fund_sources") or bool(p.funds.sources)
+        used["attribute"] = used.get("attribute") or p.attribute is not None
+        used["period"] = used.get("period") or p.period is not None
+        tables += [p.indicators, p.period_indicators]
+    for inds in tables:
+        for ind in inds:
+            used["weight"] = used.get("weight") or ind.weight is not None
+            used["direction"] = used.get("direction") or ind.direction is not None
+            used["value_type"] = used.get("value_type") or (ind.value_type is not None and not _implied_type(ind))
+    missing = [k for k, v in used.items() if v and not (k in _WORKBOOK_FIELDS and fw.uses(k))]
+    if not missing:
+        return []
+    zh, en = "、".join(_V2_NAMES[k][0] for k in missing), ", ".join(_V2_NAMES[k][1] for k in missing)
+    return [t(f"{where}：数据中有{zh}，指标体系 {fw.id} 的模板没有这些栏目：请选用声明了这些栏目的指标体系"
+              "（如 mof-2013），或从数据中去掉它们",
+              f"{where_en}: the data holds {en}, which framework {fw.id}'s template has no cells for: choose a "
+              "framework that declares them (such as mof-2013), or remove them from the data")]
 
 
 def _page_setup(ws: Worksheet, last_row: int, repeat: tuple[int, int] | None = None) -> None:
@@ -478,6 +537,21 @@ def _project_live(sh: _Sheet, unit: UnitData, fw: Framework, findings: list[Find
     return _write_live(sh, cells, live.now, live.L)
 
 
+def typed_value(ind: Indicator) -> Any:
+    """The 指标值 to write: what was typed (``raw_value``) while it still reads as the model's value,
+    so a workbook made from JSON holds what the JSON held and ``check`` finds the same on both
+    (I16, I17 read the text as typed); the model's value once code has changed it."""
+    raw = ind.raw_value
+    if not isinstance(raw, str) or not raw.strip() or raw == ind.value:
+        return ind.value
+    probe = Indicator(level1="", level2="", name="", operator=ind.operator, unit=ind.unit, value_note=ind.value_note,
+                      value_type=ind.value_type)
+    interpret_value(probe, raw, OPERATOR_FROM_JSON.get(ind.operator, ind.operator) if ind.operator else None, ind.unit)
+    same = (probe.value, probe.operator, probe.unit, probe.value_note) == (ind.value, ind.operator, ind.unit,
+                                                                         ind.value_note)
+    return raw if same else ind.value
+
+
 def _unit_line(unit: UnitData) -> str:
     return f"{unit.unit.code}{unit.unit.name}"
 
@@ -520,23 +594,164 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
         ws.write_blank(L.plan_sum_label.row, c, None, fmt.prefilled)
         ws.write_blank(L.plan_sum.row, c, None, fmt.prefilled)
 
-    sh.label(L.goals_label, "绩效目标")
+    sh.label(L.goals_label, L.goals_heading)
     goals_text = "\n".join(f"{i}.{g}" for i, g in enumerate(p.goals, start=1))
     sh.input(L.goals, goals_text, _text_rule(
         lim["goal"], "绩效目标", "写明年度绩效目标，可分条：1.…… 2.……（Alt+回车换行）。要具体、可衡量，不要照抄资金用途。"),
         align="left", valign="top")
     ws.set_row(L.goals.row, 60)
 
-    cols = L.columns
+    _project_v2_blocks(sh, unit, p, L, fw)
+    from .live import ProjectLive
+
+    inherited = ProjectLive(fw, unit.money_unit).level1_ref(L.indicator_rows.start)  # the 一级 the row has or inherits
+    _indicator_table(sh, L.columns, L.header_row, L.indicator_rows, p.indicators, inherited, lim)
+    _indicator_extras(sh, L.extra_columns, L.header_row, L.indicator_rows, p.indicators)
+    _period_table(sh, p, L, lim)
+    sh.put(Span(L.summary_title_row, 0, L.summary_title_row, 8), "指标自查（自动计算，无需填写）", fmt.label)
+    for name, r in L.level_count_rows.items():
+        sh.label(Span(r, 0, r, 1), f"{name}个数")
+    sh.label(Span(L.total_count_row, 0, L.total_count_row, 1), "指标总数")
+    _sheet_end(sh, L, p.explanation, lim, L.header_row)
+    _page_setup(ws, L.print_last_row, (L.header_row, L.header_row))
+    _print_extra_columns(ws, L.extra_columns, L.print_last_row)
+    ws.freeze_panes(L.header_row + 1, 0)
+
+
+def _inherited_level1(sh: _Sheet, rows: range, indicators: list[Indicator]) -> str:
+    """A hidden helper (column L) beside each row of an indicator table the live checks do not cover
+    (实施期, 部门整体): the 一级 the row has or inherits from above (a blank 一级 means "same as
+    above", as the reader reads it), for the 二级 dropdown. Returns its reference, row-relative."""
+    col = HELPER_COL
+    hidden = sh.fmt(border=0, font_size=9, text_wrap=False)
+    level1 = ""
+    for r, ind in zip(rows, indicators + [None] * len(rows)):
+        own = (ind.level1 or "").strip() if ind is not None else ""
+        level1 = own or level1
+        typed = f"TRIM({a1(r, 0)})"
+        formula = f"={typed}" if r == rows.start else f'=IF({typed}="",{a1(r - 1, col)},{typed})'
+        sh.formula(r, col, formula, level1, hidden)
+    ref = a1(rows.start, col)
+    return "$" + ref
+
+
+def _project_v2_blocks(sh: _Sheet, unit: UnitData, p: Project, L: ProjectLayout, fw: Framework) -> None:
+    """The schema-v2 project fields the framework declares, between 绩效目标 and the indicator table
+    (layout.ProjectLayout): 实施期目标; 项目属性 and 实施期 (起, 止); 资金来源 (来源, 级次, 金额); the 年度
+    table's title. Each is an input cell with its dropdown or check; a framework declaring none has none."""
+    ws, fmt, lim = sh.ws, sh.fmt, fw.text_limits
+    if L.period_goals is not None:
+        sh.label(L.period_goals_label, V2_LABELS["period_goals"])
+        text = "\n".join(f"{i}.{g}" for i, g in enumerate(p.period_goals, start=1))
+        sh.input(L.period_goals, text, _text_rule(
+            lim["goal"], "实施期目标", "写明整个实施期（跨年度）要达到的目标，可分条：1.…… 2.……（Alt+回车换行）；本年度的写在年度目标栏。"),
+            align="left", valign="top")
+        ws.set_row(L.period_goals.row, 45)
+    if L.facts_row is not None:
+        row, used = L.facts_row, 0
+        if L.attribute is not None:
+            sh.label(L.attribute_label, V2_LABELS["attribute"])
+            sh.input(L.attribute, p.attribute, _list_rule(list(ATTRIBUTES), "项目属性",
+                                                          "新增：本年度新设立的项目；延续：以前年度已设立、本年度继续实施的项目。"),
+                     align="center")
+            used = L.attribute.col + 1
+        if L.period_start is not None:
+            sh.label(L.period_label, V2_LABELS["period"])
+            for span, value, which in ((L.period_start, p.period.start if p.period else None, "起"),
+                                       (L.period_end, p.period.end if p.period else None, "止")):
+                sh.input(span, value, _period_rule(which), align="center", num_format="yyyy-mm")
+            sh.label(L.period_to, V2_LABELS["period_to"])
+            used = L.period_end.col + 1
+        for c in range(used, CHECK_COL):
+            ws.write_blank(row, c, None, fmt.prefilled)
+    if L.sources_header_row is not None:
+        _fund_sources(sh, unit, p, L)
+    if L.annual_title is not None:
+        sh.put(L.annual_title, V2_LABELS["annual_title"], fmt(bold=True, border=0))
+
+
+def _period_rule(which: str) -> dict:
+    """A month of 实施期: any date from 2000 to 2100 (Excel stores "2023-07" or "2023年7月" typed as a date)."""
+    return {"validate": "date", "criteria": "between", "minimum": datetime(2000, 1, 1), "maximum": datetime(2100, 12, 31),
+            "input_title": f"实施期（{which}）", "input_message": "填写年月，如 2023-07 或 2023年7月。",
+            "error_title": "请填写年月", "error_message": "请填写 2000 年至 2100 年之间的年月，如 2023-07。"}
+
+
+def _fund_sources(sh: _Sheet, unit: UnitData, p: Project, L: ProjectLayout) -> None:
+    """资金来源: one row per source (来源, 级次 where it is a 上级补助 or 上年结转 of a given level, 金额);
+    the amounts add up to 预算数 (F04)."""
+    ws, fmt = sh.ws, sh.fmt
+    head = L.sources_header_row
+    cols = L.SOURCE_COLUMNS
+    sh.label(L.sources_label, V2_LABELS["sources"])
     for name, c in cols.items():
-        sh.label(Span(L.header_row, c), cols.HEADINGS[name])
-    rows = L.indicator_rows
+        sh.label(Span(head, c), f"金额（{unit.money_unit}）" if name == "amount" else V2_LABELS[name])
+    rows = L.source_rows
+    for r, src in zip(rows, p.funds.sources + [None] * len(rows)):
+        sh.put(Span(r, cols["source"]), src.source if src else None, fmt.input(align="center"))
+        sh.put(Span(r, cols["level"]), src.level if src else None, fmt.input(align="center"))
+        sh.put(Span(r, cols["amount"]), src.amount if src else None, fmt.input(num_format=NUM_FMT_MONEY))
+    for r in (head, *rows):
+        for c in range(cols["amount"] + 1, CHECK_COL):
+            ws.write_blank(r, c, None, fmt.prefilled)
     r1, r2 = rows.start, rows.stop - 1
-    for r, ind in zip(rows, p.indicators + [None] * len(rows)):
+    sh.validate(r1, cols["source"], r2, cols["source"], _list_rule(
+        list(FUND_SOURCES), "资金来源", "选择资金来源，一行一个来源；各行金额合计为预算数。"))
+    sh.validate(r1, cols["level"], r2, cols["level"], _list_rule(
+        list(FUND_LEVELS), "级次", "上级补助（或上年结转）来自哪一级财政：中央、省、市、县；本级财政可不填。"))
+    sh.validate(r1, cols["amount"], r2, cols["amount"], _decimal_rule(
+        f"金额（{unit.money_unit}）", f"填写数字，单位：{unit.money_unit}；各来源金额合计为预算数。", 0))
+
+
+def _period_table(sh: _Sheet, p: Project, L: ProjectLayout, lim: dict) -> None:
+    """实施期绩效指标: the indicators over the whole 实施期, below the 年度 table, where declared."""
+    if L.period_title is None:
+        return
+    sh.put(L.period_title, V2_LABELS["period_title"], sh.fmt(bold=True, border=0))
+    rows = L.period_indicator_rows
+    inherited = _inherited_level1(sh, rows, p.period_indicators)
+    _indicator_table(sh, L.columns, L.period_header_row, rows, p.period_indicators, inherited, lim,
+                     check_heading=False)
+    _indicator_extras(sh, L.extra_columns, L.period_header_row, rows, p.period_indicators)
+
+
+def _department_indicators(sh: _Sheet, L: DepartmentLayout, dg: Any, lim: dict) -> None:
+    """四、部门整体绩效指标: the department's own indicator table below the measures, where declared."""
+    if L.indicators_label is None:
+        return
+    sh.put(L.indicators_label, V2_LABELS["dept_indicators"], sh.fmt(bold=True, border=0))
+    rows = L.indicator_rows
+    inherited = _inherited_level1(sh, rows, dg.indicators)
+    _indicator_table(sh, L.columns, L.indicator_header_row, rows, dg.indicators, inherited, lim, check_heading=False)
+    _indicator_extras(sh, L.extra_columns, L.indicator_header_row, rows, dg.indicators)
+
+
+def _print_extra_columns(ws: Worksheet, extra: list[tuple[str, int]], last_row: int) -> None:
+    """Where a framework declares indicator columns right of the hidden helpers (指标值类型, 权重, 指标方向),
+    they print beside the table: the print area is those columns and A..I repeat at the left of every
+    page as print titles, so the page shows A..I then the extra columns, and neither 出错说明, 自查 nor
+    the hidden helper columns between them (Excel, WPS and LibreOffice print titles so)."""
+    if not extra:
+        return
+    ws.print_area(0, extra[0][1], last_row, extra[-1][1])
+    ws.repeat_columns(0, PRINT_LAST_COL)
+
+
+def _indicator_table(sh: _Sheet, cols: Any, header_row: int, rows: range, indicators: list[Indicator], inherited: str,
+                     lim: dict, check_heading: bool = True) -> None:
+    """An indicator table: its headings, one row per indicator (then empty input rows), and the
+    validations of each column. ``inherited`` is the cell, row-relative to the first row, holding the
+    一级 a row has or inherits (the 二级 dropdown lists that 一级's children)."""
+    fmt = sh.fmt
+    for name, c in cols.items():
+        if name != "check" or check_heading:
+            sh.label(Span(header_row, c), cols.HEADINGS[name])
+    r1, r2 = rows.start, rows.stop - 1
+    for r, ind in zip(rows, indicators + [None] * len(rows)):
         values = {} if ind is None else {
             "level1": ind.level1, "level2": ind.level2, "name": ind.name, "description": ind.description,
             "operator": OPERATOR_FROM_JSON.get(ind.operator, ind.operator) if ind.operator else None,
-            "value": ind.value, "unit": ind.unit, "value_note": ind.value_note, "basis": ind.basis, "explanation": ind.explanation}
+            "value": typed_value(ind), "unit": ind.unit, "value_note": ind.value_note, "basis": ind.basis, "explanation": ind.explanation}
         for name, c in cols.items():
             if name == "check":
                 continue
@@ -544,10 +759,7 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
             # 指标值 as text (@): "95%" typed stays "95%", never a percent-formatted 0.95 (perfxl.live)
             extra = {"num_format": "@"} if name == "value" else {}
             sh.put(Span(r, c), values.get(name), fmt.input(align="center" if centred else "left", **extra))
-        ws.set_row(r, 30)
-    from .live import ProjectLive
-
-    inherited = ProjectLive(fw, unit.money_unit).level1_ref(r1)  # the 一级 the row has or inherits
+        sh.ws.set_row(r, 30)
     sh.validate(r1, cols.level1, r2, cols.level1, _list_rule(
         "=pxl_L1", "一级指标", "从下拉列表选择一级指标。与上一行相同时可留空（视为同上）。"))
     sh.validate(r1, cols.level2, r2, cols.level2, _list_rule(
@@ -571,13 +783,25 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
     sh.validate(r1, cols.explanation, r2, cols.explanation, _text_rule(
         lim["explanation"], "出错说明", "审核提示（△）确实无需修改时，在此说明理由；审核时显示为“已说明”。"))
 
-    sh.put(Span(L.summary_title_row, 0, L.summary_title_row, 8), "指标自查（自动计算，无需填写）", fmt.label)
-    for name, r in L.level_count_rows.items():
-        sh.label(Span(r, 0, r, 1), f"{name}个数")
-    sh.label(Span(L.total_count_row, 0, L.total_count_row, 1), "指标总数")
-    _sheet_end(sh, L, p.explanation, lim, L.header_row)
-    _page_setup(ws, L.indicator_rows.stop - 1, (L.header_row, L.header_row))
-    ws.freeze_panes(L.header_row + 1, 0)
+
+_EXTRA_RULES = {
+    "value_type": lambda: _list_rule(["定量", "定性"], "指标值类型", "定量指标的指标值只填数字；无法量化的选“定性”。"),
+    "weight": lambda: _decimal_rule("权重（分值）", "填写该指标的权重（分值）；本表各指标权重合计为 100。", 0, 100),
+    "direction": lambda: _list_rule(["正向", "反向", "区间"], "指标方向",
+                                    "正向：越大越好；反向：越小越好；区间：在一定范围内为好。"),
+}
+
+
+def _indicator_extras(sh: _Sheet, extra: list[tuple[str, int]], header_row: int, rows: range,
+                      indicators: list[Indicator]) -> None:
+    """The indicator columns of the schema-v2 fields the framework declares (layout.extra_columns):
+    heading, one input cell per indicator row, and a dropdown or number check."""
+    for name, c in extra:
+        sh.label(Span(header_row, c), EXTRA_INDICATOR_HEADINGS[name])
+        for r, ind in zip(rows, indicators + [None] * len(rows)):
+            sh.put(Span(r, c), getattr(ind, name) if ind is not None else None, sh.fmt.input(align="center"))
+        sh.validate(rows.start, c, rows.stop - 1, c, _EXTRA_RULES[name]())
+        sh.ws.set_column(c, c, 10)
 
 
 def _sheet_end(sh: _Sheet, L: ProjectLayout | DepartmentLayout, explanation: str | None, lim: dict,
@@ -626,8 +850,10 @@ def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> None:
         ws.set_row(r, 30)
     sh.validate(mrows.start, 1, mrows.stop - 1, 1, _text_rule(
         lim["goal"], "工作保障措施", "每行一条措施，如“完善制度，加强支出管理。……”，编号已列在左侧。"))
+    _department_indicators(sh, L, dg, lim)
     _sheet_end(sh, L, dg.explanation, lim, L.section_header_row)
-    _page_setup(ws, L.measure_rows.stop - 1)
+    _page_setup(ws, L.print_last_row)
+    _print_extra_columns(ws, L.extra_columns, L.print_last_row)
     ws.fit_to_pages(1, 1)  # 部门整体绩效目标 prints on one A4 page, as the official form
 
 
@@ -715,6 +941,7 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
         ("指标值确定依据", f"{'、'.join(fw.basis_suggestions)}，或写明具体依据。"),
         ("出错说明", "对不予修改的提示写明理由。"),
     ]
+    columns += [(name, text) for field, name, text in _V2_COLUMN_NOTES if fw.uses(field)]
     for name, text in columns:
         ws.write_string(r, 0, name, fmt(bold=True, align="left"))
         ws.merge_range(r, 1, r, wide, None, fmt(align="left"))
@@ -731,8 +958,10 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
     ws.write_string(r, 3, "规则", fmt.label)
     r += 1
     for entry in rules_catalogue(fw):
-        if entry["setting"] == "off":
-            continue  # this framework does not apply the rule
+        if entry["setting"] == "off" or entry["form"] != "goals":
+            continue  # this framework does not apply the rule, or it checks the other form
+        if entry["code"] in FIELD_RULES and not any(fw.uses(f) for f in FIELD_RULES[entry["code"]]):
+            continue  # a rule on schema-v2 fields this framework's table does not carry
         ws.write_string(r, 0, entry["code"], fmt(align="center"))
         ws.write_string(r, 1, SEVERITY_ZH[entry["severity"]], fmt(align="center"))
         ws.write_string(r, 2, "表内自查" if entry["live"] else "由财政部门收到后检查", fmt(align="center"))
@@ -744,6 +973,21 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
     ws.fit_to_pages(1, 0)
     ws.set_footer("&C第 &P 页，共 &N 页")
     ws.protect("", _PROTECT)
+
+
+# 填报说明's 各栏说明 of the schema-v2 fields, where the framework declares them (field, 栏目, 说明).
+_V2_COLUMN_NOTES = (
+    ("period_goals", "实施期目标 / 实施期绩效指标", "项目整个实施期（跨年度）的目标和指标；年度目标和年度绩效指标只写本预算年度的。"
+     "实施期绩效指标不在“自查”列检查，报送后由财政部门按同样的规则审核。"),
+    ("attribute", "项目属性", "新增：本年度新设立的项目；延续：以前年度已设立、本年度继续实施的项目。"),
+    ("period", "实施期", "项目起止年月，如 2023-07 至 2025-06；应包含本预算年度。"),
+    ("fund_sources", "资金来源", "按来源（本级财政、上级补助、上年结转、其他）分行填写金额，上级补助注明级次（中央、省、市、县）；合计等于预算数。"),
+    ("value_type", "指标值类型", "定量指标的指标值只填数字；定性指标填等级或简短描述。"),
+    ("weight", "权重", "各指标的权重（分值），每张指标表合计为 100。"),
+    ("direction", "指标方向", "正向：越大越好；反向：越小越好；区间：在一定范围内为好。"),
+    ("department_indicators", "部门整体绩效指标", "部门整体的一级、二级、三级指标，填法与项目绩效指标相同；"
+     "不在“自查”列检查，报送后由财政部门按同样的规则审核。"),
+)
 
 
 def _legend(ws: Worksheet, fmt: _Formats, row: int) -> None:

@@ -4,11 +4,14 @@ A *fill* is what one person entered into one project sheet: funds, spend plan, g
 rows, each cell as an entry (keys typed, or a value pasted) carrying the mistakes drawn from the rule
 catalogue and the typing habits of the issue: "30%" typed, blank 一级/二级 meaning "same as above",
 full-width digits and operators, numbers pasted as text, 一级 changed after 二级, ≥ 150 for a
-percentage, spend plans not reaching 100, missing fields. The pipeline is the one a unit and the
-office follow:
+percentage, spend plans not reaching 100, missing fields; and what check's parser reads beyond them
+(values.py), which the live 自查 must read alike: notes glued to the number, a number written twice,
+compound units ("元/人"), exponents, a trailing dot, dates and other text with digits, malformed
+numbers and formula text, amounts grouped with a leading zero. The pipeline is the one a unit and
+the office follow:
 
-1. :func:`build_corpus` draws the fills with hypothesis (both shipped frameworks) and deals them into
-   workbooks of 8–10 project sheets, each with a 部门整体绩效目标 fill;
+1. :func:`build_corpus` draws the fills with hypothesis (every shipped framework) and deals them into
+   workbooks of 8 to 21 project sheets, each with a 部门整体绩效目标 fill;
 2. :func:`write_filled` renders the unit's template with perfxl and makes the entries with openpyxl:
    only into unlocked input cells (asserted), keeping the template's fills, borders and validations;
    what a cell stores follows its number format as in Excel, WPS and LibreOffice (:func:`store`:
@@ -44,7 +47,7 @@ cannot shrink a failing fill against LibreOffice. What the corpus gets instead:
 
 Command line (see ``--help``)::
 
-    python tests/differential.py                        # the test's corpus: 300 fills, seed 0
+    python tests/differential.py                        # the test's corpus: 450 fills, seed 0
     python tests/differential.py --fills 1000 --seed 7  # another corpus
     python tests/differential.py --seed 7 --only mof-2021#12 --keep /tmp/fill
 """
@@ -71,16 +74,18 @@ from perfxl.catalogue import CATALOGUE
 from perfxl.findings import Finding
 from perfxl.frameworks import Framework
 from perfxl.layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, INSTRUCTIONS_SHEET,
-                           DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1, project_sheet_names, rowcol)
+                           DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1, extra_columns,
+                           project_sheet_names, rowcol)
 from perfxl.model import Funds, Project, Unit, UnitData
 
-FRAMEWORKS = ("hebei-2023", "mof-2021")
+# mof-2013 last: the first two keep their seeds (seed * 100 + 2 * index) and, at 150 fills each, the corpus
+# they had before it was added; mof-2013's table declares 指标值类型 (issue 13), which its fills type too.
+FRAMEWORKS = ("hebei-2023", "mof-2021", "mof-2013")
 BUDGET_YEAR = 2024
-DEFAULT_FILLS = 300
-# Cycled: workbooks of several sizes exercise the status formula. At most 10: from 11 projects on, the
-# writer's perfxl.project_codes document property passes Excel's 255 characters (xlsxwriter warns,
-# and setup.cfg makes that warning an error), a writer bug outside this test's subject.
-SHEETS_PER_WORKBOOK = (8, 9, 10)
+DEFAULT_FILLS = 450
+# Cycled: workbooks of several sizes exercise the status formula and the project codes that no longer
+# fit one document property (split since #11), so there is no upper limit any more.
+SHEETS_PER_WORKBOOK = (8, 13, 21)
 
 # ============================================================ what a person typed
 
@@ -230,7 +235,7 @@ def number_entry(n: float, *, percent: bool = False) -> st.SearchStrategy[Typed]
     full-width "３０％" text."""
     shown = _num_text(n)
     ways = [Typed(n)] * 5 + [Typed(shown, "pasted"), Typed(fullwidth(shown), "pasted"),
-                             Typed(f" {shown} ", "pasted")]
+                             Typed(f" {shown} ", "pasted"), Typed(f"{float(n):.6e}", "pasted")]
     if percent:
         ways += [Typed(f"{shown}%"), Typed(f"{shown}%", "pasted"), Typed(fullwidth(f"{shown}%"), "pasted")]
     return st.sampled_from(ways)
@@ -244,7 +249,8 @@ def _kind(typed: Typed) -> str:
     if typed.how == "typed":
         return "typed n%" if v.rstrip().endswith("%") else "typed"
     shape = ("full-width " if v != v.translate({ord(c): None for c in "０１２３４５６７８９％"}) else "") + \
-        ("text with spaces" if v != v.strip() else "n%" if v.rstrip().endswith(("%", "％")) else "text")
+        ("text with spaces" if v != v.strip() else "n%" if v.rstrip().endswith(("%", "％"))
+         else "exponent" if "e" in v else "text")
     return f"{typed.how} {shape}"
 
 
@@ -295,6 +301,7 @@ _SPECS: dict[str, tuple[Spec, ...]] = {
     "可持续影响指标": (Spec("长效管理机制", "定性", 0, 0, None, "项目建成后的管护机制", "机制健全"),),
     "服务对象满意度指标": (Spec("服务对象满意度", "≥", 80, 98, "%", "问卷调查服务对象的满意程度"),
                    Spec("受益群众满意度", "≥", 85, 95, "%", "受益群众对项目的满意程度")),
+    "社会公众或服务对象满意度指标": (Spec("社会公众满意度", "≥", 80, 98, "%", "问卷调查社会公众的满意程度"),),  # mof-2013
 }
 
 # Spellings the check accepts, so the live check must too: the heart of the issue.
@@ -379,6 +386,49 @@ def _m_same_as_above(draw, c: Cells, r: Row) -> None:
         c["level2"] = BLANK
 
 
+def _m_glued_note(draw, c: Cells, r: Row) -> None:
+    """The seed document's habit: the explanation glued to the number ("≥80财政拨入资金支付80%以上"),
+    with or without the operator and unit also in their own cells."""
+    n = draw(st.integers(r.spec.low, r.spec.high))
+    pct = "%" if r.spec.unit == "%" and draw(st.booleans()) else ""
+    note = draw(st.sampled_from(("财政拨入资金支付80%以上", "，完成年度任务", " 按计划完成", "以上，确保完成", "（预计）")))
+    op = r.spec.operator if draw(st.booleans()) else ""
+    c["value"] = Typed(f"{op}{n}{pct}{note}")
+    if draw(st.booleans()):
+        c["operator"] = BLANK
+
+
+def _m_doubled(draw, c: Cells, r: Row) -> None:  # "≥8080%以上群众满意": the number, then the note starting with it
+    n = draw(st.integers(max(r.spec.low, 10), r.spec.high))
+    c["value"], c["operator"], c["unit"] = Typed(f"≥{n}{n}%以上群众满意"), BLANK, draw(st.sampled_from((BLANK, Typed("%"))))
+
+
+def _m_compound_unit(draw, c: Cells, r: Row) -> None:  # "500元/人": a unit per unit is not the unit
+    n = draw(st.integers(r.spec.low, r.spec.high))
+    c["value"] = Typed(f"{n}{r.spec.unit}/{draw(st.sampled_from(('人', '年', '次', '月')))}")
+    c["unit"] = draw(st.sampled_from((BLANK, Typed(r.spec.unit))))
+
+
+def _declares_type(r: Row) -> bool:
+    """The framework's table has the 指标值类型 column (schema v2, mof-2013)."""
+    return "value_type" in dict(extra_columns(r.fw))
+
+
+def _m_declared_text(draw, c: Cells, r: Row) -> None:
+    """指标值类型 定量 with a text value: not 定性 (with no 符号, or even with 定性), ✗ I05 on both sides."""
+    c["value_type"] = Typed("定量")
+    c["value"] = Typed(draw(st.sampled_from(("稳步提高", "较好", "达标", "按计划完成"))))
+    c["operator"] = draw(st.sampled_from((BLANK, Typed("定性"), Typed(r.spec.operator))))
+
+
+def _m_declared_as_written(draw, c: Cells, r: Row) -> None:
+    """指标值类型 as the row is: 定性 for a 定性 row, 定量 otherwise (pasted in other spellings too)."""
+    if r.spec.qualitative:
+        c["value_type"] = Typed("定性")
+    else:
+        c["value_type"] = draw(st.sampled_from((Typed("定量"), Typed(" 定量 ", "pasted"), Typed("定量指标", "pasted"))))
+
+
 @dataclass(frozen=True)
 class RowMistake:
     applies: Callable[[Row], bool]
@@ -425,9 +475,32 @@ ROW_MISTAKES: dict[str, RowMistake] = {
         operator=Typed(draw(st.sampled_from(_OPERATOR_SPELLINGS[r.spec.operator])), "pasted"))),
     "typing 计量单位 spelled out": RowMistake(lambda r: r.spec.unit in _UNIT_SPELLINGS, lambda draw, c, r: c.update(
         unit=Typed(draw(st.sampled_from(_UNIT_SPELLINGS[r.spec.unit]))))),
+    # what check's parser reads and the live 自查 must read the same way (perfxl/live.py, "What a cell means")
+    "typing 指标值 with a note glued on": RowMistake(lambda r: r.spec.operator in ("≥", "≤"), _m_glued_note),
+    "typing 指标值 number written twice": RowMistake(lambda r: r.spec.operator == "≥" and r.spec.unit == "%",
+                                                   _m_doubled),
+    "typing 指标值 with a compound unit": RowMistake(lambda r: r.spec.unit in ("元", "人次", "户", "人"), _m_compound_unit),
+    "typing 指标值 with an exponent": RowMistake(lambda r: r.quantitative, lambda draw, c, r: c.update(
+        value=Typed(draw(st.sampled_from(("1e2", "1.5E+2", "2e1", "8E1", "1e400"))), "pasted"))),
+    "typing 指标值 with a trailing dot": RowMistake(lambda r: r.quantitative, lambda draw, c, r: c.update(
+        value=Typed(f"{draw(st.integers(r.spec.low, r.spec.high))}{draw(st.sampled_from(('.', '.%', '。')))}"))),
+    "typing 指标值 date as text": RowMistake(_ANY, lambda draw, c, r: c.update(
+        value=Typed(draw(st.sampled_from(("2024-12-31", "2024/6/30", "2024.12.31", "2024年12月底前完成", "3个月内完成")))),
+        operator=draw(st.sampled_from((BLANK, Typed("≤"), Typed("定性")))), unit=BLANK)),
+    "typing 指标值 text with a number inside": RowMistake(_ANY, lambda draw, c, r: c.update(
+        value=Typed(draw(st.sampled_from(("年底前完成第2期", "达标率≥95%", "超过预期", "不低于上年", "较上年提高5个百分点")))),
+        operator=draw(st.sampled_from((BLANK, BLANK, Typed("≥")))), unit=BLANK)),
+    "typing 指标值 malformed number": RowMistake(lambda r: r.quantitative, lambda draw, c, r: c.update(
+        value=Typed(draw(st.sampled_from(("1,23", "80、90", "1.2.3", "12,,5", "01,234", "80-90%", "=1+2", "= -5")))),
+        operator=draw(st.sampled_from((BLANK, Typed(r.spec.operator)))))),
     "typing 一级/二级 blank (same as above)": RowMistake(lambda r: r.previous is not None and r.previous[0] == r.level1,
                                                         _m_same_as_above),
+    # where the table declares 指标值类型 (issue 13): a 定量 row's text is never 定性
+    "I05 declared 定量, text value": RowMistake(_declares_type, _m_declared_text),
+    "typing 指标值类型 as the row is": RowMistake(_declares_type, _m_declared_as_written),
 }
+# The row mistakes that need the 指标值类型 column: a focus only for a framework whose table has it.
+_TYPE_MISTAKES = ("I05 declared 定量, text value", "typing 指标值类型 as the row is")
 
 SHAPE_MISTAKES = ("I01 required 一级 missing", "I12 fewer than 3", "I01 no indicator at all", "I14 mostly 定性",
                   "I15 满意 outside 满意度指标", "typing blank row between", "typing 出错说明 on an empty row")
@@ -579,7 +652,7 @@ def spend_plan(draw, fw: Framework, force: str | None) -> tuple[tuple[Typed, ...
 
 
 FUNDS_MISTAKES = ("F01 total ≠ fiscal + other", "F02 total blank", "F02 total not a number", "F02 negative",
-                  "typing other blank")
+                  "typing other blank", "typing funds grouped with a leading zero")
 
 
 @st.composite
@@ -605,6 +678,8 @@ def funds(draw, force: str | None) -> tuple[tuple, tuple[Typed, Typed, Typed], l
     elif mistake == "typing other blank":
         typed[2] = BLANK
         typed[0] = Typed(fiscal)
+    elif mistake == "typing funds grouped with a leading zero":  # "0,105" is 105 to check's parser
+        typed[0] = Typed(f"0,{total:03d}" if total < 1000 else f"{total:,}", "pasted")
     tags = [] if mistake == "clean" else [mistake]
     tags += [f"typing funds {_kind(t)}" for t in typed if t.how != "typed"]
     if where == "total only":  # the register gives the total; the unit splits it
@@ -639,7 +714,9 @@ def goals_text(draw, name: str, purpose: str | None, force: str | None) -> tuple
 def focuses(fw: Framework) -> list[str | None]:
     """Every mistake a project fill can be built around, for ``fw``; None: no focus."""
     spend = SPEND_MISTAKES if fw.spend_mode == "cumulative" else SPEND_MISTAKES[:-1]
-    return [None, *FUNDS_MISTAKES, *spend, *GOAL_MISTAKES, *SHAPE_MISTAKES, *ROW_MISTAKES]
+    typed = "value_type" in dict(extra_columns(fw))
+    rows = [m for m in ROW_MISTAKES if typed or m not in _TYPE_MISTAKES]
+    return [None, *FUNDS_MISTAKES, *spend, *GOAL_MISTAKES, *SHAPE_MISTAKES, *rows]
 
 
 @st.composite
@@ -748,13 +825,15 @@ class WorkbookPlan:
 
 def build_corpus(n_fills: int = DEFAULT_FILLS, seed: int = 0,
                  frameworks: Sequence[str] = FRAMEWORKS) -> list[WorkbookPlan]:
-    """``n_fills`` project fills split between the frameworks, grouped into workbooks of about ten
+    """``n_fills`` project fills split between the frameworks, grouped into workbooks of 8 to 21
     project sheets, each with a department fill. Fill ids are "<framework>#<index>". Each framework
     and each kind of fill gets its own hypothesis seed derived from ``seed``, so the two frameworks'
     fills are not drawn from the same choices."""
     plans: list[WorkbookPlan] = []
     per_fw = [n_fills // len(frameworks) + (i < n_fills % len(frameworks)) for i in range(len(frameworks))]
     for k, (fid, n) in enumerate(zip(frameworks, per_fw)):
+        if n == 0:
+            continue  # fewer fills than frameworks
         fw = perfxl.load_framework(fid)
         fills = collect_focused(lambda focus: project_fill(fw, focus), focuses(fw), n, seed * 100 + 2 * k)
         fills = [replace(f, id=f"{fid}#{i}") for i, f in enumerate(fills)]
@@ -802,12 +881,12 @@ def _write_project(ws, fw: Framework, fill: ProjectFill) -> None:
             _put(ws, span, typed)
     if fill.goals.value is not None:
         _put(ws, L.goals, fill.goals)
-    cols = L.columns
+    cols, extra = L.columns, dict(L.extra_columns)  # 指标值类型 … right of the helpers (issue 13)
     for offset, cells in fill.row_cells():
         row = L.first_indicator_row + offset
         for name, typed in cells.items():
             if typed.value is not None:
-                _put(ws, Span(row, getattr(cols, name)), typed)
+                _put(ws, Span(row, extra[name] if name in extra else getattr(cols, name)), typed)
 
 
 def _write_department(ws, fw: Framework, fill: DeptFill) -> None:

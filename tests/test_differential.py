@@ -87,7 +87,7 @@ def test_another_seed_draws_other_fills_after_the_simplest_one():
 
 
 def test_every_mistake_is_the_focus_of_some_fill():
-    plans = d.build_corpus(2 * max(len(d.focuses(perfxl.load_framework(fid))) for fid in d.FRAMEWORKS))
+    plans = d.build_corpus(len(d.FRAMEWORKS) * max(len(d.focuses(perfxl.load_framework(fid))) for fid in d.FRAMEWORKS))
     for fid in d.FRAMEWORKS:
         fw = perfxl.load_framework(fid)
         drawn = {m for p in plans if p.framework.id == fid for f in p.projects for m in f.mistakes}

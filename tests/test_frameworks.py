@@ -7,7 +7,7 @@ from perfxl.frameworks import framework_from_dict
 
 
 def test_shipped_frameworks(hebei, mof):
-    assert perfxl.list_frameworks() == ["hebei-2023", "mof-2021"]
+    assert perfxl.list_frameworks() == ["hebei-2023", "mof-2013", "mof-2021"]
     assert hebei.level2_of("产出指标") == ("数量指标", "质量指标", "时效指标", "成本指标")
     assert hebei.level1_names == ["产出指标", "效益指标", "满意度指标"]
     assert hebei.spend_mode == "per_period" and hebei.milestones == ("3月底", "6月底", "10月底", "12月底")

@@ -93,7 +93,7 @@ def test_cover_contents_and_part_one(seed_doc, seed):
     t = texts(seed_doc)
     assert t[:4] == ["承德高新技术产业开发区土地收购储备中心", "2023年部门预算绩效文本",
                      "承德高新技术产业开发区土地收购储备中心编制", "承德市高新区审核"]
-    toc = t[t.index("目    录") + 1:t.index("第一部分\n部门整体绩效目标")]
+    toc = [e.split("\t")[0] for e in t[t.index("目    录") + 1:t.index("第一部分\n部门整体绩效目标")]]
     assert toc == ["第一部分 部门整体绩效目标", "一、总体绩效目标", "二、分项绩效目标", "三、工作保障措施",
                    "第二部分 预算项目绩效目标", "1.郭营子棚改本金利息绩效目标表", "2.土地成本核算专项绩效目标表"]
     headings = [(p.style.name, p.text) for p in seed_doc.paragraphs if p.style.name.startswith("Heading")]
@@ -133,8 +133,9 @@ def test_page_setup_fonts_and_footer(seed_doc, seed_bytes):
     fld = body.footer._element.find(".//" + qn("w:fldSimple"))
     assert fld.get(qn("w:instr")).strip() == "PAGE"
     assert body.footer.paragraphs[0].alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
-    # 宋体 for body and tables, 黑体 for headings, on every script slot and without theme fonts.
-    for name, font in (("Normal", "宋体"), ("Heading 1", "黑体"), ("Heading 2", "黑体"), ("Heading 3", "黑体")):
+    # 仿宋 for body and tables, 黑体 for headings (GB/T 9704; the framework's default), on every script slot
+    # (w:eastAsia included) and without theme fonts.
+    for name, font in (("Normal", "仿宋"), ("Heading 1", "黑体"), ("Heading 2", "黑体"), ("Heading 3", "黑体")):
         rfonts = seed_doc.styles[name].element.rPr.rFonts
         assert {rfonts.get(qn(f"w:{a}")) for a in ("ascii", "hAnsi", "eastAsia")} == {font}, name
         assert rfonts.get(qn("w:eastAsiaTheme")) is None and rfonts.get(qn("w:asciiTheme")) is None
