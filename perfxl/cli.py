@@ -615,6 +615,7 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
     parquet_to = folder_target(parquet_dir, option="--parquet") if parquet_dir else None
     from .consolidate import STATUS, consolidate as run_consolidation
     from .integrity import load_key
+    from .sandbox import default_jobs
     from .summary import CSV_NAMES, overflowing, write_csv, write_parquet, write_summary
 
     inputs = [*paths, register_path, key_file, framework if framework and Path(framework).exists() else None]
@@ -627,7 +628,7 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
         fw = load_framework(framework)
     with _Bar("读取审核", "Reading", "个文件", " files") as bar:
         result = run_consolidation(paths, register_path, budget_year=year, framework=fw, key=load_key(key_file),
-                                   jobs=jobs or os.cpu_count() or 1, progress=bar.tick, on_total=bar.start)
+                                   jobs=jobs or default_jobs(), progress=bar.tick, on_total=bar.start)
     with result:  # its temporary files go when the outputs are written
         summary_path = target.path("汇总.xlsx")
         over = overflowing(result)

@@ -9,7 +9,6 @@ processes (writer.py's output is deterministic); the list returned keeps the reg
 """
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -77,13 +76,8 @@ def templates_from_data(data_files: Iterable[str | Path], out_dir: str | Path, *
 
 def usable_cores() -> int:
     """The cores this process may run on (its CPU affinity: a container's or taskset's limit counts)."""
-    try:
-        from .sandbox import default_jobs  # the same rule as check and consolidate, where it exists
-    except ImportError:
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except (AttributeError, OSError):
-            return os.cpu_count() or 1
+    from .sandbox import default_jobs  # the same rule as check and consolidate
+
     return default_jobs()
 
 

@@ -141,14 +141,7 @@ def _set_memory_limit(limits: SandboxLimits) -> None:
         import resource
     except ImportError:  # Windows
         return
-    soft = _vm_size() + limits.memory_mb * _MiB
-    try:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            soft = min(soft, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    except (ValueError, OSError):
-        pass
+    _lower_soft_limit(resource, resource.RLIMIT_AS, _vm_size() + limits.memory_mb * _MiB)
 
 
 def _arm_cpu_limit(limits: SandboxLimits) -> None:
@@ -158,12 +151,16 @@ def _arm_cpu_limit(limits: SandboxLimits) -> None:
     except ImportError:
         return
     used = resource.getrusage(resource.RUSAGE_SELF)
-    soft = int(used.ru_utime + used.ru_stime) + 1 + limits.cpu_seconds
+    _lower_soft_limit(resource, resource.RLIMIT_CPU, int(used.ru_utime + used.ru_stime) + 1 + limits.cpu_seconds)
+
+
+def _lower_soft_limit(resource, which: int, soft: int) -> None:
+    """Set a soft limit, never above the hard one (which an unprivileged worker cannot raise)."""
     try:
-        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        _, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             soft = min(soft, hard)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+        resource.setrlimit(which, (soft, hard))
     except (ValueError, OSError):
         pass
 

@@ -10,11 +10,11 @@ not finished (the page offers to build it again).
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from typing import Callable
 
+from ..sandbox import default_jobs
 from ..errors import PerfxlError
 from ..i18n import t
 from .db import Database, now
@@ -36,7 +36,7 @@ class Worker:
 
     def __init__(self, db: Database, jobs: int | None = None):
         self.db = db
-        self.jobs = jobs or os.cpu_count() or 1
+        self.jobs = jobs or default_jobs()
         self.queue: queue.Queue[int | None] = queue.Queue()
         self.thread: threading.Thread | None = None
 
