@@ -57,7 +57,8 @@ from .errors import NothingToCheck, RoundMismatch
 from .findings import SEVERITY_ORDER, FileReport, Finding, Report, finding
 from .i18n import t
 from .frameworks import OPERATOR_FROM_JSON, Framework
-from .model import Indicator, Project, Unit, UnitData
+from .model import (V2_INDICATOR_COLUMNS, V2_PROJECT_COLUMNS, Indicator, Project, Unit, UnitData, indicator_tables,
+                    v2_indicator_cells, v2_project_cells)
 from .sandbox import SandboxLimits
 
 __all__ = ["Consolidation", "consolidate", "decide_round", "STATUS", "TABLE_SHEETS", "Received", "RoundStore",
@@ -93,11 +94,32 @@ TABLE_COLUMNS = {
 _KINDS = {"清单项目数": "int", "报送份数": "int", "错误": "int", "提示": "int", "已说明": "int", "大小(字节)": "int",
           "序号": "int", "指标数": "int", "清单预算数": "number", "应报单位": "int", "已报送单位": "int",
           "已报送预算数": "number", "次数": "int", "未采用文件中": "int",
-          "预算数": "value", "财政资金": "value", "其他资金": "value", "指标值": "value"}
+          "预算数": "value", "财政资金": "value", "其他资金": "value", "指标值": "value", "权重": "value"}
 # Which flag bit of Received.flags says that a "value" column held text in a file.
-_TEXT_FUNDS, _TEXT_PLAN, _TEXT_VALUE = 1, 2, 4
-_VALUE_FLAGS = {"预算数": _TEXT_FUNDS, "财政资金": _TEXT_FUNDS, "其他资金": _TEXT_FUNDS, "指标值": _TEXT_VALUE}
+_TEXT_FUNDS, _TEXT_PLAN, _TEXT_VALUE, _TEXT_WEIGHT = 1, 2, 4, 8
+_VALUE_FLAGS = {"预算数": _TEXT_FUNDS, "财政资金": _TEXT_FUNDS, "其他资金": _TEXT_FUNDS, "指标值": _TEXT_VALUE,
+                "权重": _TEXT_WEIGHT}
 _SPACE = re.compile(r"\s+")  # how copied_across (rules.py) keys an indicator's wording
+
+# Schema version 2 in the summary (Received.v2, Consolidation.v2): which of its column groups a return
+# calls for. The 项目 sheet gets model.V2_PROJECT_COLUMNS (项目属性, 实施期, 资金来源, 实施期目标) after 绩效目标;
+# the 指标 sheet gets 指标表 after 项目名称 and 指标值类型, 权重, 指标方向 after 计量单位, and its rows then
+# cover every indicator table: each project's 年度 then 实施期 rows, then the unit's 部门整体 rows (项目编码
+# and 项目名称 blank), 序号 counting within each table.
+#
+# A group is shown when some adopted return's framework declares one of its fields, or the return
+# carries one (a JSON unit may, whatever its framework): a field is never dropped unseen, and a round
+# of frameworks declaring none (hebei-2023, mof-2021) with data using none gives the summary, CSV and
+# Parquet exactly as before schema v2. The 项目 sheet's 一级 counts and 指标数 stay those of the 年度 table.
+_V2_PROJECT, _V2_INDICATOR = 1, 2
+_V2_PROJECT_FIELDS = frozenset({"attribute", "period", "fund_sources", "period_goals"})
+_V2_INDICATOR_FIELDS = frozenset({"value_type", "weight", "direction", "period_goals", "department_indicators"})
+# Where things are in a spilled record: a project's where-cell (its v2 cells follow as one tuple where
+# the return's Received.v2 has _V2_PROJECT), an indicator row's where-cell and its v2 cells (_V2_INDICATOR).
+_PROJECT_WHERE = 10
+_ROW_WHERE, _ROW_V2 = 11, 12
+_NO_V2_PROJECT = ("",) * len(V2_PROJECT_COLUMNS)
+_ANNUAL = "年度"
 
 
 # ---------------------------------------------------------------------------------------------- per file
@@ -128,7 +150,8 @@ class Received:
     indicators: int = 0
     copy_keys: bytes = b""               # 8-byte hashes of the indicators' wordings (0: too short to compare)
     flags: int = 0                       # _TEXT_* bits: a "value" column held text
-    spill: tuple | None = None           # (file name, offset, projects length, indicators length)
+    v2: int = 0                          # _V2_* bits: the schema-v2 column groups this return calls for
+    spill: tuple | None = None           # (file name, offset, lengths of projects, indicators[, department])
 
 
 def _sha256(path: Path | None) -> str:
@@ -154,23 +177,55 @@ def _is_text(v: Any) -> bool:
     return isinstance(v, str) and v != ""
 
 
-def unit_record(unit: UnitData, where: Callable[[tuple], tuple]) -> tuple[list, list]:
+def v2_groups(unit: UnitData, declared: Iterable[str] = ()) -> int:
+    """The _V2_* column groups a return calls for: its framework declares (``declared``: the
+    framework's ``fields``) or its data carries a field of the group (see the note at _V2_PROJECT)."""
+    declared = set(declared)
+    out = (_V2_PROJECT if declared & _V2_PROJECT_FIELDS else 0) | (_V2_INDICATOR if declared & _V2_INDICATOR_FIELDS else 0)
+    if any(p.attribute is not None or p.period is not None or p.funds.sources or p.period_goals for p in unit.projects):
+        out |= _V2_PROJECT
+    if unit.department_goals.indicators or any(
+            p.period_indicators or any(i.value_type is not None or i.weight is not None or i.direction is not None
+                                       for i in p.indicators) for p in unit.projects):
+        out |= _V2_INDICATOR
+    return out
+
+
+def _indicator_row(ind: Indicator, where_cell: tuple) -> tuple:
+    """An indicator's spilled row: the 指标 columns after 序号 (v1's), then where its description is."""
+    return (ind.level1, ind.level2, ind.name, ind.description or "",
+            OPERATOR_FROM_JSON.get(ind.operator, ind.operator) if ind.operator else "", ind.value, ind.unit or "",
+            ind.value_note or "", ind.basis or "", "" if ind.raw_value is None else str(ind.raw_value),
+            ind.explanation or "", where_cell)
+
+
+def unit_record(unit: UnitData, where: Callable[[tuple], tuple], v2: int = 0) -> tuple[list, list, list]:
     """A unit's spill record: per project (code, name, 预算数, 财政资金, 其他资金, 资金用途, spend plan,
-    goals, 一级指标 counts, 指标数, where its code is), and per project its indicator rows (the 指标
-    columns after 序号, then where its description is)."""
-    projects, indicators = [], []
+    goals, 一级指标 counts, 指标数, where its code is[, its v2_project_cells]); per project its indicator
+    rows (the 指标 columns after 序号, then where its description is[, its v2_indicator_cells]), the
+    实施期 rows after the 年度 ones; and the department's rows. The bracketed parts, the 实施期 and the
+    department rows are there only where ``v2`` (v2_groups) calls for them: a v1 round spills as before."""
+    projects: list = []
+    indicators: list[list] = [[] for _ in unit.projects]
+    department: list = []
     for pi, p in enumerate(unit.projects):
         counts = Counter(i.level1 for i in p.indicators)
-        projects.append((p.code, p.name, p.funds.total, p.funds.fiscal, p.funds.other, p.purpose or "",
-                         dict(p.spend_plan), list(p.goals), dict(counts), len(p.indicators),
-                         where(("project", pi, "code"))))
-        indicators.append([
-            (ind.level1, ind.level2, ind.name, ind.description or "",
-             OPERATOR_FROM_JSON.get(ind.operator, ind.operator) if ind.operator else "", ind.value, ind.unit or "",
-             ind.value_note or "", ind.basis or "", "" if ind.raw_value is None else str(ind.raw_value),
-             ind.explanation or "", where(("indicator", pi, ii, "description")))
-            for ii, ind in enumerate(p.indicators)])
-    return projects, indicators
+        record = (p.code, p.name, p.funds.total, p.funds.fiscal, p.funds.other, p.purpose or "",
+                  dict(p.spend_plan), list(p.goals), dict(counts), len(p.indicators), where(("project", pi, "code")))
+        projects.append(record + (v2_project_cells(p),) if v2 & _V2_PROJECT else record)
+        if not v2 & _V2_INDICATOR:
+            indicators[pi] = [_indicator_row(ind, where(("indicator", pi, ii, "description")))
+                              for ii, ind in enumerate(p.indicators)]
+    if not v2 & _V2_INDICATOR:
+        return projects, indicators, department
+    index = {id(p): pi for pi, p in enumerate(unit.projects)}
+    for table, p, inds in indicator_tables(unit):
+        pi = index[id(p)] if p is not None else None
+        key = ("dept_indicator",) if pi is None else ("indicator", pi) if table == _ANNUAL else ("period_indicator", pi)
+        rows = department if pi is None else indicators[pi]
+        rows.extend(_indicator_row(ind, where((*key, ii, "description"))) + v2_indicator_cells(table, ind)
+                    for ii, ind in enumerate(inds))
+    return projects, indicators, department
 
 
 def _flags(unit: UnitData) -> int:
@@ -180,8 +235,11 @@ def _flags(unit: UnitData) -> int:
             out |= _TEXT_FUNDS
         if any(_is_text(v) for v in p.spend_plan.values()):
             out |= _TEXT_PLAN
-        if any(_is_text(i.value) for i in p.indicators):
+    for _, _, inds in indicator_tables(unit):
+        if any(_is_text(i.value) for i in inds):
             out |= _TEXT_VALUE
+        if any(_is_text(i.weight) for i in inds):
+            out |= _TEXT_WEIGHT
     return out
 
 
@@ -204,7 +262,11 @@ def received(checked: Checked, sha256: str = "", spill: tuple | None = None) -> 
         rec.framework = (fw.id, tuple(fw.level1_names), tuple(fw.milestones)) if fw is not None else None
         rec.project_codes = tuple(p.code for p in u.projects)
         rec.budget = sum(_num(p.funds.total) or 0 for p in u.projects)
+        rec.v2 = v2_groups(u, fw.fields if fw is not None else ())
         rec.indicators = sum(len(p.indicators) for p in u.projects)
+        if rec.v2 & _V2_INDICATOR:  # its spill holds every table's rows (unit_record)
+            rec.indicators += (sum(len(p.period_indicators) for p in u.projects)
+                               + len(u.department_goals.indicators))
         rec.copy_keys = array("q", (_copy_key_hash(i.description) for p in u.projects for i in p.indicators)).tobytes()
         rec.flags = _flags(u)
     return rec
@@ -239,8 +301,9 @@ class _Compactor:
             rec = received(checked, _sha256(item.path))
         else:
             where = checked.read.where if checked.read is not None else (lambda key: (None, None))
-            projects, indicators = unit_record(checked.unit, where)
-            rec = received(checked, _sha256(item.path), _spill_write(self.folder, projects, indicators))
+            rec = received(checked, _sha256(item.path))
+            projects, indicators, department = unit_record(checked.unit, where, rec.v2)
+            rec.spill = _spill_write(self.folder, projects, indicators, *([department] if department else []))
         # Pickled here, unpickled by the parent once every file is in: kept as one block each while the
         # run goes on, the facts of 10,000 files are not scattered among the parent's short-lived
         # objects (which would keep about 4 times their size resident).
@@ -268,9 +331,9 @@ class RoundStore:
     def close(self) -> None:
         self._finalizer()
 
-    def add(self, projects: list, indicators: list) -> tuple:
+    def add(self, projects: list, indicators: list, department: list | None = None) -> tuple:
         """Write a record from this process (what a worker does; tests and tools build rounds so)."""
-        return _spill_write(self.folder, projects, indicators)
+        return _spill_write(self.folder, projects, indicators, *([department] if department else []))
 
     def _blob(self, spill: tuple, part: int) -> Any:
         name, offset, *lengths = spill
@@ -285,6 +348,10 @@ class RoundStore:
 
     def indicators(self, rec: Received) -> list:
         return self._blob(rec.spill, 1) if rec.spill else []
+
+    def department(self, rec: Received) -> list:
+        """The unit's 部门整体 indicator rows (schema v2; none spilled: [])."""
+        return self._blob(rec.spill, 2) if rec.spill and len(rec.spill) > 4 else []
 
 
 # ---------------------------------------------------------------------------------------------- register
@@ -418,6 +485,7 @@ class Consolidation:
     level1s: list[str] = field(default_factory=list)
     milestones: list[str] = field(default_factory=list)
     text_flags: int = 0
+    v2: int = 0  # _V2_* column groups some adopted return calls for (see the note at _V2_PROJECT)
     other_sha256: dict[str, str] = field(default_factory=dict)  # the other files' (hashed while they exist)
     tables: _Tables = field(init=False, repr=False)
 
@@ -465,8 +533,12 @@ class Consolidation:
             return [str(c) for c in built.columns]
         if key == "projects":
             return ["主管部门编码", "主管部门名称", "单位编码", "单位名称", "项目编码", "项目名称", "预算数", "财政资金",
-                    "其他资金", "资金用途", *[f"{m}(%)" for m in self.milestones], "绩效目标", *self.level1s, "指标数",
-                    "错误", "提示", "文件"]
+                    "其他资金", "资金用途", *[f"{m}(%)" for m in self.milestones], "绩效目标",
+                    *(V2_PROJECT_COLUMNS if self.v2 & _V2_PROJECT else ()), *self.level1s, "指标数", "错误", "提示", "文件"]
+        if key == "indicators" and self.v2 & _V2_INDICATOR:
+            cols = TABLE_COLUMNS[key]
+            at = cols.index("计量单位") + 1
+            return [*cols[:4], V2_INDICATOR_COLUMNS[0], *cols[4:at], *V2_INDICATOR_COLUMNS[1:], *cols[at:]]
         if key in TABLE_COLUMNS:
             return list(TABLE_COLUMNS[key])
         return [str(c) for c in self.tables[key].columns]
@@ -587,18 +659,32 @@ class Consolidation:
                     n = per_project.setdefault(f.project_code, [0, 0])
                     n[0] += f.severity == "error"
                     n[1] += f.severity == "warning"
-            for code, name, total, fiscal, other, purpose, plan, goals, counts, n_ind, _ in self.store.projects(r):
+            for code, name, total, fiscal, other, purpose, plan, goals, counts, n_ind, _, *v2 in self.store.projects(r):
                 errors, warnings = per_project.get(code, (0, 0))
                 yield (*head, code, name, total, fiscal, other, purpose, *[plan.get(m) for m in milestones],
                        "\n".join(f"{i}.{g}" for i, g in enumerate(goals, start=1)),
+                       *((v2[0] if v2 else _NO_V2_PROJECT) if self.v2 & _V2_PROJECT else ()),
                        *[counts.get(name1, 0) for name1 in level1s], n_ind, errors, warnings, r.path)
 
     def _indicators_rows(self) -> Iterator[tuple]:
+        if not self.v2 & _V2_INDICATOR:
+            for r in self.taken:
+                projects = self.store.projects(r)
+                for (code, name, *_), rows in zip(projects, self.store.indicators(r)):
+                    for n, row in enumerate(rows, start=1):
+                        yield (r.unit_code, r.unit_name, code, name, n, *row[:11])
+            return
         for r in self.taken:
             projects = self.store.projects(r)
-            for (code, name, *_), rows in zip(projects, self.store.indicators(r)):
-                for n, row in enumerate(rows, start=1):
-                    yield (r.unit_code, r.unit_name, code, name, n, *row[:11])
+            tables = [(code, name, rows) for (code, name, *_), rows in zip(projects, self.store.indicators(r))]
+            tables.append(("", "", self.store.department(r)))
+            for code, name, rows in tables:
+                n, table = 0, None
+                for row in rows:
+                    v2 = row[_ROW_V2:] or (_ANNUAL, "", None, "")  # a return without v2 cells: 年度 only
+                    n = n + 1 if v2[0] == table else 1  # 序号 counts within each table
+                    table = v2[0]
+                    yield (r.unit_code, r.unit_name, code, name, v2[0], n, *row[:7], *v2[1:], *row[7:11])
 
     def _findings_rows(self) -> Iterator[tuple]:
         for r in self.run.files:
@@ -701,6 +787,7 @@ def decide_round(run: CheckRun, reg: Mapping[str, UnitData], store: RoundStore, 
                            milestones=milestones)
     for r in taken:
         result.text_flags |= r.flags
+        result.v2 |= r.v2
     result._small_tables()
     return result
 
@@ -760,7 +847,7 @@ def _x01(taken: list[Received], store: RoundStore) -> None:
             first = owners.setdefault(code, r)
             if first is not r:
                 if where is None:
-                    where = [p[-1] for p in store.projects(r)]
+                    where = [p[_PROJECT_WHERE] for p in store.projects(r)]
                 sheet, cell = where[pi] if pi < len(where) else (None, None)
                 r.report.findings.append(finding(
                     "X01", sheet=sheet, cell=cell, project_code=code, value=code, code=code,
@@ -809,6 +896,8 @@ def _x02(taken: list[Received], store: RoundStore) -> None:
         for (code, name, _, _, _, purpose, _, goals, *_), rows in zip(projects, indicators):
             inds = []
             for row in rows:
+                if row[_ROW_V2:_ROW_V2 + 1] not in ((), (_ANNUAL,)):
+                    continue  # a 实施期 row (after the 年度 ones): X02 compares 年度 wordings, as copy_keys holds
                 inds.append(Indicator("", "", "", description=row[3] if hashes[k] in shared_set else None))
                 k += 1
             made.append(Project(code, name, purpose=purpose or None, goals=list(goals), indicators=inds))
@@ -817,7 +906,7 @@ def _x02(taken: list[Received], store: RoundStore) -> None:
         by_id[id(u)] = (r, indicators)
     for u, pi, ii, text, other in copied_across(thin):
         r, indicators = by_id[id(u)]
-        sheet, cell = indicators[pi][ii][-1]
+        sheet, cell = indicators[pi][ii][_ROW_WHERE]
         p = u.projects[pi]
         r.report.findings.append(finding("X02", sheet=sheet, cell=cell, project_code=p.code,
                                          value=indicators[pi][ii][3] or None, text=text, other=other.name))

@@ -13,6 +13,7 @@ import io
 import re
 from decimal import Decimal
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -361,7 +362,9 @@ _SOURCE_LINE = re.compile(r"^(本级财政|上级补助|上年结转|其他)(?:[
 
 _COLUMNS = {"一级指标": "level1", "二级指标": "level2", "三级指标": "name", "绩效指标描述": "description",
             "符号": "operator", "指标值": "value", "计量单位": "unit", "度量单位": "unit", "指标值说明": "value_note",
-            "指标值确定依据": "basis", "权重": "weight", "分值": "weight"}
+            "指标值确定依据": "basis", "权重": "weight", "分值": "weight", "指标值类型": "value_type",
+            "指标方向": "direction", "指标方向性": "direction"}
+_VALUE_TYPES = {"定量": "定量", "定量指标": "定量", "定性": "定性", "定性指标": "定性"}
 
 
 def _indicators(b: Block, header: list[str], problems: list[str]) -> list[Indicator]:
@@ -377,12 +380,30 @@ def _indicators(b: Block, header: list[str], problems: list[str]) -> list[Indica
         places = b.cell_places[r] if r < len(b.cell_places) else []
         value_at = cols.get("value", 0)
         place = places[value_at] if value_at < len(places) else b.row_places[r]
-        ind = _indicator(level1, level2, cell, place, problems)
+        value_type = _stated(cell.get("value_type"), _VALUE_TYPES, place, "指标值类型", "定量或定性", "定量 or 定性",
+                             problems)
+        ind = _indicator(level1, level2, cell, place, problems, value_type=value_type)
         if cell.get("weight"):  # a 权重 column (render writes one where the table gives weights)
             weight = parse_number(cell["weight"])
             ind.weight = (int(weight) if float(weight).is_integer() else weight) if weight is not None else cell["weight"]
+        # 指标值类型 and 指标方向 columns (render writes them where the framework declares them)
+        ind.value_type = value_type
+        ind.direction = _stated(cell.get("direction"), _DIRECTIONS, place, "指标方向", "正向、反向或区间",
+                                "正向, 反向 or 区间", problems)
         out.append(ind)
     return out
+
+
+def _stated(text: str | None, choices: dict[str, str], place: str, what: str, expected: str, expected_en: str,
+            problems: list[str]) -> str | None:
+    """A 指标值类型 or 指标方向 cell in the schema's spelling (spaces aside); other text is reported, not kept."""
+    if not text:
+        return None
+    value = choices.get(re.sub(r"\s", "", text))
+    if value is None:
+        problems.append(t(f"{place}：{what}“{text}”无法识别（应为{expected}），未导入",
+                          f"{place}: the {what} “{text}” is not understood ({expected_en}); not imported"))
+    return value
 
 
 def _indicator(level1: str, level2: str, cell: dict[str, str], place: str, problems: list[str],
@@ -566,23 +587,56 @@ def _converted(text: str, factor: Decimal, place: str, what: str, problems: list
 
 _DIRECTIONS = {"正向": "正向", "反向": "反向", "区间": "区间"}
 _ATTRIBUTES = {"新增": "新增", "新增项目": "新增", "延续": "延续", "延续项目": "延续", "持续": "延续"}
-_PERIOD = re.compile(r"(20\d{2})\s*[.．\-/年]?\s*(\d{1,2})?\s*月?\s*(?:[-~～—至到]+)\s*(20\d{2})\s*[.．\-/年]?\s*(\d{1,2})?")
+# One end of a 实施期: 2023, 2023.7, 2023-07, 2023年7月, or with a day 2023.07.15, 2023-07-15, 2023年7月15日
+# (the schema's 'YYYY-MM-DD': a day written is a day kept).
+_PERIOD_END = r"(20\d{2})\s*[.．\-/年]?\s*(?:(\d{1,2})\s*(?:[.．\-/月]\s*(\d{1,2})\s*日?|月)?)?"
+_PERIOD_TO = r"\s*[-~～—至到]+\s*"
+_PERIOD = re.compile(_PERIOD_END + _PERIOD_TO + _PERIOD_END)
+# Half a 实施期 as render writes it ("2023年7月至", "至2024年6月"): the other end left blank, for G07 to report.
+_PERIOD_FROM_ONLY = re.compile(r"^\s*" + _PERIOD_END + _PERIOD_TO + "$")
+_PERIOD_UNTIL_ONLY = re.compile("^" + _PERIOD_TO + _PERIOD_END + r"\s*$")
 _SOURCES = (("本级财政", "本级财政", None), ("中央补助", "上级补助", "中央"), ("省级补助", "上级补助", "省"),
             ("省补助", "上级补助", "省"), ("市级补助", "上级补助", "市"), ("市补助", "上级补助", "市"),
             ("上级补助", "上级补助", None), ("上年结转", "上年结转", None), ("其他资金", "其他", None))
 
 
+def _period_end(year: str | None, month: str | None, day: str | None, default_month: int) -> str | None:
+    """One end in the schema's spelling ("2023-07", "2023-07-15"); None when absent or not a real date."""
+    if year is None:
+        return None
+    m = int(month) if month else default_month
+    if not 1 <= m <= 12:
+        return None
+    if day is None:
+        return f"{year}-{m:02d}"
+    try:
+        date(int(year), m, int(day))
+    except ValueError:
+        return None
+    return f"{year}-{m:02d}-{int(day):02d}"
+
+
 def _period(text: str, place: str, problems: list[str]) -> Period | None:
-    if not text:
+    """实施期 from a cell: "2023.01-2025.12", "2023-07-15至2024-06-30", "2022年1月至2024年12月", a year
+    range (January to December), or half of one as render writes it; a blank cell or a bare "至" is no
+    实施期. A missing month is the first (start) or last (end); a day is kept where written."""
+    if not text or not re.sub(_PERIOD_TO, "", text):
         return None
     m = _PERIOD.search(text)
-    if not m:
-        problems.append(t(f"{place}：实施期“{text}”无法识别（应为“2023.01-2025.12”之类），未导入",
-                          f"{place}: the 实施期 “{text}” is not understood (write it like “2023.01-2025.12”); not "
-                          "imported"))
-        return None
-    y1, m1, y2, m2 = m.groups()
-    return Period(start=f"{y1}-{int(m1 or 1):02d}", end=f"{y2}-{int(m2 or 12):02d}")
+    if m:
+        start, end = _period_end(*m.groups()[:3], 1), _period_end(*m.groups()[3:], 12)
+        if start and end:
+            return Period(start=start, end=end)
+    else:
+        half = _PERIOD_FROM_ONLY.match(text) or _PERIOD_UNTIL_ONLY.match(text)
+        if half is not None:
+            end_point = _period_end(*half.groups(), 1 if half.re is _PERIOD_FROM_ONLY else 12)
+            if end_point:
+                return Period(start=end_point) if half.re is _PERIOD_FROM_ONLY else Period(end=end_point)
+    problems.append(t(f"{place}：实施期“{text}”无法识别（应为“2023.01-2025.12”之类），未导入",
+                      f"{place}: the 实施期 “{text}” is not understood (write it like “2023.01-2025.12”); not "
+                      "imported"))
+    return None
 
 
 def _indicator_lines(row: _Row, place: str, problems: list[str]) -> list[dict[str, str]]:
@@ -892,27 +946,45 @@ def import_file(path: str | Path, *, budget_year: int | None = None, framework: 
 def _fit_framework(result: ImportResult, framework: str) -> None:
     """File each indicator the way the target framework does: an older table's 满意度 二级 under
     效益指标 goes under 满意度指标 for hebei-2023 (and the reverse for a framework whose variant files it
-    under 效益), each move named in the notes. Only a 二级 the framework files under exactly one 一级 moves."""
+    under 效益), each move named in the notes. Only a 二级 the framework files under exactly one 一级 moves;
+    an indicator under a 一级 that a variant of the framework replaced (满意度指标 for mof-2013) goes to
+    the variant's 一级 and 二级 when the variant names one 二级. Every indicator table is fitted (年度,
+    实施期, 部门整体)."""
     from .errors import FrameworkError
     from .frameworks import load_framework
+    from .model import indicator_tables
 
     try:
         fw = load_framework(framework)
     except FrameworkError:
         return  # the framework is named in the JSON as given; check will say what is wrong with it
     for unit in result.units:
-        for project in unit.projects:
-            for ind in project.indicators:
+        for _, project, inds in indicator_tables(unit):
+            for_zh = f"项目“{project.name}”的" if project is not None else "部门整体绩效"
+            for_en = f"project “{project.name}”, indicator" if project is not None else "department indicator"
+            for ind in inds:
                 if ind.level1 in fw.level1_names and ind.level2 in fw.level2_of(ind.level1):
                     continue
                 homes = [l1 for l1, l2s in fw.levels if ind.level2 in l2s]
                 if len(homes) == 1 and homes[0] != ind.level1:
                     result.problems.append(t(
-                        f"项目“{project.name}”的指标“{ind.name}”：二级指标“{ind.level2}”在指标体系 {fw.id} 中属于"
+                        f"{for_zh}指标“{ind.name}”：二级指标“{ind.level2}”在指标体系 {fw.id} 中属于"
                         f"“{homes[0]}”，一级指标已由“{ind.level1}”改为“{homes[0]}”",
-                        f"project “{project.name}”, indicator “{ind.name}”: framework {fw.id} files “{ind.level2}” "
+                        f"{for_en} “{ind.name}”: framework {fw.id} files “{ind.level2}” "
                         f"under “{homes[0]}”; its level-1 indicator was changed from “{ind.level1}”"))
                     ind.level1 = homes[0]
+                elif not homes and ind.level1 not in fw.level1_names:
+                    variant = next((v for v in fw.variants if v["instead_of"] == ind.level1 and len(v["level2"]) == 1),
+                                   None)
+                    if variant is None:
+                        continue
+                    level1, level2 = variant["under"], variant["level2"][0]
+                    result.problems.append(t(
+                        f"{for_zh}指标“{ind.name}”：指标体系 {fw.id} 把“{ind.level1}”作为“{level1}”下的二级指标"
+                        f"“{level2}”，已由“{ind.level1} / {ind.level2}”改为“{level1} / {level2}”",
+                        f"{for_en} “{ind.name}”: framework {fw.id} files “{ind.level1}” as "
+                        f"the level-2 “{level2}” under “{level1}”; changed from “{ind.level1} / {ind.level2}”"))
+                    ind.level1, ind.level2 = level1, level2
 
 
 def _clean_units(result: ImportResult, source: str) -> None:

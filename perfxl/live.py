@@ -41,18 +41,9 @@ What a cell means (the reader and the live formulas agree)
   (Excel's CELL("format") is volatile, so every file would ask to be saved, and its argument is
   language-dependent), so ``perfxl check`` ignores percent formats in spend-plan and 指标值 cells too.
   A percent-formatted 0.3 is 0.3 to both, and both flag it: P01 (合计 not 100) for the spend plan,
-  I09/I06 where they apply for values. The 指标值 column is formatted as text (``@``), so typing
-  "95%" there stores the text "95%", which both sides read as 95 with unit %. How the applications
-  store a typed percent (docs/percent-entry.md has the sources and the GUI test):
-
-  - *LibreOffice Calc 7.4* (tested under Xvfb, tests/test_gui_typing.py): "30%" typed into a
-    General spend-plan cell passes the 0–100 validation (0.3 is in range), stores 0.3 and gives the
-    cell a percent format, which stays: typing 30 again stores 0.3 again. P01 shows on both sides.
-  - *Excel*: typing a number with % applies a percentage format and stores the fraction; numbers
-    typed into a percent-formatted cell are divided by 100 while "Enable automatic percent entry" is
-    on (Microsoft, Application.AutoPercentEntry, learn.microsoft.com/office/vba/api/
-    excel.application.autopercententry). So Excel behaves like Calc here.
-  - *WPS*: no documentation of its percent entry was found; untested.
+  I09/I06 where they apply for values. So that typing never produces one, the spend-plan cells and
+  the 指标值 column are formatted as text (``@``): "30%" typed stays the text "30%", 30 stays "30",
+  and both sides read 30 (docs/percent-entry.md has what Calc, Excel and WPS do, and the GUI test).
 * **Blank 一级/二级 mean "same as above"**: a hidden helper column carries the nearest non-blank
   value above (a chain of IFs, no array formula); the 二级 dropdown lists the children of that
   inherited 一级, and an empty list (never "#N/A") when there is none.

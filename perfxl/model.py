@@ -356,6 +356,14 @@ def unit_from_dict(data: Any, source: str = "<data>") -> UnitData:
     )
 
 
+def _period_from_dict(period: dict | None) -> Period | None:
+    """实施期, or None when absent or empty ({"start": null, "end": null}): a workbook cannot tell an empty
+    实施期 from none (its two cells are blank either way), so both read as none and round-trip alike."""
+    if not period or (period.get("start") is None and period.get("end") is None):
+        return None
+    return Period(**period)
+
+
 def _project_from_dict(p: dict) -> Project:
     funds = dict(p["funds"])
     sources = [FundSource(**s) for s in funds.pop("sources", [])]
@@ -364,7 +372,7 @@ def _project_from_dict(p: dict) -> Project:
         code=p["code"], name=p["name"], funds=Funds(**funds, sources=sources), purpose=p.get("purpose"),
         spend_plan=dict(p["spend_plan"]), goals=list(p["goals"]),
         indicators=[_indicator_from_dict(i) for i in p["indicators"]],
-        attribute=p.get("attribute"), period=Period(**period) if period is not None else None,
+        attribute=p.get("attribute"), period=_period_from_dict(period),
         period_goals=list(p.get("period_goals", [])),
         period_indicators=[_indicator_from_dict(i) for i in p.get("period_indicators", [])],
     )

@@ -39,10 +39,10 @@ from .errors import PerfxlError
 from .i18n import t
 from .frameworks import OPERATOR_FROM_JSON
 from .frameworks import Framework
-from .model import Indicator, Project, UnitData
+from .model import Indicator, Project, UnitData, indicator_tables
 
 __all__ = ["render_document", "render_to_file", "document_filename", "indicator_value_text",
-           "chinese_numeral", "document_fonts", "DEFAULT_MILESTONES"]
+           "chinese_numeral", "document_fonts", "indicator_columns", "DEFAULT_MILESTONES"]
 
 DEFAULT_MILESTONES = ("3月底", "6月底", "10月底", "12月底")
 
@@ -548,7 +548,7 @@ def _body(doc: Any, text: str | None) -> None:
     doc.add_paragraph(text or "", style=_BODY_STYLE)
 
 
-def _department(doc: Any, unit: UnitData) -> None:
+def _department(doc: Any, unit: UnitData, extra: Sequence[str] = ()) -> None:
     dg = unit.department_goals
     _bookmark(_part_heading(doc, "第一部分", "部门整体绩效目标", new_page=False), 0)
     _bookmark(doc.add_paragraph("一、总体绩效目标", style="Heading 2"), 1)
@@ -563,7 +563,7 @@ def _department(doc: Any, unit: UnitData) -> None:
         _body(doc, f"（{chinese_numeral(i)}）{measure}")
     if dg.indicators:  # schema v2: the department's own indicator table
         _bookmark(doc.add_paragraph(_DEPT_INDICATORS, style="Heading 2"), 4)
-        _indicator_table(doc, dg.indicators)
+        _indicator_table(doc, dg.indicators, extra)
 
 
 def _goal_table(doc: Any, unit: UnitData, project: Project) -> Any:
@@ -647,7 +647,7 @@ def _goal_rows(project: Project) -> list[tuple[str, Any]]:
 
 def _period_text(period: Any) -> str:
     """实施期 as the documents write it: 2022年1月至2024年12月 (a day kept where given)."""
-    if period is None:
+    if period is None or (period.start is None and period.end is None):
         return ""
 
     def month(v: str | None) -> str:
@@ -670,20 +670,57 @@ def _runs(values: Sequence[Any]) -> list[tuple[int, int]]:
     return out
 
 
-_TABLE2_WEIGHTED = (1.9, 2.1, 2.4, 3.1, 3.0, 2.3, 1.2)  # cm, with a 权重 column (tables that give weights)
+_TABLE2_WEIGHTED = (1.9, 2.1, 2.4, 3.1, 3.0, 2.3, 1.2)  # cm, with a 权重 column only
+# Schema v2's indicator columns after the seed's six, in this order: (field, header lines, width in cm).
+# The headers are broken where a narrow column breaks them well (指标值 / 类型).
+_TABLE2_V2 = (("value_type", ("指标值", "类型"), 1.4), ("weight", ("权重",), 1.1), ("direction", ("指标", "方向"), 1.2))
+# The seed's six beside all three v2 columns (cm): 一级/二级/依据 still hold four characters (产出指标, 计划标准)
+# on a line; 绩效指标描述 takes what is left when fewer v2 columns are shown.
+_TABLE2_NARROW = (1.8, 1.8, 2.1, 2.6, 2.2, 1.8)
 
 
-def _indicator_table(doc: Any, inds: list[Indicator]) -> Any:
-    weighted = any(i.weight is not None for i in inds)
-    widths = [int(round(w / 2.54 * 1440)) for w in (_TABLE2_WEIGHTED if weighted else _TABLE2_COLUMNS)]
+def indicator_columns(unit: UnitData, framework: Framework | None = None) -> tuple[str, ...]:
+    """The schema-v2 columns (value_type, weight, direction) of every indicator table of the document:
+    those the framework declares (its ``fields``; by default the unit's framework), and those any of
+    the unit's indicators gives (a unit's data is never dropped unseen). The same for every table of
+    the document, so its tables read alike; hebei-2023 declares none, so its document keeps the seed's
+    six columns unless the data gives weights (then a 权重 column, as before)."""
+    framework = _framework_of(unit, framework)
+    every = [i for _, _, inds in indicator_tables(unit) for i in inds]
+    return tuple(name for name, _, _ in _TABLE2_V2
+                 if (framework is not None and framework.uses(name)) or any(getattr(i, name) is not None for i in every))
+
+
+def _indicator_widths(extra: Sequence[str]) -> list[int]:
+    """Column widths in twips: the seed's six; with 权重 only, as before schema v2's other columns;
+    otherwise the seed's six narrowed (_TABLE2_NARROW) to make room for the v2 columns."""
+    if not extra:
+        cm = list(_TABLE2_COLUMNS)
+    elif tuple(extra) == ("weight",):
+        cm = list(_TABLE2_WEIGHTED)
+    else:
+        cm = list(_TABLE2_NARROW) + [w for name, _, w in _TABLE2_V2 if name in extra]
+        cm[3] += sum(_TABLE2_COLUMNS) - sum(cm)  # what the v2 columns leave goes to 绩效指标描述
+    widths = [int(round(w / 2.54 * 1440)) for w in cm]
     widths[5] += TEXT_WIDTH - sum(widths)
+    return widths
+
+
+def _indicator_table(doc: Any, inds: list[Indicator], extra: Sequence[str] = ()) -> Any:
+    """An indicator table: the seed's six columns, then the schema-v2 ``extra`` ones (indicator_columns)."""
+    columns = [(name, lines) for name, lines, _ in _TABLE2_V2 if name in extra]
+    widths = _indicator_widths(extra)
+    narrowed = tuple(extra) not in ((), ("weight",))  # 指标值确定依据 then broken where it reads well
     table = _new_table(doc, 1 + len(inds), widths)
-    for c, h in enumerate(_TABLE2_HEADERS + (("权重",) if weighted else ())):
-        _write(table.cell(0, c), h, bold=True)
-    if weighted:
+    for c, h in enumerate(_TABLE2_HEADERS):
+        _write(table.cell(0, c), ["指标值", "确定依据"] if narrowed and c == 5 else h, bold=True)
+    for c, (name, lines) in enumerate(columns, start=6):
+        _write(table.cell(0, c), list(lines), bold=True)
         for r, ind in enumerate(inds, 1):
-            _write(table.cell(r, 6), _num(ind.weight))
-    _wrap_at(table.cell(0, 5), widths[5], 5)  # 指标值确定 / 依据, not 指标值确定依 / 据
+            value = getattr(ind, name)
+            _write(table.cell(r, c), _num(value) if name == "weight" else (value or ""))
+    if not narrowed:
+        _wrap_at(table.cell(0, 5), widths[5], 5)  # 指标值确定 / 依据, not 指标值确定依 / 据
     for i, row in enumerate(table.rows):
         _row_props(row, header=i == 0, min_height=0.75)
     for r, ind in enumerate(inds, 1):
@@ -700,7 +737,7 @@ def _indicator_table(doc: Any, inds: list[Indicator]) -> Any:
     return table
 
 
-def _projects(doc: Any, unit: UnitData) -> None:
+def _projects(doc: Any, unit: UnitData, extra: Sequence[str] = ()) -> None:
     part = 1 + len(_department_headings(unit))  # the 目录 entry (and bookmark) of 第二部分
     _bookmark(_part_heading(doc, "第二部分", "预算项目绩效目标", new_page=True, divider=True), part)
     for n, project in enumerate(unit.projects, 1):
@@ -714,11 +751,11 @@ def _projects(doc: Any, unit: UnitData) -> None:
         doc.add_paragraph()
         if project.period_indicators:  # schema v2: two tables, each under its title
             _table_title(doc, "年度绩效指标")
-        _indicator_table(doc, project.indicators)
+        _indicator_table(doc, project.indicators, extra)
         if project.period_indicators:
             doc.add_paragraph()
             _table_title(doc, "实施期绩效指标")
-            _indicator_table(doc, project.period_indicators)
+            _indicator_table(doc, project.period_indicators, extra)
 
 
 def _table_title(doc: Any, text: str) -> None:
@@ -776,13 +813,19 @@ def _update_fields_on_open(doc: Any) -> None:
         settings.append(el)
 
 
-def document_fonts(unit: UnitData, framework: Framework | None = None) -> tuple[str, str]:
-    """(body font, heading font) of the unit's framework (its ``document`` section), else 仿宋 and 黑体."""
+def _framework_of(unit: UnitData, framework: Framework | None) -> Framework | None:
+    """``framework``, else the shipped framework the unit names (an id, never opened as a path), else None."""
     if framework is None and unit.framework:
         from .frameworks import list_frameworks, shipped_framework
 
-        if unit.framework in list_frameworks():  # an id from the unit's data: never opened as a path
+        if unit.framework in list_frameworks():
             framework = shipped_framework(unit.framework)
+    return framework
+
+
+def document_fonts(unit: UnitData, framework: Framework | None = None) -> tuple[str, str]:
+    """(body font, heading font) of the unit's framework (its ``document`` section), else 仿宋 and 黑体."""
+    framework = _framework_of(unit, framework)
     doc = framework.document if framework is not None else {}
     return doc.get("body_font", BODY_FONT), doc.get("heading_font", HEADING_FONT)
 
@@ -814,8 +857,9 @@ def render_document(unit: UnitData, *, reviewer: str | None = None, framework: F
     _setup_section(body)
     _restart_numbering(body)
     _page_number_footer(body)
-    _department(doc, unit)
-    _projects(doc, unit)
+    extra = indicator_columns(unit, framework)
+    _department(doc, unit, extra)
+    _projects(doc, unit, extra)
     # The paragraph that ends the first section is the last one before 第一部分; keep it empty.
 
     cp = doc.core_properties

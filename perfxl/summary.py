@@ -32,8 +32,13 @@ text cell starting with ``=``, ``+``, ``-``, ``@``, TAB or CR gets a leading apo
 shows as text; numbers (of numeric columns, or numbers in a mixed column) are written as they are.
 Parquet is typed: a text column is text to every reader (pandas, DuckDB, Excel's Power Query imports it
 as data, never as a formula), so the text is kept exactly as the unit typed it, not prefixed. Counts
-are int64, amounts float64, text string; a column where a unit typed a number or text (预算数, 指标值)
-is float64 unless some unit typed text there in this round, then string (numbers written as in the CSV).
+are int64, amounts float64, text string; a column where a unit typed a number or text (预算数, 指标值,
+权重) is float64 unless some unit typed text there in this round, then string (numbers written as in the CSV).
+
+The columns are the consolidation's (``Consolidation.columns``): a round whose frameworks declare the
+schema-v2 fields, or whose returns carry them, also lists 项目属性, 实施期, 资金来源, 实施期目标 per project
+and every indicator table (指标表: 年度, 实施期, 部门整体) with 指标值类型, 权重, 指标方向 (see consolidate.py,
+_V2_PROJECT); any other round is written exactly as before them.
 """
 from __future__ import annotations
 

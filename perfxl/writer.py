@@ -28,6 +28,7 @@ from .errors import PerfxlError
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .i18n import t
 from .integrity import LockedCell, canonical, identity_rows, sign
+from .shared_formulas import apply as apply_shared, find_groups
 from .layout import EXTRA_INDICATOR_HEADINGS, V2_LABELS
 from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS,
                      IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, PRINT_LAST_COL, REVIEW_SHEET, TEMPLATE_ID,
@@ -90,14 +91,25 @@ class _Formats:
         return self(bg_color="#EDEDED")
 
     def input(self, **extra: Any):
-        return self(locked=False, bg_color=INPUT_FILL, **extra)
+        """An input cell: unlocked, with no fill of its own. Its light yellow is a conditional format
+        shown while the cell still has to be filled (see ``_fill_while_blank``), so a filled form
+        prints without it: LibreOffice prints every cell fill, whatever the sheet's black-and-white
+        print option says (docs/printing.md)."""
+        return self(locked=False, **extra)
 
     @property
     def check(self):
         return self(align="center", font_size=9)
 
+    @property
+    def blank_fill(self):
+        """The conditional input fill (one format for every rule that shows it)."""
+        if "blank_fill" not in self.cache:
+            self.cache["blank_fill"] = self.wb.add_format({"bg_color": INPUT_FILL})
+        return self.cache["blank_fill"]
 
-INPUT_FILL = "#FFF9DB"  # light yellow: "fill in here"
+
+INPUT_FILL = "#FFF9DB"  # light yellow: "still to fill in here" (a conditional format: gone once filled)
 # The fills of an annotated return's marked cells, by severity. None may be yellow: the input cells
 # are, and a unit must tell "advice" from "yours to fill" at a glance. The 审核意见 legend is drawn
 # from this table (swatches and words), so it always says what the cells show.
@@ -124,16 +136,23 @@ class _Sheet:
                  marks: dict[tuple[str, str], list[Finding]] | None = None):
         self.ws, self.fmt, self.locked, self.marks = ws, fmt, locked, marks or {}
         self.values: dict[tuple[int, int], Any] = {}  # what a reader will find: the live checks' cached results
+        self.blank_inputs: list[Span] = []  # single input fields, yellow while blank (_fill_while_blank)
 
     def formula(self, row: int, col: int, formula: str, value: Any, f: Any = None) -> None:
         """A formula with its cached result (what Protected View shows before anything computes)."""
         self.ws.write_formula(row, col, formula, f if f is not None else self.fmt.check, value)
+        # kept for shared_formulas: runs of row copies are stored once when the file is finished
+        self.ws.__dict__.setdefault("_perfxl_formulas", {})[(row, col)] = formula[1:] if formula.startswith("=") else formula
 
     def put(self, span: Span, value: Any, f: Any) -> None:
         found = self.marks.get((self.ws.name, span.a1))
         if found:
             worst = min(found, key=lambda x: SEVERITY_ORDER[x.severity]).severity
             f = self.fmt(**{**_props(f), "bg_color": _MARK[worst], "border": 2, "border_color": "#C00000"})
+            if _props(f).get("locked") is False:  # the mark's fill above the "still to fill" yellow
+                self.ws.conditional_format(span.row, span.col, *(span.end if span.merged else (span.row, span.col)), {
+                    "type": "formula", "criteria": "=TRUE", "stop_if_true": True,
+                    "format": self.fmt.wb.add_format({"bg_color": _MARK[worst]})})
             note = "\n".join(f"[{x.code} {SEVERITY_ZH[x.severity]}] {x.message}" for x in found)
             self.ws.write_comment(span.row, span.col, clean_text(note)[:2000], {"author": "审核意见", "x_scale": 3, "y_scale": 2})
         if span.merged:
@@ -166,6 +185,8 @@ class _Sheet:
 
     def input(self, span: Span, value: Any, validation: dict, **fmt: Any) -> None:
         self.put(span, value, self.fmt.input(**fmt))
+        if (self.ws.name, span.a1) not in self.marks:
+            self.blank_inputs.append(span)
         self.validate(span.row, span.col, span.row, span.col, validation)
 
     def validate(self, r1: int, c1: int, r2: int, c2: int, options: dict) -> None:
@@ -177,6 +198,44 @@ class _Sheet:
         rc = self.ws.data_validation(r1, c1, r2, c2, options)
         if rc != 0:
             raise AssertionError(f"data_validation rejected on {self.ws.name}!{a1(r1, c1)}: {rc} {options}")
+
+
+def _fill_while_blank(sh: _Sheet) -> None:
+    """The input fill on the sheet's single input fields while they are blank (an unfilled field is
+    what it points at, and it is gone on paper once the form is complete). One rule per field: a
+    rule over several ranges reads its relative reference from one corner, which applications
+    choose differently."""
+    for span in sh.blank_inputs:
+        sh.ws.conditional_format(span.row, span.col, *span.end, {"type": "blanks", "format": sh.fmt.blank_fill})
+
+
+def _fixed_col(row: int, col: int) -> str:
+    """B7 → $B7: the column fixed, the row relative (a conditional format copied down a table)."""
+    return "$" + a1(row, col)
+
+
+def _fill_rows_while_blank(sh: _Sheet, rows: range, row_cols: list[int], required: list[int],
+                           first_row_cue: list[int] | None = None) -> None:
+    """The input fill in a table: on a ``required`` cell left blank in a row that has been started
+    (anything typed in ``row_cols``), and, while the whole table is empty, on the ``first_row_cue``
+    cells of its first row (where to begin). Unused rows stay white, so a filled table prints as
+    the official one does."""
+    r1, r2 = rows.start, rows.stop - 1
+    fill = sh.fmt.blank_fill
+
+    def started(r: int) -> str:
+        return f"LEN(TRIM({'&'.join(_fixed_col(r, c) for c in row_cols)}))>0"
+
+    for c in required:
+        cell = a1(r1, c)
+        sh.ws.conditional_format(r1, c, r2, c, {"type": "formula", "format": fill,
+                                                "criteria": f"=AND(LEN(TRIM({cell}))=0,{started(r1)})"})
+    if first_row_cue:
+        table = f"${a1(r1, min(row_cols))}:${a1(r2, max(row_cols))}"
+        table = re.sub(r"\$([A-Z]+)(\d+)", r"$\1$\2", table)
+        for c in first_row_cue:
+            sh.ws.conditional_format(r1, c, r1, c, {"type": "formula", "format": fill,
+                                                    "criteria": f"=COUNTA({table})=0"})
 
 
 # ---------------------------------------------------------------- validations (Chinese messages)
@@ -194,6 +253,16 @@ def _decimal_rule(title: str, message: str, low: float, high: float | None = Non
         rule.update(criteria="between", minimum=low, maximum=high,
                     error_message=f"请填写 {low:g} 到 {high:g} 之间的数字（不要带 % 号或文字）。")
     return rule
+
+
+def _percent_rule(title: str, message: str, span: Span) -> dict:
+    """A share in percentage points typed into a text (@) cell: a number from 0 to 100, with or
+    without a trailing "%" ("30" and "30%" both mean 30). A decimal rule would refuse the text
+    that a text cell stores, so the check is a formula; IF keeps VALUE's error out of the comparison."""
+    x = f'VALUE(TRIM(SUBSTITUTE({span.a1.replace("$", "")},"%","")))'
+    return {"validate": "custom", "value": f"=IF(ISERROR({x}),FALSE,AND({x}>=0,{x}<=100))",
+            "input_title": title, "input_message": message, "error_title": "请填写数字",
+            "error_message": "请填写 0 到 100 之间的数字（如 30 或 30%，表示 30%），不要带文字。"}
 
 
 def _list_rule(source: str, title: str, message: str, strict: bool = True) -> dict:
@@ -251,19 +320,7 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
     """
     unit, _ = clean_unit(unit)  # the entry points report what they cleaned; a model built in code is cleaned here
     _check_fits(unit, framework)
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    wb.set_properties({"title": f"{unit.budget_year}年预算绩效目标表", "subject": unit.unit.name,
-                       "author": "perfxl", "company": unit.unit.department_name or "", "created": FIXED_DATE,
-                       "comments": f"{TEMPLATE_ID} v{TEMPLATE_VERSION}"})
-    # Every formula carries its correct cached result, so Excel need not recalculate on load: without
-    # fullCalcOnLoad and with a current engine id (Excel 2019/365) an untouched file opens clean and
-    # does not ask to be saved (Protected View shows the cached results). Excel still recalculates
-    # what depends on an edited cell; LibreOffice does too.
-    wb.calc_on_load = False
-    wb.calc_id = 191029
-    fmt = _Formats(wb)
+    buf, wb, fmt = new_workbook(f"{unit.budget_year}年预算绩效目标表", unit, f"{TEMPLATE_ID} v{TEMPLATE_VERSION}")
     locked: list[LockedCell] = []
     sheet_names = project_sheet_names([p.name for p in unit.projects])
 
@@ -303,6 +360,33 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
     }
     if review is not None:
         fields["review_sheet"] = "1"
+    return finish_workbook(buf, wb, fields, locked, [p.code for p in unit.projects], review or instructions,
+                           key=key, password=password)
+
+
+def new_workbook(title: str, unit: Any, comments: str) -> tuple[io.BytesIO, Any, _Formats]:
+    """(buffer, XlsxWriter workbook, formats) of a form's workbook: fixed properties so the bytes are
+    the same run to run, every formula's cached result trusted on load. Shared by every form."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    wb.set_properties({"title": title, "subject": unit.unit.name,
+                       "author": "perfxl", "company": unit.unit.department_name or "", "created": FIXED_DATE,
+                       "comments": comments})
+    # Every formula carries its correct cached result, so Excel need not recalculate on load: without
+    # fullCalcOnLoad and with a current engine id (Excel 2019/365) an untouched file opens clean and
+    # does not ask to be saved (Protected View shows the cached results). Excel still recalculates
+    # what depends on an edited cell; LibreOffice does too.
+    wb.calc_on_load = False
+    wb.calc_id = 191029
+    return buf, wb, _Formats(wb)
+
+
+def finish_workbook(buf: io.BytesIO, wb: Any, fields: dict[str, str], locked: list[LockedCell], codes: list[str],
+                    first: Worksheet, *, key: bytes | None, password: str | None) -> bytes:
+    """Sign the identity ``fields`` and the ``locked`` cells, write them to the very hidden identity
+    sheet and the document properties, make ``first`` the active sheet, and lock the structure:
+    the end of every form's workbook."""
     method, digest = sign(fields, locked, key)
     fields.update(signature_method=method, signature=digest)
     ident = wb.add_worksheet(IDENTITY_SHEET)
@@ -311,12 +395,14 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
             ident.write_string(r, c, v)
     ident.protect()
     ident.very_hidden()
-    for name, value in _custom_properties(fields, [p.code for p in unit.projects]):
+    for name, value in _custom_properties(fields, codes):
         wb.set_custom_property(name, value)
 
-    (review or instructions).activate()  # the first sheet must stay visible and active: hidden sheets come last
+    first.activate()  # the first sheet must stay visible and active: hidden sheets come last
+    shared = {f"xl/worksheets/sheet{i}.xml": find_groups(ws._perfxl_formulas)
+              for i, ws in enumerate(wb.worksheets(), start=1) if getattr(ws, "_perfxl_formulas", None)}
     wb.close()
-    return _lock_structure(buf.getvalue(), password)
+    return _lock_structure(buf.getvalue(), password, shared)
 
 
 # Office's limit on the text of a custom document property (XlsxWriter warns above it).
@@ -499,8 +585,12 @@ def _write_live(sh: _Sheet, cells: list, now: dict, L: ProjectLayout | Departmen
     for c in cells:
         f = sh.fmt.check if c.col == CHECK_COL else hidden
         sh.formula(c.row, c.col, c.formula, c.value, f)
+    # An explicit number format: a General formula cell takes the format of what it adds up in
+    # Calc, so a percent-formatted share made the 合计 show "8030.00%" for 80.3.
+    plan_sum = getattr(L, "plan_sum", None)
     for (row, col), (formula, value) in now.items():
-        sh.formula(row, col, formula, value, sh.fmt(align="center"))
+        share = plan_sum is not None and (row, col) == (plan_sum.row, plan_sum.col)
+        sh.formula(row, col, formula, value, sh.fmt(align="center", num_format="0.00" if share else "0"))
     errors = sum(str(c.value).count(CHECK_ERROR) for c in cells if c.col == CHECK_COL)
     sh.label(Span(L.status_row, 0), "本表自查")
     rng = f"{a1(0, CHECK_COL)}:{a1(L.status_row - 1, CHECK_COL)}"
@@ -588,7 +678,13 @@ def _project_sheet(sh: _Sheet, unit: UnitData, p: Project, number: int, fw: Fram
                 else "填写该时段支出占预算数的百分比（填 30 表示 30%），各期合计为 100。")
     for label_span, span, m in zip(L.milestone_labels, L.milestones, fw.milestones):
         sh.label(label_span, m)
-        sh.input(span, p.spend_plan.get(m), _decimal_rule(f"{m}支出比例（%）", plan_msg, 0, 100))
+        # Text (@), as the 指标值 column: "30%" typed stays "30%" and 30 stays 30, both read as 30 by the
+        # live 自查 and by check. In a General cell Excel and Calc would store 0.3 under a percent
+        # format that then sticks to the cell (docs/percent-entry.md).
+        sh.input(span, p.spend_plan.get(m), _percent_rule(f"{m}支出比例（%）", plan_msg, span), num_format="@",
+                 align="center")
+    first_m, last_m = L.milestones[0], L.milestones[-1]
+    ws.ignore_errors({"number_stored_as_text": f"{first_m.a1}:{last_m.a1}".replace("$", "")})
     sh.label(L.plan_sum_label, "最后一期" if cumulative else "合计")
     for c in range(L.plan_sum.col + 1, CHECK_COL):
         ws.write_blank(L.plan_sum_label.row, c, None, fmt.prefilled)
@@ -695,6 +791,7 @@ def _fund_sources(sh: _Sheet, unit: UnitData, p: Project, L: ProjectLayout) -> N
         for c in range(cols["amount"] + 1, CHECK_COL):
             ws.write_blank(r, c, None, fmt.prefilled)
     r1, r2 = rows.start, rows.stop - 1
+    _fill_rows_while_blank(sh, rows, list(cols.values()), [cols["source"], cols["amount"]])
     sh.validate(r1, cols["source"], r2, cols["source"], _list_rule(
         list(FUND_SOURCES), "资金来源", "选择资金来源，一行一个来源；各行金额合计为预算数。"))
     sh.validate(r1, cols["level"], r2, cols["level"], _list_rule(
@@ -711,7 +808,7 @@ def _period_table(sh: _Sheet, p: Project, L: ProjectLayout, lim: dict) -> None:
     rows = L.period_indicator_rows
     inherited = _inherited_level1(sh, rows, p.period_indicators)
     _indicator_table(sh, L.columns, L.period_header_row, rows, p.period_indicators, inherited, lim,
-                     check_heading=False)
+                     check_heading=False, start_cue=False)
     _indicator_extras(sh, L.extra_columns, L.period_header_row, rows, p.period_indicators)
 
 
@@ -722,7 +819,8 @@ def _department_indicators(sh: _Sheet, L: DepartmentLayout, dg: Any, lim: dict) 
     sh.put(L.indicators_label, V2_LABELS["dept_indicators"], sh.fmt(bold=True, border=0))
     rows = L.indicator_rows
     inherited = _inherited_level1(sh, rows, dg.indicators)
-    _indicator_table(sh, L.columns, L.indicator_header_row, rows, dg.indicators, inherited, lim, check_heading=False)
+    _indicator_table(sh, L.columns, L.indicator_header_row, rows, dg.indicators, inherited, lim, check_heading=False,
+                     start_cue=False)
     _indicator_extras(sh, L.extra_columns, L.indicator_header_row, rows, dg.indicators)
 
 
@@ -738,7 +836,7 @@ def _print_extra_columns(ws: Worksheet, extra: list[tuple[str, int]], last_row: 
 
 
 def _indicator_table(sh: _Sheet, cols: Any, header_row: int, rows: range, indicators: list[Indicator], inherited: str,
-                     lim: dict, check_heading: bool = True) -> None:
+                     lim: dict, check_heading: bool = True, start_cue: bool = True) -> None:
     """An indicator table: its headings, one row per indicator (then empty input rows), and the
     validations of each column. ``inherited`` is the cell, row-relative to the first row, holding the
     一级 a row has or inherits (the 二级 dropdown lists that 一级's children)."""
@@ -760,6 +858,12 @@ def _indicator_table(sh: _Sheet, cols: Any, header_row: int, rows: range, indica
             extra = {"num_format": "@"} if name == "value" else {}
             sh.put(Span(r, c), values.get(name), fmt.input(align="center" if centred else "left", **extra))
         sh.ws.set_row(r, 30)
+    # Yellow where a started row still lacks 三级/符号/指标值 (and 一级/二级 on the first row, which has
+    # nothing above to inherit); an empty table shows where to begin.
+    typed = [c for name, c in cols.items() if name not in ("check", "explanation")]
+    _fill_rows_while_blank(sh, rows, typed, [cols.name, cols.operator, cols.value],
+                           [cols.level1, cols.level2, cols.name, cols.operator, cols.value] if start_cue else None)
+    _fill_rows_while_blank(sh, range(r1, r1 + 1), typed, [cols.level1, cols.level2])
     sh.validate(r1, cols.level1, r2, cols.level1, _list_rule(
         "=pxl_L1", "一级指标", "从下拉列表选择一级指标。与上一行相同时可留空（视为同上）。"))
     sh.validate(r1, cols.level2, r2, cols.level2, _list_rule(
@@ -811,6 +915,7 @@ def _sheet_end(sh: _Sheet, L: ProjectLayout | DepartmentLayout, explanation: str
     sh.label(Span(ex.row, 0), "出错说明（本表）")
     sh.input(ex, explanation, _text_rule(lim["explanation"], "出错说明", "本表的审核提示确实无需修改时，在此说明理由。"),
              align="left")
+    _fill_while_blank(sh)
     _check_formats(sh, 0, L.status_row - 1)
     sh.label(Span(check_header_row, CHECK_COL), "自查")
     sh.ws.protect("", _PROTECT)
@@ -839,6 +944,7 @@ def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> None:
         sh.put(L.section_name(r), s.name if s else None, fmt.input(align="center"))
         sh.put(L.section_goal(r), s.goal if s else None, fmt.input(align="left"))
         ws.set_row(r, 30)
+    _fill_rows_while_blank(sh, rows, [0, 1], [0, 1], [0, 1])
     sh.validate(rows.start, 0, rows.stop - 1, 0, _text_rule(50, "科室", "填写科室名称，如“综合科”，一行一个科室。"))
     sh.validate(rows.start, 1, rows.stop - 1, 1, _text_rule(
         lim["goal"], "分项绩效目标", "写明该科室本年度的绩效目标。"))
@@ -848,6 +954,7 @@ def _department_sheet(sh: _Sheet, unit: UnitData, fw: Framework) -> None:
         sh.put(L.measure_number(r), f"（{_cn_number(i)}）", fmt.label)
         sh.put(L.measure(r), m, fmt.input(align="left"))
         ws.set_row(r, 30)
+    _fill_rows_while_blank(sh, mrows, [1], [], [1])
     sh.validate(mrows.start, 1, mrows.stop - 1, 1, _text_rule(
         lim["goal"], "工作保障措施", "每行一条措施，如“完善制度，加强支出管理。……”，编号已列在左侧。"))
     _department_indicators(sh, L, dg, lim)
@@ -916,7 +1023,7 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
 
     para("一、填报步骤", head)
     steps = [
-        "1. 浅黄色单元格为填报区，灰色单元格由财政部门预填并锁定（单位、项目编码、项目名称、预算金额等），不能修改。",
+        "1. 未锁定的单元格为填报区，尚未填写时显示浅黄色（填好后消失，打印时不出现）；灰色单元格由财政部门预填并锁定（单位、项目编码、项目名称、预算金额等），不能修改。",
         "2. 先填“部门整体绩效目标”表，再逐个填写各项目表（每个项目一张表，表名以序号开头）。",
         "3. 指标表每行一个三级指标：一级、二级指标、符号、计量单位请从下拉列表选择；一级、二级与上一行相同时可留空（视为同上），不要合并单元格。",
         "4. 定量指标：符号选 ≥ ≤ ＝ ＞ ＜，指标值只填数字（80% 填 80），计量单位选 %、万元、个 等；定性指标符号选“定性”，指标值填等级或简短描述。",
@@ -950,6 +1057,17 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
         r += 1
     r += 1
     para("三、审核规则（报送后财政部门将逐条审核；“表内自查”的规则在各表“自查”列即时显示，代码相同）", head, height=30)
+    r = rules_table(ws, fmt, fw, r, wide, "goals")
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.protect("", _PROTECT)
+
+
+def rules_table(ws: Worksheet, fmt: _Formats, fw: Framework, r: int, wide: int, form: str) -> int:
+    """The 填报说明's table of the rules that check ``form``'s workbooks (catalogue.RuleInfo.form) and
+    that ``fw`` applies, from row ``r``; returns the row after it."""
     from .live import rules_catalogue
 
     for c, h in enumerate(("代码", "类别", "检查方式", "规则")):
@@ -958,7 +1076,7 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
     ws.write_string(r, 3, "规则", fmt.label)
     r += 1
     for entry in rules_catalogue(fw):
-        if entry["setting"] == "off" or entry["form"] != "goals":
+        if entry["setting"] == "off" or entry["form"] != form:
             continue  # this framework does not apply the rule, or it checks the other form
         if entry["code"] in FIELD_RULES and not any(fw.uses(f) for f in FIELD_RULES[entry["code"]]):
             continue  # a rule on schema-v2 fields this framework's table does not carry
@@ -968,11 +1086,7 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
         ws.merge_range(r, 3, r, wide, None, fmt(align="left"))
         ws.write_string(r, 3, entry["title"], fmt(align="left"))
         r += 1
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-    ws.protect("", _PROTECT)
+    return r
 
 
 # 填报说明's 各栏说明 of the schema-v2 fields, where the framework declares them (field, 栏目, 说明).
@@ -994,7 +1108,7 @@ def _legend(ws: Worksheet, fmt: _Formats, row: int) -> None:
     """A row of swatches in the very fills the marks use, and the input cells' fill beside them."""
     ws.write_string(row, 0, "图例", fmt(align="center", border=0))
     swatches = [(SEVERITY_ZH["error"], MARK_FILLS["error"]), (SEVERITY_ZH["warning"], MARK_FILLS["warning"]),
-                ("填报区（浅黄色，不是审核标记）", INPUT_FILL)]
+                ("待填（浅黄色，填写后消失）", INPUT_FILL)]
     for c, (text, colour) in enumerate(swatches, start=1):
         ws.write_string(row, c, text, fmt(align="center", bg_color=colour))
     ws.set_row(row, 20)
@@ -1011,7 +1125,7 @@ def _review_sheet(ws: Worksheet, fmt: _Formats, unit: UnitData, findings: list[F
     red, orange = MARK_COLOUR_NAMES["error"][0], MARK_COLOUR_NAMES["warning"][0]
     ws.merge_range(1, 0, 1, 5, f"{_unit_line(unit)}：必须修改 {errors} 处，提示 {warnings} 处。"
                    f"标{red}的单元格必须修改；标{orange}的为提示，确实无需修改的请在“出错说明”栏写明理由；"
-                   "浅黄色为填报区，不是审核标记。鼠标移到标记的单元格上可看到批注中的问题说明。修改后直接保存本文件重新报送。",
+                   "浅黄色为尚未填写的填报处，不是审核标记。鼠标移到标记的单元格上可看到批注中的问题说明。修改后直接保存本文件重新报送。",
                    fmt(border=0, align="left"))
     ws.set_row(1, 36)
     _legend(ws, fmt, 2)
@@ -1042,9 +1156,11 @@ def _review_sheet(ws: Worksheet, fmt: _Formats, unit: UnitData, findings: list[F
     ws.protect("", _PROTECT)
 
 
-def _lock_structure(data: bytes, password: str | None) -> bytes:
+def _lock_structure(data: bytes, password: str | None,
+                    shared: dict[str, dict[tuple[int, int], tuple[int, str | None]]] | None = None) -> bytes:
     """Add <workbookProtection lockStructure="1"/> (XlsxWriter cannot) and, with a password, apply
-    it to every sheet's protection too. Entry order and dates are kept so output stays deterministic."""
+    it to every sheet's protection too; write the ``shared`` runs of row formulas once per run
+    (perfxl.shared_formulas). Entry order and dates are kept so output stays deterministic."""
     from xlsxwriter.worksheet import Worksheet as _W
 
     hashed = _W._encode_password(None, password) if password else None  # Excel's legacy 16-bit hash
@@ -1060,8 +1176,11 @@ def _lock_structure(data: bytes, password: str | None) -> bytes:
                 if "<workbookProtection" not in text:
                     raise AssertionError("workbookPr not found in workbook.xml")
                 body = text.encode("utf-8")
-            elif hashed and info.filename.startswith("xl/worksheets/sheet"):
-                body = body.replace(b"<sheetProtection ", f'<sheetProtection password="{hashed}" '.encode(), 1)
+            elif info.filename.startswith("xl/worksheets/sheet"):
+                if shared and info.filename in shared:
+                    body = apply_shared(body, shared[info.filename])
+                if hashed:
+                    body = body.replace(b"<sheetProtection ", f'<sheetProtection password="{hashed}" '.encode(), 1)
             dst.writestr(info, body)
     return out.getvalue()
 

@@ -81,13 +81,38 @@ def test_annotation_legend_colours_differ_from_input_fill(tmp_path, hebei):
     error_fill = _rgb(wb[by_code["F01"].sheet][by_code["F01"].cell])
     sheet = wb[by_code["I11"].sheet]
     L = ProjectLayout(hebei)
-    input_fill = _rgb(sheet[a1(L.indicator_rows.start, L.columns.explanation).replace("$", "")])  # unmarked 出错说明
+    # the input fill is conditional (shown while an input is blank): the colour of those rules
+    blank_rules = [r for cf in sheet.conditional_formatting for r in cf.rules if r.type == "containsBlanks"]
+    assert blank_rules
+    input_fill = "#" + blank_rules[0].dxf.fill.bgColor.rgb[-6:].upper()
     assert input_fill == INPUT_FILL
     assert len({warning_fill, error_fill, input_fill}) == 3
 
     review = wb[REVIEW_SHEET]
     legend = {c.value: _rgb(c) for c in review[3] if c.value and c.fill.fgColor.rgb not in (None, "00000000")}
     assert legend["必须修改"] == error_fill and legend["提示"] == warning_fill
-    assert any(text.startswith("填报区") and colour == input_fill for text, colour in legend.items())
+    assert any(text.startswith("待填") and colour == input_fill for text, colour in legend.items())
     intro = review["A2"].value
     assert "标黄" not in intro and "标红" in intro and "标橙色" in intro
+
+
+def test_a_marked_blank_input_shows_its_mark_not_the_input_fill(tmp_path, hebei):
+    """The input fill is a conditional format, which would cover a cell's own fill: a marked input
+    in a table (where the fill's rule covers every row) gets a rule of its mark's colour first,
+    which stops the rules after it."""
+    data = clean()
+    data["projects"][0]["indicators"][0]["value"] = None            # a started row without 指标值: marked
+    path = perfxl.write_workbook(unit_from_dict(data), hebei, tmp_path / "in")
+    checked = check_file(path)
+    wb = load_workbook(annotate(checked, tmp_path / "r"))
+    L = ProjectLayout(hebei)
+    cell = a1(L.indicator_rows.start, L.columns.value).replace("$", "")
+    marked = [f for f in checked.report.findings if f.cell == cell]
+    assert marked
+    sheet = wb[marked[0].sheet]
+    covering = sorted((r for cf in sheet.conditional_formatting for r in cf.rules if cell in cf.sqref),
+                      key=lambda r: r.priority)
+    worst = min(marked, key=lambda f: ["error", "warning", "info"].index(f.severity)).severity
+    assert covering[0].stopIfTrue and covering[0].formula == ["TRUE"]
+    assert "#" + covering[0].dxf.fill.bgColor.rgb[-6:].upper() == MARK_FILLS[worst]
+    assert any("#" + r.dxf.fill.bgColor.rgb[-6:].upper() == INPUT_FILL for r in covering[1:])

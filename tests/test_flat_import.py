@@ -167,3 +167,54 @@ def test_import_cli_writes_one_json_per_real_unit(exports, tmp_path):
     unit = perfxl.load_unit(tmp_path / "out" / "101002.json")
     assert unit.money_unit == "万元" and unit.projects[0].funds.total == 36 and unit.schema_version == 2
     assert "已导入 3 个单位、4 个项目、20 个指标" in r.output
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("2023.07.15-2024.06.30", ("2023-07-15", "2024-06-30")),
+    ("2023-07-15至2024-06-30", ("2023-07-15", "2024-06-30")),
+    ("2023年7月15日至2024年6月30日", ("2023-07-15", "2024-06-30")),
+    ("2023/07/01~2024/06", ("2023-07-01", "2024-06")),
+    ("2023.07-2024.06", ("2023-07", "2024-06")),
+    ("2023-2025", ("2023-01", "2025-12")),
+])
+def test_a_period_keeps_the_day_it_is_written_with(tmp_path, written, expected):
+    head = ["单位名称", "项目名称", "预算数", "年度目标", "实施期", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位"]
+    rows = [["(2023年度)"], ["金额单位:万元"], head,
+            ["101002-综合行政执法局", "车辆运行", 36, "保障车辆运行", written, "产出指标", "数量指标", "车辆数", "≥", "12", "台"]]
+    result = import_file(table_file(tmp_path / "period.xlsx", rows))
+    period = result.units[0].projects[0].period
+    assert (period.start, period.end) == expected
+    assert not [p for p in result.problems if "实施期" in p]
+    validate_unit_dict(unit_to_dict(result.units[0]))  # the schema's 'YYYY-MM-DD'
+
+
+@pytest.mark.parametrize("written", ["2023.02.30-2024.06.30", "2023.13-2024.01", "明年起"])
+def test_a_period_that_is_no_date_is_reported_with_its_row(tmp_path, written):
+    head = ["单位名称", "项目名称", "预算数", "年度目标", "实施期", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位"]
+    rows = [["(2023年度)"], ["金额单位:万元"], head,
+            ["101002-综合行政执法局", "车辆运行", 36, "保障车辆运行", written, "产出指标", "数量指标", "车辆数", "≥", "12", "台"]]
+    result = import_file(table_file(tmp_path / "bad.xlsx", rows))
+    assert result.units[0].projects[0].period is None
+    assert [p for p in result.problems if "实施期" in p and written in p and "第 4 行" in p]
+
+
+def test_a_blank_period_is_no_period(tmp_path):
+    head = ["单位名称", "项目名称", "预算数", "年度目标", "实施期", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位"]
+    rows = [["(2023年度)"], ["金额单位:万元"], head,
+            ["101002-综合行政执法局", "车辆运行", 36, "保障车辆运行", None, "产出指标", "数量指标", "车辆数", "≥", "12", "台"]]
+    result = import_file(table_file(tmp_path / "blank.xlsx", rows))
+    assert result.units[0].projects[0].period is None and "period" not in unit_to_dict(result.units[0])["projects"][0]
+
+
+def test_a_level1_a_variant_replaces_is_filed_as_the_variants_level2(tmp_path):
+    """mof-2013 files 满意度 as the 二级 社会公众或服务对象满意度指标 under 效益指标: a table with 满意度指标 as
+    a 一级 imported for it is filed so (no I02), and the move is noted."""
+    head = ["单位名称", "项目名称", "预算数", "年度目标", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位"]
+    rows = [["(2023年度)"], ["金额单位:万元"], head,
+            ["101002-综合行政执法局", "车辆运行", 36, "保障车辆运行", "满意度指标", "服务对象满意度指标", "群众满意度", "≥", "90", "%"]]
+    result = import_file(table_file(tmp_path / "new.xlsx", rows), framework="mof-2013")
+    ind = result.units[0].projects[0].indicators[0]
+    assert (ind.level1, ind.level2) == ("效益指标", "社会公众或服务对象满意度指标")
+    assert any("满意度指标" in p and "社会公众或服务对象满意度指标" in p for p in result.problems)
+    codes = {f.code for f in perfxl.check_unit(result.units[0], perfxl.load_framework("mof-2013"))}
+    assert "I02" not in codes

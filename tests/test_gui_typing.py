@@ -3,9 +3,12 @@
 Calc runs with its real window under Xvfb and gets keystrokes from xdotool, as practices.md
 describes; the file it saves is then read back and checked. What this pins (docs/percent-entry.md):
 
-* the 0–100 validation lets "30%" through: Calc stores 0.3, which is in range;
-* the cell takes a percent format, and it stays: typing 30 afterwards stores 0.3 again;
-* the workbook's live 自查 and ``perfxl check`` agree on what that means (P01, 合计 80.3).
+* the spend-plan cells are text (``@``): "20%" typed stays the text "20%" (no fraction, no percent
+  format), passes the validation, and both sides read it as 20, so the plan adds up to 100 and
+  neither the live 自查 nor ``perfxl check`` reports P01;
+* typing 30 into that cell afterwards stores 30 (no percent format was left behind), and both sides
+  report P01 with 合计 110;
+* the 合计 cell keeps its own number format (it once showed "8030.00%").
 
 Needs LibreOffice with its X11 window (Debian's ``libreoffice-calc``, not only ``-nogui``), ``Xvfb``
 and ``xdotool``; ``PERFXL_GUI_SOFFICE`` may name another soffice to use. Under CI=true a missing
@@ -130,11 +133,12 @@ class Desktop:
 
 @pytest.fixture(scope="module")
 def typed_in_calc(tmp_path_factory):
-    """The seed unit's template; in Calc's window "30%" typed into project 1's first spend-plan
-    cell and saved (copy kept), then 30 typed into the same cell and saved again."""
+    """The seed unit's template (project 1 plans 20 + 80); in Calc's window "20%" typed into project
+    1's first spend-plan cell and saved (copy kept), then 30 typed into the same cell and saved again."""
     soffice = gui_soffice()
     tmp = tmp_path_factory.mktemp("gui")
     unit = perfxl.load_unit(SAMPLES / "units" / "115001.json")
+    assert sum(unit.projects[0].spend_plan.values()) == 100 and list(unit.projects[0].spend_plan.values())[0] == 20
     path = perfxl.write_workbook(unit, HEBEI, tmp / "src")
     desk = Desktop(soffice, tmp)
     try:
@@ -142,10 +146,10 @@ def typed_in_calc(tmp_path_factory):
         cell = ProjectLayout(HEBEI).milestones[0].a1
         desk.keys("ctrl+Next", "ctrl+Next")  # 填报说明 → 部门整体绩效目标 → the first project
         desk.go_to(cell)
-        desk.type("30%")
+        desk.type("20%")
         desk.keys("Return")
         desk.save(path)
-        first = tmp / "after-30-percent.xlsx"
+        first = tmp / "after-20-percent.xlsx"
         shutil.copy(path, first)
         desk.go_to(cell)
         desk.type("30")
@@ -154,26 +158,37 @@ def typed_in_calc(tmp_path_factory):
         desk.keys("ctrl+q")
     finally:
         desk.close()
-    return cell, first, path
+    return cell.replace("$", ""), first, path
 
 
-def test_typed_percent_passes_the_validation_and_stores_the_fraction_under_a_percent_format(typed_in_calc):
+def test_typed_percent_stays_text_in_the_text_formatted_cell(typed_in_calc):
     cell, first, _ = typed_in_calc
     c = load_workbook(first)[P1][cell]
-    assert c.value == pytest.approx(0.3) and "%" in c.number_format
+    assert c.value == "20%" and c.number_format == "@"
 
 
-def test_the_percent_format_stays_so_typing_30_again_stores_the_fraction_again(typed_in_calc):
+def test_typed_percent_means_20_to_both_sides_so_the_plan_adds_up(typed_in_calc):
+    _, first, _ = typed_in_calc
+    assert not [f for f in check_file(first).report.findings if f.code == "P01"]
+    ws = load_workbook(first, data_only=True)[P1]
+    L = ProjectLayout(HEBEI)
+    assert ws[L.plan_sum.a1.replace("$", "")].value == 100
+    assert not str(ws[a1(L.plan_check.row, CHECK_COL).replace("$", "")].value or "").startswith("✗")
+    assert_live_equals_check(first)
+
+
+def test_no_percent_format_is_left_so_typing_30_stores_30(typed_in_calc):
     cell, _, again = typed_in_calc
-    c = load_workbook(again)[P1][cell]
-    assert c.value == pytest.approx(0.3) and "%" in c.number_format
+    wb = load_workbook(again)
+    c = wb[P1][cell]
+    assert c.value in ("30", 30) and "%" not in c.number_format
+    assert "%" not in wb[P1][ProjectLayout(HEBEI).plan_sum.a1.replace("$", "")].number_format
 
 
-def test_live_check_and_check_agree_on_the_typed_percent(typed_in_calc):
-    _, first, again = typed_in_calc
-    for saved in (first, again):
-        p01 = [f for f in check_file(saved).report.findings if f.code == "P01" and f.sheet == P1]
-        assert len(p01) == 1 and "80.3" in p01[0].message
-        mark = load_workbook(saved, data_only=True)[P1][a1(ProjectLayout(HEBEI).plan_check.row, CHECK_COL)].value
-        assert mark.startswith("✗ P01") and "80.3" in mark
-        assert_live_equals_check(saved)  # and every other row, sheet count and the workbook's status
+def test_live_check_and_check_agree_on_the_retyped_share(typed_in_calc):
+    _, _, again = typed_in_calc
+    p01 = [f for f in check_file(again).report.findings if f.code == "P01" and f.sheet == P1]
+    assert len(p01) == 1 and "110" in p01[0].message
+    mark = load_workbook(again, data_only=True)[P1][a1(ProjectLayout(HEBEI).plan_check.row, CHECK_COL).replace("$", "")].value
+    assert mark.startswith("✗ P01") and "110" in mark
+    assert_live_equals_check(again)  # and every other row, sheet count and the workbook's status

@@ -5,8 +5,10 @@ back pixel by pixel; no imaging library needed, a PPM is plain bytes):
 
 * 部门整体绩效目标 prints on one page;
 * the 自查 column, the status boxes and their colours are not printed (the print area ends at I);
-* the one colour left on paper is the light input fill: LibreOffice ignores the sheets' "black and
-  white" print option, which Excel honours (docs/printing.md has the evidence and the sources).
+* a complete form prints without any colour. LibreOffice ignores the sheets' "black and white"
+  print option, which Excel honours, and prints every cell fill (docs/printing.md), so the input
+  fill is a conditional format shown only while an input still has to be filled: on paper it marks
+  what is missing, and nothing else.
 """
 from __future__ import annotations
 
@@ -65,13 +67,10 @@ def coloured(pixel: tuple[int, int, int]) -> bool:
     return max(pixel) - min(pixel) > 12
 
 
-@pytest.fixture(scope="module")
-def printed(tmp_path_factory, soffice):
-    """The seed unit's workbook as LibreOffice prints it: (page texts, page images)."""
+def _print(unit, tmp: Path, soffice: str) -> tuple[list[str], list[Path]]:
+    """``unit``'s workbook as LibreOffice prints it: (page texts, page images)."""
     pdftotext = require_tool("pdftotext", INSTALL_PDFTOTEXT)
     pdftoppm = require_tool("pdftoppm", INSTALL_PDFTOTEXT)
-    tmp = tmp_path_factory.mktemp("print")
-    unit = perfxl.load_unit(Path(__file__).resolve().parents[1] / "samples" / "units" / "115001.json")
     src = perfxl.write_workbook(unit, HEBEI, tmp / "src")
     subprocess.run([soffice, f"-env:UserInstallation=file://{tmp / 'profile'}", "--headless", "--convert-to", "pdf",
                     "--outdir", str(tmp), str(src)], check=True, capture_output=True, timeout=300)
@@ -82,6 +81,26 @@ def printed(tmp_path_factory, soffice):
     images = sorted(tmp.glob("page-*.ppm"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
     assert len(images) == len(pages)
     return pages, images
+
+
+SEED = Path(__file__).resolve().parents[1] / "samples" / "units" / "115001.json"
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory, soffice):
+    """The seed unit's workbook as LibreOffice prints it: some inputs are still blank (其他资金, two
+    spend-plan periods of project 2)."""
+    return _print(perfxl.load_unit(SEED), tmp_path_factory.mktemp("print"), soffice)
+
+
+@pytest.fixture(scope="module")
+def printed_complete(tmp_path_factory, soffice):
+    """The seed unit with its blank inputs filled (0 where it had nothing)."""
+    unit = perfxl.load_unit(SEED)
+    for p in unit.projects:
+        p.funds.other = 0 if p.funds.other is None else p.funds.other
+        p.spend_plan = {m: 0 if v is None else v for m, v in p.spend_plan.items()}
+    return _print(unit, tmp_path_factory.mktemp("print-complete"), soffice)
 
 
 def _form_pages(pages: list[str]) -> list[int]:
@@ -110,13 +129,41 @@ def test_check_colours_are_not_printed(printed):
         assert not hits, (i, hits[:3])
 
 
-def test_the_only_colour_libreoffice_prints_is_the_input_fill(printed):
-    """LibreOffice prints cell fills whatever the sheet's black-and-white option says (Excel and WPS
-    honour it; docs/printing.md): the light input fill is the one colour on paper, nothing else."""
-    pages, images = printed
-    fill = _rgb(INPUT_FILL)
+def test_a_complete_form_prints_without_any_colour(printed_complete):
+    pages, images = printed_complete
     for i in _form_pages(pages):
         pixels = [p for p in ppm_pixels(images[i]) if coloured(p)]
-        assert any(near(p, fill) for p in pixels), i  # the fill is there: LibreOffice prints it
-        others = [p for p in pixels if not shade_of(p, fill)]
+        assert not pixels, (i, pixels[:5])
+
+
+def test_only_inputs_still_blank_print_and_only_in_the_input_fill(printed):
+    """The seed leaves inputs blank on the project pages: they print in the light input fill, the
+    one colour on paper; the department form, filled in full, prints without any."""
+    pages, images = printed
+    fill = _rgb(INPUT_FILL)
+    forms = _form_pages(pages)
+    with_fill = [i for i in forms if any(near(p, fill) for p in ppm_pixels(images[i]))]
+    assert with_fill and forms[0] not in with_fill, with_fill
+    for i in forms:
+        others = [p for p in ppm_pixels(images[i]) if coloured(p) and not shade_of(p, fill)]
         assert not others, (i, others[:5])
+
+
+@pytest.fixture(scope="module")
+def printed_started_row(tmp_path_factory, soffice):
+    """The complete seed unit, but project 2's first indicator row has lost its 指标值."""
+    unit = perfxl.load_unit(SEED)
+    for p in unit.projects:
+        p.funds.other = 0 if p.funds.other is None else p.funds.other
+        p.spend_plan = {m: 0 if v is None else v for m, v in p.spend_plan.items()}
+    unit.projects[1].indicators[0].value = None
+    return _print(unit, tmp_path_factory.mktemp("print-row"), soffice)
+
+
+def test_a_started_indicator_row_missing_its_value_prints_the_fill_on_its_page_only(printed_started_row):
+    pages, images = printed_started_row
+    fill = _rgb(INPUT_FILL)
+    forms = _form_pages(pages)
+    with_fill = [i for i in forms if any(near(p, fill) for p in ppm_pixels(images[i]))]
+    project2 = [i for i in forms if "土地成本核算专项绩效目标表" in pages[i].replace(" ", "")]
+    assert with_fill == project2[:1], (with_fill, project2)

@@ -104,7 +104,104 @@ def test_every_framework_sample_renders_with_toc_page_numbers(fid, sample, tmp_p
 def test_weights_get_their_column_where_the_table_gives_them():
     u = perfxl.load_unit(SAMPLES / "frameworks" / "mof-2013.json")
     table = _doc(render_document(u)).tables[2]  # after the department's indicators and the goal table
-    assert [c.text for c in table.rows[0].cells][-1] == "权重"
-    assert [table.cell(r, 6).text for r in range(1, 4)] == ["20", "10", "10"]
-    seed = _doc(render_document(perfxl.load_unit(SAMPLES / "units" / "115001.json"))).tables[1]
+    assert [c.text for c in table.rows[0].cells][7] == "权重"  # after 指标值类型 (mof-2013 declares both)
+    assert [table.cell(r, 7).text for r in range(1, 4)] == ["20", "10", "10"]
+    seed_unit = perfxl.load_unit(SAMPLES / "units" / "115001.json")
+    seed = _doc(render_document(seed_unit)).tables[1]
     assert len(seed.columns) == 6  # no weights in the seed: its six columns
+    seed_unit.projects[0].indicators[0].weight = 30  # hebei-2023 with weights given: a 权重 column, as before
+    weighted = _doc(render_document(seed_unit)).tables[1]
+    assert [c.text for c in weighted.rows[0].cells][6:] == ["权重"] and weighted.cell(1, 6).text == "30"
+    grid = [int(g.get(qn("w:w"))) for g in weighted._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert grid[:5] == [int(round(w / 2.54 * 1440)) for w in (1.9, 2.1, 2.4, 3.1, 3.0)]
+
+
+def _header(table) -> list[str]:
+    return [re.sub(r"\s", "", c.text) for c in table.rows[0].cells]
+
+
+def _indicator_tables(doc) -> list:
+    return [t for t in doc.tables if _header(t)[0] == "一级指标"]
+
+
+def test_value_type_weight_and_direction_get_columns_where_the_framework_declares_them():
+    data = json.loads((SAMPLES / "frameworks" / "mof-2013.json").read_text("utf-8"))
+    u = perfxl.load_unit(SAMPLES / "frameworks" / "mof-2013.json")
+    tables = _indicator_tables(_doc(render_document(u)))
+    wanted = [data["department_goals"]["indicators"]]
+    for p in data["projects"]:
+        wanted += [p["indicators"]] + ([p["period_indicators"]] if p.get("period_indicators") else [])
+    assert len(tables) == len(wanted) == 4
+    for table, inds in zip(tables, wanted):
+        assert _header(table)[6:] == ["指标值类型", "权重", "指标方向"]
+        shown = [tuple(table.cell(r, c).text for c in (2, 6, 7, 8)) for r in range(1, len(inds) + 1)]
+        assert shown == [(i["name"], i.get("value_type") or "", str(i["weight"]), i.get("direction") or "") for i in inds]
+
+
+def test_a_declared_column_is_shown_even_where_no_indicator_fills_it():
+    u = perfxl.load_unit(SAMPLES / "frameworks" / "mof-2013.json")
+    for _, _, inds in perfxl.model.indicator_tables(u):
+        for i in inds:
+            i.direction = None
+    table = _indicator_tables(_doc(render_document(u)))[0]
+    assert _header(table)[-1] == "指标方向" and {table.cell(r, 8).text for r in range(1, len(table.rows))} == {""}
+
+
+def test_data_gives_its_columns_under_a_framework_declaring_none():
+    u = perfxl.load_unit(SAMPLES / "units" / "115001.json")
+    u.projects[1].indicators[0].direction = "反向"
+    tables = _indicator_tables(_doc(render_document(u)))
+    assert [_header(t)[6:] for t in tables] == [["指标方向"]] * len(u.projects)  # every table of the document alike
+    assert tables[1].cell(1, 6).text == "反向" and tables[0].cell(1, 6).text == ""
+
+
+def test_the_v2_table_fits_the_text_width():
+    u = perfxl.load_unit(SAMPLES / "frameworks" / "mof-2013.json")
+    table = _indicator_tables(_doc(render_document(u)))[0]
+    grid = [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert len(grid) == 9 and sum(grid) == int(round(16 / 2.54 * 1440))
+
+
+def test_hebei_documents_keep_the_seeds_six_columns_and_widths():
+    """hebei-2023 declares no v2 field: its samples' indicator tables are the seed's, widths included."""
+    seed_widths = [int(round(w / 2.54 * 1440)) for w in (2.1, 2.2, 2.5, 3.5, 3.2, 2.5)]
+    seed_widths[5] += int(round(16 / 2.54 * 1440)) - sum(seed_widths)
+    for path in sorted((SAMPLES / "units").glob("*.json")):
+        for table in _indicator_tables(_doc(render_document(perfxl.load_unit(path)))):
+            assert _header(table) == ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"]
+            assert [int(g.get(qn("w:w"))) for g in table._tbl.tblGrid.findall(qn("w:gridCol"))] == seed_widths
+
+
+def test_render_then_import_brings_back_type_weight_and_direction():
+    from perfxl.importer import import_docx
+
+    u = perfxl.load_unit(SAMPLES / "frameworks" / "mof-2013.json")
+    result = import_docx(render_document(u), framework="mof-2013")
+    assert result.problems == []
+    back = result.units[0]
+
+    def facts(unit):
+        return [(table, [(i.name, i.value_type, i.weight, i.direction) for i in inds])
+                for table, _, inds in perfxl.model.indicator_tables(unit)]
+
+    assert facts(back) == facts(u)
+
+
+@pytest.mark.parametrize("period, shown", [
+    ({"start": "2023-03-15", "end": "2024-06-30"}, "2023年3月15日至2024年6月30日"),
+    ({"start": "2023-03", "end": None}, "2023年3月至"),
+    ({"start": None, "end": None}, ""),
+])
+def test_a_period_survives_render_and_import(period, shown):
+    from perfxl.importer import import_docx
+
+    data = json.loads((SAMPLES / "frameworks" / "mof-2013.json").read_text("utf-8"))
+    data["projects"][1]["period"] = period
+    u = perfxl.model.unit_from_dict(data)
+    doc = render_document(u)
+    goal = [t for t in _doc(doc).tables if _header(t)[0].startswith("120001")][1]
+    facts = next(r for r in goal.rows if r.cells[0].text == "项目属性")
+    assert facts.cells[-1].text == shown
+    result = import_docx(doc, framework="mof-2013")
+    assert result.problems == []
+    assert result.units[0].projects[1].period == u.projects[1].period

@@ -78,6 +78,45 @@ def test_export_of_the_workbook_is_the_json_it_was_made_from(tmp_path):
     assert findings == [] and exported == data
 
 
+
+@pytest.mark.parametrize("start, end", [("2023-07-15", "2024-06-30"), ("2023-07-01", "2024-12-31"),
+                                        ("2023-07-15", "2024-06")], ids=["days", "first-and-last", "one-day"])
+def test_a_period_with_a_day_round_trips_through_the_workbook(tmp_path, start, end):
+    from perfxl.export import export_unit
+
+    data = sample()
+    data["projects"][1]["period"] = {"start": start, "end": end}
+    path = write_workbook(unit_from_dict(data), MOF13, tmp_path)
+    assert load_workbook(path)[P2][L.period_start.a1].value == start  # written as the JSON's text
+    exported, findings = export_unit(path)
+    assert findings == [] and exported == data
+    assert [f.code for f in check_file(path).report.findings] == []
+
+
+def test_an_empty_period_round_trips_as_empty(tmp_path):
+    """{"start": null, "end": null} is no 实施期: a workbook's two blank cells cannot tell it from none,
+    so JSON → JSON and JSON → workbook → JSON give the same document (without the key)."""
+    from perfxl.export import export_unit
+
+    data = sample()
+    data["projects"][1]["period"] = {"start": None, "end": None}
+    u = unit_from_dict(data)
+    assert u.projects[1].period is None and "period" not in unit_to_dict(u)["projects"][1]
+    path = write_workbook(u, MOF13, tmp_path)
+    ws = load_workbook(path)[P2]
+    assert (ws[L.period_start.a1].value, ws[L.period_end.a1].value) == (None, None)
+    exported, findings = export_unit(path)
+    assert findings == [] and exported == unit_to_dict(u)
+    assert unit_to_dict(unit_from_dict(exported)) == exported
+    assert "G07" not in {f.code for f in check_file(path).report.findings}
+
+
+def test_a_date_typed_with_a_day_is_read_with_it(tmp_path):
+    path = _typed(tmp_path, {(P2, L.period_start.a1): date(2023, 7, 15), (P2, L.period_end.a1): "2024年6月30日"})
+    p1 = read_workbook(path, framework=MOF13).unit.projects[1]
+    assert (p1.period.start, p1.period.end) == ("2023-07-15", "2024-06-30")
+
+
 def test_each_field_has_its_cell_label_and_validation(tmp_path):
     wb = load_workbook(write_workbook(unit_from_dict(sample()), MOF13, tmp_path))
     ws = wb[P1]

@@ -94,6 +94,20 @@ _COMPARE = {
 }
 
 
+# The spend plan's text cells (writer._percent_rule): a number from 0 to 100 once "%" and spaces are
+# removed; tests/test_percent_entry.py has LibreOffice evaluate the formula itself.
+_SHARE_RULE = (r'IF\(ISERROR\((VALUE\(TRIM\(SUBSTITUTE\([A-Z]+\d+,"%",""\)\)\))\),FALSE,'
+               r'AND\(\1>=0,\1<=100\)\)')
+
+
+def _share(value) -> bool:
+    try:
+        x = float(str(value).replace("%", "").strip())
+    except ValueError:
+        return False
+    return 0 <= x <= 100
+
+
 def excel_verdict(wb, ws, ref: str, value) -> str:
     """What Excel does when ``value`` is typed into ``ref`` (its data validation, its alert style)."""
     dv = validation_at(ws, ref)
@@ -108,6 +122,8 @@ def excel_verdict(wb, ws, ref: str, value) -> str:
         ok = _COMPARE[dv.operator](len(str(value)), low, high)
     elif dv.type == "list":
         ok = value in _list_source(wb, ws, dv, ref)
+    elif dv.type == "custom" and re.fullmatch(_SHARE_RULE, dv.formula1 or ""):
+        ok = _share(value)
     else:
         raise AssertionError(f"{ws.title}!{ref}: validation type {dv.type} not modelled here")
     if ok or not dv.showErrorMessage:
@@ -125,9 +141,9 @@ def test_spend_plan_shares_from_0_to_100_are_accepted_and_anything_else_refused(
     wb, unit, fw = generated
     ws = wb[project_sheet_names([p.name for p in unit.projects])[0]]
     for span in ProjectLayout(fw).milestones:
-        for ok in (0, 100, 55.5, None):
+        for ok in (0, 100, 55.5, None, "30", "30%", " 30 % "):
             assert excel_verdict(wb, ws, span.a1, ok) == ACCEPTED, (span.a1, ok)
-        for bad in (-0.01, 100.01, 1000, "三成", "30%"):
+        for bad in (-0.01, 100.01, 1000, "三成", "101%", "30%以上"):
             assert excel_verdict(wb, ws, span.a1, bad) == REFUSED, (span.a1, bad)
 
 

@@ -19,7 +19,9 @@ EXCEL_2007 = {"IF", "SUM", "COUNTIF", "COUNTA", "ABS", "N", "NOT", "ISNUMBER", "
               "LEFT", "INDIRECT", "MATCH",
               # the live checks (perfxl.live): text folding, number reading, lookups; IFERROR is new in 2007
               "SUBSTITUTE", "CHAR", "IFERROR", "INDEX", "SUMPRODUCT", "MAX", "MID", "RIGHT", "VALUE", "ISNA",
-              "EXACT", "FIND", "UPPER", "LOWER", "ROUND", "TEXT"}
+              "EXACT", "FIND", "UPPER", "LOWER", "ROUND", "TEXT",
+              # the spend plan's validation (writer._percent_rule)
+              "ISERROR"}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,81 @@
+"""Runs of row-copied formulas are stored once (perfxl.shared_formulas, issue 12): what a cell
+computes never changes, the file gets smaller, and every reader sees every cell's formula."""
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+import perfxl
+from perfxl.layout import ProjectLayout
+from perfxl.shared_formulas import find_groups, shift_rows
+
+from conftest import SAMPLES
+
+
+@pytest.mark.parametrize("formula, rows, moved", [
+    ("A1+B2", 3, "A4+B5"),
+    ("$A1+A$1+$A$1", 2, "$A3+A$1+$A$1"),                  # only relative rows move
+    ('IF(A1="B2",A1,"")', 1, 'IF(A2="B2",A2,"")'),        # text in quotes stays
+    ('"say ""A1"""&A1', 1, '"say ""A1"""&A2'),            # doubled quotes inside text
+    ("INDIRECT(\"pxl_L2_\"&MATCH(L10,pxl_L1,0))", 1, "INDIRECT(\"pxl_L2_\"&MATCH(L11,pxl_L1,0))"),  # names stay
+    ("LOG10(A1)+1E5+A1:B3", 1, "LOG10(A2)+1E5+A2:B4"),    # functions and numbers stay, ranges move
+    ("'_lists'!A1+_lists!$B$2", 1, "'_lists'!A2+_lists!$B$2"),
+])
+def test_shift_moves_relative_rows_as_excel_fills_down(formula, rows, moved):
+    assert shift_rows(formula, rows) == moved
+
+
+def test_only_exact_copies_in_consecutive_rows_are_grouped():
+    formulas = {(9, 2): "A10*2", (10, 2): "A11*2", (11, 2): "A12*2",      # a run of three
+                (12, 2): "A13*3",                                       # not a copy: alone
+                (14, 2): "A15*3",                                       # a gap: alone
+                (9, 3): "$B$1+D10", (10, 3): "$B$1+D11"}                # a second run
+    groups = find_groups(formulas)
+    assert groups[(9, 2)] == (0, "C10:C12") and groups[(10, 2)] == (0, None) and groups[(11, 2)] == (0, None)
+    assert (12, 2) not in groups and (14, 2) not in groups
+    assert groups[(9, 3)] == (1, "D10:D11") and groups[(10, 3)] == (1, None)
+
+
+def test_a_literal_row_number_is_not_taken_for_a_reference():
+    # the same text on each row (a literal 10 is not a reference), or a literal that changes with the row:
+    # neither is what Excel would get by moving the first formula, so neither is shared
+    assert not find_groups({(9, 0): 'B10&"第10行"', (10, 0): 'B11&"第11行"'})
+    assert not find_groups({(9, 0): "INDEX(X:X,10)", (10, 0): "INDEX(X:X,11)"})
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    unit = perfxl.load_unit(SAMPLES / "units" / "115001.json")
+    return perfxl.write_workbook(unit, perfxl.load_framework("hebei-2023"), tmp_path_factory.mktemp("w"))
+
+
+def test_the_indicator_rows_helpers_are_shared_and_the_sheet_shrinks(written):
+    xml = zipfile.ZipFile(written).read("xl/worksheets/sheet3.xml").decode()
+    anchors = re.findall(r'<f t="shared" ref="([A-Z]+)(\d+):([A-Z]+)(\d+)" si="\d+">', xml)
+    L = ProjectLayout(perfxl.load_framework("hebei-2023"))
+    assert len(anchors) > 20
+    whole_table = f"{L.indicator_rows.start + 1}:{L.indicator_rows.stop}"
+    assert sum(f"{r1}:{r2}" == whole_table for _, r1, _, r2 in anchors) > 20  # helpers down every indicator row
+    stored = sum(len(f) for f in re.findall(r"<f[^>]*>(.*?)</f>", xml))
+    ws = load_workbook(written)["1.郭营子棚改本金利息"]
+    every = sum(len(c.value) for row in ws.iter_rows() for c in row if c.data_type == "f")
+    assert stored < every / 2, (stored, every)  # one copy of each run instead of one per row
+
+
+def test_every_cell_still_reads_its_own_formula_and_cached_value(written, tmp_path):
+    """openpyxl expands shared formulas: each cell's formula is the first one moved to its row,
+    and the cached values (what check and Protected View see) are all still there."""
+    wb = load_workbook(written)
+    values = load_workbook(written, data_only=True)
+    ws, vs = wb["1.郭营子棚改本金利息"], values["1.郭营子棚改本金利息"]
+    xml = zipfile.ZipFile(written).read("xl/worksheets/sheet3.xml").decode()
+    followers = re.findall(r'<c r="([A-Z]+\d+)"[^>]*><f t="shared" si="\d+"/>(<v>[^<]*</v>)?', xml)
+    assert followers
+    for ref, v in followers:
+        assert ws[ref].value.startswith("="), ref
+        if v and v != "<v></v>":  # "" results are written as an empty <v>, read as None
+            assert vs[ref].value is not None, ref
+    assert perfxl.check_file(written).report.findings == perfxl.check_file(written).report.findings
