@@ -276,10 +276,10 @@ def read_return_isolated(path: str | Path, *, key: bytes | None = None, framewor
     return result
 
 
-def _unit_data_error(path: Path) -> str:
+def _unit_data_error(path: Path, load: Callable[[Path], Any] = load_unit) -> str:
     """Why a unit's JSON cannot be used, in the current language."""
     try:
-        load_unit(path)
+        load(path)
     except UnitDataError as e:
         return str(e)
     return ""
@@ -288,10 +288,14 @@ def _unit_data_error(path: Path) -> str:
 def _check_file(path: Path, register, framework, key, mode, skip) -> Checked:
     stat = path.stat() if path.exists() else None
     if path.suffix.lower() == ".json":
+        from .selfeval_check import check_selfeval, is_selfeval_json, load_selfeval
+
+        selfeval = is_selfeval_json(path)  # "form": "selfeval": the self-evaluation's model and rules
+        load = load_selfeval if selfeval else load_unit
         try:
-            unit = load_unit(path)
+            unit = load(path)
         except UnitDataError:
-            zh, en = both(lambda: _unit_data_error(path))
+            zh, en = both(lambda: _unit_data_error(path, load))
             report = FileReport(str(path), None, [finding("S01", variant="json", reason=zh, reason_en=en)])
             return Checked(str(path), report)
         fid = unit.framework or "hebei-2023"
@@ -307,14 +311,20 @@ def _check_file(path: Path, register, framework, key, mode, skip) -> Checked:
                     expected=framework.id if framework else "本次下发的指标体系")])
                 return Checked(str(path), report, size=stat.st_size if stat else 0)
             fw = framework or fw
-        findings = check_unit(unit, fw, register=register, mode=mode, skip=skip)
+        findings = (check_selfeval(unit, fw, skip=skip) if selfeval
+                    else check_unit(unit, fw, register=register, mode=mode, skip=skip))
         return Checked(str(path), FileReport(str(path), unit.unit.code, findings), unit, fw,
                        size=stat.st_size if stat else 0, mtime=stat.st_mtime if stat else 0)
     read = read_return(path, key=key, framework=framework, sandboxed=True)
     findings = list(read.findings)
     if read.unit is not None and read.framework is not None:
-        findings += check_unit(read.unit, read.framework, locations=read.locations, register=register, mode=mode,
-                               skip=skip)
+        if isinstance(read.unit, UnitData):
+            findings += check_unit(read.unit, read.framework, locations=read.locations, register=register, mode=mode,
+                                   skip=skip)
+        else:  # a self-evaluation (绩效自评, recognised from the identity): its rules at its layout's cells
+            from .selfeval_check import check_selfeval
+
+            findings += check_selfeval(read.unit, read.framework, locations=read.locations, skip=skip)
     if mode == "draft":
         findings = [f for f in findings if f.code.startswith("S")]
     unit_code = read.unit.unit.code if read.unit else None
@@ -570,7 +580,7 @@ def check_across(run: CheckRun, eligible: Callable[[Checked], bool] = lambda c: 
                     what=f"也出现在单位 {first.unit.unit.code} 的工作簿（{os.path.basename(first.path)}）中",
                     what_en=f"also appears in unit {first.unit.unit.code}'s workbook"))
     by_id = {id(c.unit): c for c in taken}
-    for unit, pi, ii, text, other in copied_across([c.unit for c in taken]):
+    for unit, pi, ii, text, other in copied_across([c.unit for c in taken if isinstance(c.unit, UnitData)]):
         c = by_id[id(unit)]
         sheet, cell = c.read.where(("indicator", pi, ii, "description")) if c.read else (None, None)
         p = unit.projects[pi]
@@ -588,14 +598,23 @@ def annotate(checked: Checked, out_dir: str | Path, *, key: bytes | None = None,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{Path(checked.path).stem}_审核意见.xlsx"
-    from .writer import render_workbook  # here: only annotating writes a workbook
-
-    data = render_workbook(checked.unit, checked.framework, key=key, password=password,
-                           findings=checked.report.findings)
+    data = _writer_of(checked.unit)(checked.unit, checked.framework, key=key, password=password,
+                                    findings=checked.report.findings)
     tmp = target.with_suffix(".xlsx.part")
     tmp.write_bytes(data)
     tmp.replace(target)
     return target
+
+
+def _writer_of(unit: Any) -> Callable[..., bytes]:
+    """The writer of the unit's form: the goal table's, or the self-evaluation's (绩效自评)."""
+    if isinstance(unit, UnitData):
+        from .writer import render_workbook  # here: only annotating writes a workbook
+
+        return render_workbook
+    from .selfeval_writer import render_selfeval_workbook
+
+    return render_selfeval_workbook
 
 
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
@@ -623,7 +642,6 @@ def annotate_all(run: CheckRun, out_dir: str | Path, *, key: bytes | None = None
     never overwrite each other, and no input (``protected``) is ever replaced. Returns the
     ``outputs.Written`` of each file, so a message can count what was really written."""
     from .outputs import write_folder_files
-    from .writer import render_workbook  # here: only annotating writes a workbook
 
     out = Path(out_dir)
     avoid = {Path(os.path.realpath(p)) for p in protected}
@@ -635,8 +653,8 @@ def annotate_all(run: CheckRun, out_dir: str | Path, *, key: bytes | None = None
         made = []
         for c in todo:
             target = staging / _annotated_name(c, used, avoid, out)
-            target.write_bytes(render_workbook(c.unit, c.framework, key=key, password=password,
-                                               findings=c.report.findings))
+            target.write_bytes(_writer_of(c.unit)(c.unit, c.framework, key=key, password=password,
+                                                  findings=c.report.findings))
             made.append(target)
         return made
 

@@ -375,9 +375,17 @@ _TEMPLATE_HELP = pair(
                                         "With --prefill: change last year's year in the carried text to this one."))
 @opt("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
      help=("并行生成的进程数；默认为本机可用的 CPU 核数。", "Processes writing workbooks; default the CPU cores usable."))
+@opt("--form", type=click.Choice(["goals", "selfeval"]), default="goals", show_default=True,
+     help=("goals 绩效目标表；selfeval 年度绩效自评表，由 --data 给出批复的绩效目标（单位数据 JSON 或报送的绩效目标表工作簿）。",
+           "goals: the goal table; selfeval: the year-end self-evaluation, from the approved goals given with "
+           "--data (unit JSON or returned goal-table workbooks)."))
 @_lang_option
-def template(register, data_files, out_dir, framework, year, password, key_file, prefill, roll_year, jobs):
+def template(register, data_files, out_dir, framework, year, password, key_file, prefill, roll_year, jobs, form):
     """Generate workbooks (see _TEMPLATE_HELP)."""
+    if form == "selfeval" and register:
+        raise click.UsageError(t("--form selfeval 由批复的绩效目标生成：请用 --data 给出单位数据 JSON 或绩效目标表工作簿。",
+                                 "--form selfeval starts from the approved goals: give unit JSON or goal-table "
+                                 "workbooks with --data."))
     if bool(register) == bool(data_files):
         raise click.UsageError(t("请给出项目清单 REGISTER，或用 --data 给出单位数据 JSON（二者选一）。",
                                  "Give a register REGISTER or unit data JSON with --data (one of the two)."))
@@ -403,7 +411,7 @@ def template(register, data_files, out_dir, framework, year, password, key_file,
             click.echo(note)
     else:
         result = templates_from_data(data_files, out_dir, framework=framework, password=password, key=key,
-                                     jobs=jobs)
+                                     jobs=jobs, form=form)
     projects = sum(len(u.projects) for u in result.units)
     click.echo(t(f"已生成 {len(result.paths)} 个单位工作簿（{projects} 个项目，指标体系 {result.framework.id}）：{out_dir}",
                  f"Wrote {len(result.paths)} unit workbooks ({projects} projects, framework {result.framework.id}): "
@@ -460,8 +468,8 @@ def demo(out_dir, samples):
     click.echo(t(f"6. 其他指标体系的示例（工作簿、审核报告、绩效文本）与预算系统平表导入：{r.out_dir / '6-其他指标体系与导入'}",
                  f"6. Other frameworks' samples (workbook, check report, document) and a budget system's flat export "
                  f"imported: {r.out_dir / '6-其他指标体系与导入'}"))
-    click.echo(t("用 Excel、WPS 或 LibreOffice 打开查看；黄色为填报区，右侧“自查”列实时检查。",
-                 "Open them in Excel, WPS or LibreOffice; yellow cells are for input, the “自查” (self-check) "
+    click.echo(t("用 Excel、WPS 或 LibreOffice 打开查看；浅黄色为尚未填写的填报处，右侧“自查”列实时检查。",
+                 "Open them in Excel, WPS or LibreOffice; light yellow marks inputs still to fill, the “自查” (self-check) "
                  "column checks live."))
     written = [*tp.paths, *r.returned, r.report_json, r.findings_xlsx, *r.returns, r.summary, *r.others]
     _say_replaced(replaced_in(written, before))

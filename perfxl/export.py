@@ -40,6 +40,12 @@ def export_unit(path: str | Path, *, key: bytes | None = None) -> tuple[dict, li
     there is then nothing to export.
     """
     unit, findings = read_unit(path, key=key)
-    data = unit_to_dict(unit)
-    validate_unit_dict(data, str(path))
+    if isinstance(unit, UnitData):
+        data = unit_to_dict(unit)
+        validate_unit_dict(data, str(path))
+    else:  # a self-evaluation workbook (绩效自评): its own interchange form, data/selfeval.schema.json
+        from .selfeval_model import selfeval_to_dict, validate_selfeval_dict
+
+        data = selfeval_to_dict(unit)
+        validate_selfeval_dict(data, str(path))
     return data, findings

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .frameworks import DEFAULT_FRAMEWORK, Framework, load_framework
 from .i18n import t
@@ -21,8 +21,11 @@ from .model import UnitData, load_unit
 from .register import load_register
 from .writer import write_templates, write_workbook
 
+if TYPE_CHECKING:
+    from .selfeval_model import SelfEvalUnit
+
 __all__ = ["default_budget_year", "templates_from_register", "templates_from_data", "GenerateResult", "carry_forward",
-           "load_previous", "write_all", "usable_cores"]
+           "load_previous", "write_all", "usable_cores", "selfeval_units"]
 
 
 def default_budget_year(today: date | None = None) -> int:
@@ -57,21 +60,77 @@ def templates_from_register(register: str | Path, out_dir: str | Path, *, budget
 
 def templates_from_data(data_files: Iterable[str | Path], out_dir: str | Path, *,
                         framework: str | Path | None = None, password: str | None = None,
-                        key: bytes | None = None, jobs: int | None = None) -> GenerateResult:
-    """One prefilled workbook per unit JSON; the JSON's own framework unless one is given."""
+                        key: bytes | None = None, jobs: int | None = None, form: str = "goals") -> GenerateResult:
+    """One prefilled workbook per unit JSON; the JSON's own framework unless one is given.
+
+    ``form="selfeval"``: one self-evaluation (绩效自评) workbook per unit, from its approved goals
+    (:func:`selfeval_units`)."""
+    if form == "selfeval":
+        return _selfeval_templates(list(data_files), out_dir, framework=framework, password=password, key=key,
+                                   jobs=jobs)
     units = [load_unit(p) for p in data_files]
     paths: list[Path] = []
-    fw = None
-    groups: list[tuple[Framework, list[UnitData]]] = []  # consecutive units of one framework, in order
-    for u in units:
-        fw = load_framework(framework or u.framework or DEFAULT_FRAMEWORK)
-        if groups and groups[-1][0].id == fw.id:
-            groups[-1][1].append(u)
-        else:
-            groups.append((fw, [u]))
-    for group_fw, group in groups:
+    made = [(u, load_framework(framework or u.framework or DEFAULT_FRAMEWORK)) for u in units]
+    for group_fw, group in _by_framework(made):
         paths += write_all(group, group_fw, out_dir, password=password, key=key, jobs=jobs)
-    return GenerateResult(fw or load_framework(framework or DEFAULT_FRAMEWORK), units, paths)
+    return GenerateResult(made[-1][1] if made else load_framework(framework or DEFAULT_FRAMEWORK), units, paths)
+
+
+def selfeval_units(sources: list[Path], *, framework: str | Path | None = None,
+                   key: bytes | None = None) -> list[tuple["SelfEvalUnit", Framework]]:
+    """Each unit's self-evaluation with its framework, from what the office holds of its approved
+    goals: the unit's goals JSON, a returned goal workbook (read as ``check`` reads it, in a
+    sandbox), or a self-evaluation JSON (written as it is: a blank to issue again, an export).
+    Raises PerfxlError naming the file that cannot be used."""
+    from .export import read_unit
+    from .selfeval_check import is_selfeval_json
+    from .selfeval_model import load_selfeval, selfeval_from_goals
+
+    out = []
+    for path in map(Path, sources):
+        if path.suffix.lower() == ".json" and is_selfeval_json(path):
+            se = load_selfeval(path)
+            out.append((se, load_framework(framework or se.framework or DEFAULT_FRAMEWORK)))
+            continue
+        goals = load_unit(path) if path.suffix.lower() == ".json" else _goals_of_workbook(path, key, read_unit)
+        fw = load_framework(framework or goals.framework or DEFAULT_FRAMEWORK)
+        out.append((selfeval_from_goals(goals, fw, source=path.name), fw))
+    return out
+
+
+def _goals_of_workbook(path: Path, key: bytes | None, read_unit: Callable) -> UnitData:
+    """The approved goals a returned goal workbook holds; a self-evaluation workbook is refused by name."""
+    from .errors import PerfxlError
+
+    unit, _ = read_unit(path, key=key)
+    if not isinstance(unit, UnitData):
+        raise PerfxlError(t(f"{path}：这是绩效自评工作簿，不是绩效目标表；请给出批复的绩效目标（单位数据 JSON 或绩效目标表工作簿）",
+                            f"{path}: this is a self-evaluation workbook, not a goal table; give the approved goals "
+                            "(unit JSON or a goal-table workbook)"))
+    return unit
+
+
+def _selfeval_templates(sources: list[Path], out_dir: str | Path, *, framework: str | Path | None,
+                        password: str | None, key: bytes | None, jobs: int | None) -> GenerateResult:
+    from .selfeval_writer import write_selfeval_workbook
+
+    made = selfeval_units(sources, framework=framework, key=key)
+    paths: list[Path] = []
+    for fw, group in _by_framework(made):
+        paths += write_all(group, fw, out_dir, password=password, key=key, jobs=jobs, write=write_selfeval_workbook)
+    fw = made[-1][1] if made else load_framework(framework or DEFAULT_FRAMEWORK)
+    return GenerateResult(fw, [se for se, _ in made], paths)  # type: ignore[misc]
+
+
+def _by_framework(pairs: list[tuple]) -> list[tuple[Framework, list]]:
+    """Consecutive items of one framework, in order: each run is written with its framework."""
+    groups: list[tuple[Framework, list]] = []
+    for item, fw in pairs:
+        if groups and groups[-1][0].id == fw.id:
+            groups[-1][1].append(item)
+        else:
+            groups.append((fw, [item]))
+    return groups
 
 
 def usable_cores() -> int:
@@ -84,26 +143,28 @@ def usable_cores() -> int:
 _JOB: dict = {}  # in a writer process: the framework and options every unit of the run is written with
 
 
-def _start_writer(framework: Framework, out_dir: str, options: dict) -> None:
+def _start_writer(framework: Framework, out_dir: str, options: dict, write: Callable = write_workbook) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
-    _JOB.update(framework=framework, out_dir=out_dir, options=options)
+    _JOB.update(framework=framework, out_dir=out_dir, options=options, write=write)
 
 
 def _write_one(unit: UnitData) -> Path:
-    return write_workbook(unit, _JOB["framework"], _JOB["out_dir"], **_JOB["options"])
+    return _JOB["write"](unit, _JOB["framework"], _JOB["out_dir"], **_JOB["options"])
 
 
 def write_all(units: list[UnitData], framework: Framework, out_dir: str | Path, *, password: str | None = None,
               key: bytes | None = None, progress: Callable[[UnitData], None] | None = None,
-              jobs: int | None = None) -> list[Path]:
+              jobs: int | None = None, write: Callable[..., Path] = write_workbook) -> list[Path]:
     """writer.write_templates in ``jobs`` processes (default :func:`usable_cores`); the paths in the
     units' order. A unit the writer refuses (PerfxlError: more indicators than rows...) stops the run
     with its message, as in one process. One process when there is one unit or one job."""
     units = list(units)
     jobs = min(jobs or usable_cores(), len(units))
     if jobs <= 1:
+        if write is not write_workbook:  # another form's writer (``write``), one unit after another
+            return [_written(write(u, framework, out_dir, password=password, key=key), u, progress) for u in units]
         return write_templates(units, framework, out_dir, password=password, key=key, progress=progress)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -111,7 +172,7 @@ def write_all(units: list[UnitData], framework: Framework, out_dir: str | Path, 
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method), initializer=_start_writer,
-                               initargs=(framework, str(out_dir), {"password": password, "key": key}))
+                               initargs=(framework, str(out_dir), {"password": password, "key": key}, write))
     paths: list[Path] = []
     try:
         # Chunks of a few units: a unit is ~0.1 s of work, a message to a process ~0.1 ms.
@@ -127,6 +188,12 @@ def write_all(units: list[UnitData], framework: Framework, out_dir: str | Path, 
         raise
     pool.shutdown()
     return paths
+
+
+def _written(path: Path, unit: UnitData, progress: Callable[[UnitData], None] | None) -> Path:
+    if progress:
+        progress(unit)
+    return path
 
 
 def carry_forward(units: list[UnitData], previous: Iterable[UnitData], *, roll_year: bool = False) -> list[str]:

@@ -20,7 +20,8 @@ from .text import clean_text, truncate_utf16
 __all__ = ["TEMPLATE_ID", "TEMPLATE_VERSION", "INSTRUCTIONS_SHEET", "DEPARTMENT_SHEET", "LISTS_SHEET",
            "IDENTITY_SHEET", "REVIEW_SHEET", "HELPER_COL", "HELPER_COLS", "PRINT_LAST_COL", "a1", "rowcol", "Span", "ProjectLayout", "DepartmentLayout",
            "InstructionsLayout", "IndicatorColumns", "project_sheet_names", "extra_columns", "V2_LABELS",
-           "EXTRA_INDICATOR_HEADINGS", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING"]
+           "EXTRA_INDICATOR_HEADINGS", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING", "Form", "GOALS_FORM",
+           "SELFEVAL_FORM", "FORMS", "form_of"]
 
 TEMPLATE_ID = "perfxl.unit-goals"
 TEMPLATE_VERSION = "1"  # bump when any address below moves: the reader refuses layouts it does not know
@@ -522,3 +523,27 @@ def project_sheet_names(project_names: list[str]) -> list[str]:
 def _fit(name: str, limit: int) -> str:
     """``name`` cut to ``limit`` UTF-16 units, never ending in a quote or a space."""
     return truncate_utf16(name, limit).rstrip("' ")
+
+
+# ---------------------------------------------------------------- the forms a workbook can be
+
+@dataclass(frozen=True)
+class Form:
+    """One form of the yearly cycle: what a workbook's identity says it is, so that every module
+    (writer, reader, check, export) picks the form's own layout and model from the identity alone.
+    The goal table's addresses are declared above; the self-evaluation's in perfxl.selfeval_layout."""
+
+    name: str              # "goals" | "selfeval": catalogue.RuleInfo.form, the web db's rounds.form
+    template_id: str       # written into the identity (_perfxl) and the document properties
+    template_version: str  # bump when any of the form's addresses moves
+    title: str             # what the workbook is, in file names and titles
+
+
+GOALS_FORM = Form("goals", TEMPLATE_ID, TEMPLATE_VERSION, "绩效目标表")
+SELFEVAL_FORM = Form("selfeval", "perfxl.selfeval", "1", "绩效自评表")
+FORMS = {f.template_id: f for f in (GOALS_FORM, SELFEVAL_FORM)}
+
+
+def form_of(template_id: str | None) -> Form | None:
+    """The form a workbook's identity names, None for a template id perfxl does not write."""
+    return FORMS.get(template_id or "")

@@ -22,8 +22,8 @@ from .frameworks import Framework, shipped_framework
 from .integrity import Identity, Verification, canonical, parse_identity_rows, verify
 from .layout import EXTRA_INDICATOR_HEADINGS, V2_LABELS
 from .layout import (DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET,
-                     REVIEW_SHEET,
-                     TEMPLATE_ID, TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1, rowcol)
+                     REVIEW_SHEET, SELFEVAL_FORM,
+                     TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1, form_of, rowcol)
 from .model import (ATTRIBUTES, FUND_LEVELS, FUND_SOURCES, DepartmentGoals, FundSource, Funds, Indicator, Period,
                     Project, Section, Unit, UnitData, interpret_value)
 from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
@@ -97,7 +97,7 @@ def identity_of(grid: Grid) -> Identity | None:
     if not rows:
         return None
     ident = parse_identity_rows(rows)
-    return ident if ident.get("template_id") == TEMPLATE_ID else None
+    return ident if form_of(ident.get("template_id")) is not None else None  # either form (layout.FORMS)
 
 
 def verify_grid(grid: Grid, key: bytes | None) -> Verification | None:
@@ -187,6 +187,10 @@ def read_grid(grid: Grid, path: str = "<grid>", *, key: bytes | None = None, fra
         r.findings.append(finding("S03"))
         return r
     r.identity = ident
+    if form_of(ident.get("template_id")) is SELFEVAL_FORM:  # the self-evaluation: its layout, its model
+        from .selfeval_reader import read_selfeval_grid
+
+        return read_selfeval_grid(grid, r, ident, key=key, framework=framework)
     fw = _framework_of(r, ident, framework)
     if fw is None:
         return r
@@ -232,11 +236,12 @@ def _framework_of(r: ReadResult, ident: Identity, expected: Framework | None) ->
         return None
 
 
-def _check_identity_versions(r: ReadResult, ident: Identity, fw: Framework, expected: Framework | None) -> None:
+def _check_identity_versions(r: ReadResult, ident: Identity, fw: Framework, expected: Framework | None,
+                             template_version: str = TEMPLATE_VERSION) -> None:
     version = ident.get("template_version")
-    if version != TEMPLATE_VERSION:
+    if version != template_version:
         r.findings.append(finding("S05", value=version, what=f"第 {version} 版模板", what_en=f"template version {version}",
-                                  expected=f"第 {TEMPLATE_VERSION} 版"))
+                                  expected=f"第 {template_version} 版"))
     if expected is not None and expected.id != fw.id:
         r.findings.append(finding("S05", value=fw.id, what=f"指标体系 {fw.id}", what_en=f"framework {fw.id}",
                                   expected=f"指标体系 {expected.id}"))
@@ -269,8 +274,10 @@ def _verify(r: ReadResult, grid: Grid, ident: Identity, key: bytes | None) -> di
     return issued
 
 
-def _check_sheets(r: ReadResult, grid: Grid, ident: Identity) -> None:
-    expected = [INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, *ident.project_sheets, LISTS_SHEET, IDENTITY_SHEET]
+def _check_sheets(r: ReadResult, grid: Grid, ident: Identity, head: tuple[str, ...] = (INSTRUCTIONS_SHEET, DEPARTMENT_SHEET),
+                  tail: tuple[str, ...] = (LISTS_SHEET, IDENTITY_SHEET)) -> None:
+    """S07 for each sheet missing or extra; ``head`` and ``tail`` are the form's sheets before and after the projects'."""
+    expected = [*head, *ident.project_sheets, *tail]
     if ident.get("review_sheet") == "1":
         expected.append(REVIEW_SHEET)
     missing = [s for s in expected if s not in grid]

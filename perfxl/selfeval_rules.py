@@ -97,7 +97,7 @@ def score_project(scoring: Scoring, p: EvalProject) -> ProjectScores:
     funds_score = scoring.execution_score()(rate=rate, points=number(p.funds.points))
     scores = [scoring.score(row.target, row.actual, row.points) for row in p.indicators]
     parts = [funds_score, *scores]
-    total = scoring.total_score()(parts=parts) if all(x is not None for x in parts) else None
+    total = scoring.total_score()(parts=parts, count=len(parts))
     return ProjectScores(rate, funds_score, scores, total, scoring.grade()(total=total))
 
 

@@ -49,7 +49,7 @@ from .live import p_ws, q, x_ws
 from .model import Indicator
 from .values import ParsedValue, parse_indicator_value, parse_number
 
-__all__ = ["Expr", "Declaration", "Scoring", "Reading", "scoring_of", "selfeval_problems", "declared_levels", "kind_of",
+__all__ = ["Expr", "Declaration", "Count", "Scoring", "Reading", "scoring_of", "selfeval_problems", "declared_levels", "kind_of",
            "group_of", "spread_points", "expected_shares", "apportion", "excel_round", "read_actual", "number", "KINDS"]
 
 # ------------------------------------------------------------------ expressions: one tree, two readings
@@ -263,6 +263,19 @@ class Sum(Expr):
 
 
 @dataclass(frozen=True, eq=False)
+class Count(Expr):
+    """COUNT over cells and ranges: how many hold numbers (blanks and text are not counted)."""
+
+    var: Var
+
+    def py(self, env):
+        return sum(1 for v in (self.var.py(env) or ()) if _isnum(v))
+
+    def xl(self, refs):
+        return f"COUNT({self.var.xl(refs)})"
+
+
+@dataclass(frozen=True, eq=False)
 class Prefix(Expr):
     """The value of the longest key that the text starts with (after the whitespace folding of
     :func:`perfxl.live.x_ws`: ideographic space, tab and line breaks as spaces, trimmed), else
@@ -425,8 +438,11 @@ class Scoring:
         return Declaration("execution_score", ("rate", "points"), body)
 
     def total_score(self) -> Declaration:
-        """总分: the sum of the 得分 (``parts``: the 预算执行率 得分 and every indicator's)."""
-        return Declaration("total_score", ("parts",), fn("ROUND", Sum(Var("parts")), self.decimals))
+        """总分: the sum of the 得分 (``parts``: the 预算执行率 得分 and every indicator's), blank until
+        all ``count`` of them are numbers (a partial sum would look like a low score)."""
+        parts = Var("parts")
+        body = If(Count(parts) >= Var("count"), fn("ROUND", Sum(parts), self.decimals), BLANK)
+        return Declaration("total_score", ("parts", "count"), body)
 
     def grade(self) -> Declaration:
         """自评等级 of a 总分 (blank without one)."""

@@ -79,3 +79,47 @@ def test_every_cell_still_reads_its_own_formula_and_cached_value(written, tmp_pa
         if v and v != "<v></v>":  # "" results are written as an empty <v>, read as None
             assert vs[ref].value is not None, ref
     assert perfxl.check_file(written).report.findings == perfxl.check_file(written).report.findings
+
+
+def _row_by_row(formulas: dict) -> dict:
+    """The plain rule, for comparison: a run is each next row equal to the first formula moved down."""
+    out, si = {}, 0
+    for c in sorted({c for _, c in formulas}):
+        rows = sorted(r for r, cc in formulas if cc == c)
+        i = 0
+        while i < len(rows):
+            j = i + 1
+            while (j < len(rows) and rows[j] == rows[i] + (j - i)
+                   and formulas[(rows[j], c)] == shift_rows(formulas[(rows[i], c)], j - i)):
+                j += 1
+            if j - i >= 2:
+                out[(rows[i], c)] = (si, f"{rows[i]}:{rows[j - 1]}")
+                out.update({(r, c): (si, None) for r in rows[i + 1:j]})
+                si += 1
+            i = j
+    return out
+
+
+@pytest.mark.parametrize("framework, sample", [("hebei-2023", "units/115001.json"),
+                                               ("mof-2021", "frameworks/mof-2021.json"),
+                                               ("mof-2013", "frameworks/mof-2013.json")])
+def test_the_quick_grouping_finds_exactly_the_runs_of_the_plain_rule(framework, sample):
+    """On every sheet of real workbooks (the live checks' formulas, with CHAR(10), CHAR(13) and
+    other literals that look like row numbers), the candidates-then-proof grouping gives the same
+    runs as moving the first formula row by row."""
+    from perfxl.writer import render_workbook
+    import perfxl.writer as w
+
+    seen = []
+    real = w.find_groups
+    w.find_groups = lambda formulas: seen.append(dict(formulas)) or real(formulas)
+    try:
+        render_workbook(perfxl.load_unit(SAMPLES / sample), perfxl.load_framework(framework))
+    finally:
+        w.find_groups = real
+    assert len(seen) >= 3
+    for formulas in seen:
+        quick = {k: (si, ref.replace("$", "") if ref else None) for k, (si, ref) in find_groups(formulas).items()}
+        plain = _row_by_row(formulas)
+        assert set(quick) == set(plain)
+        assert {k for k, (_, ref) in quick.items() if ref} == {k for k, (_, ref) in plain.items() if ref}
