@@ -732,7 +732,7 @@ def import_(source, output, year, framework, money_unit):
     as_folder = Path(output).is_dir() or not Path(output).suffix or output.endswith(("/", os.sep))
     target = None if as_folder else file_target(output, (".json",), "<单位编码>.json")
     from .importer import import_file
-    from .model import dump_unit
+    from .model import dump_unit, indicator_tables
 
     result = import_file(source, budget_year=year, framework=framework, money_unit=money_unit)
     for p in result.problems:
@@ -747,7 +747,7 @@ def import_(source, output, year, framework, money_unit):
         folder = folder_target(output)
         written = [write_text(folder / f"{u.unit.code or u.unit.name}.json", dump_unit(u)) for u in result.units]
     projects = sum(len(u.projects) for u in result.units)
-    indicators = sum(len(p.indicators) for u in result.units for p in u.projects)
+    indicators = sum(len(rows) for u in result.units for _, _, rows in indicator_tables(u))  # every table (schema v2)
     shown = "、".join(str(w.path) for w in written)
     click.echo(t(f"已导入 {len(result.units)} 个单位、{projects} 个项目、{indicators} 个指标"
                  f"（{len(result.problems)} 处提示）：{shown}",
@@ -757,23 +757,29 @@ def import_(source, output, year, framework, money_unit):
 
 
 @main.command(help=pair(
-    """由填好的工作簿或单位数据 JSON 生成正式的部门预算绩效文本（.docx，可另存 PDF）。
+    """由填好的工作簿或单位数据 JSON 生成正式文本（.docx，可另存 PDF）：绩效目标表生成部门预算绩效文本，绩效自评工作簿（或 "form": "selfeval" 的 JSON）生成项目支出绩效自评表（每个项目一张）。
 
     \b
     perfxl render 115001_….xlsx -o 115001.docx --pdf --reviewer 承德市高新区
+    perfxl render 115001_…_绩效自评表.xlsx -o 自评表/ --pdf
     """,
-    """The official 部门预算绩效文本 (.docx, optionally PDF) from a filled workbook or unit JSON.
+    """The official document (.docx, optionally PDF) from a filled workbook or unit JSON: a goal table gives the
+    部门预算绩效文本, a self-evaluation workbook (or JSON with "form": "selfeval") the 项目支出绩效自评表 (one
+    per project).
 
     \b
     perfxl render 115001_….xlsx -o 115001.docx --pdf --reviewer 承德市高新区
-    """), short_help=pair("生成正式的部门预算绩效文本（.docx/PDF）。", "Write the official document (.docx/PDF)."))
+    perfxl render 115001_…_绩效自评表.xlsx -o 自评表/ --pdf
+    """), short_help=pair("生成正式的部门预算绩效文本或绩效自评表（.docx/PDF）。",
+                          "Write the official document or self-evaluation form (.docx/PDF)."))
 @arg("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @opt("-o", "--output", required=True, type=_OUT,
      help=("输出的 .docx 文件；给文件夹（以 / 结尾或已存在）时用默认文件名。",
            "The .docx file; a folder (ending in / or existing) gets the default name."))
 @opt("--pdf", is_flag=True, help=("另用 LibreOffice 转成 PDF（未安装时会说明）。",
                                   "Also convert to PDF with LibreOffice (says so when it is not installed)."))
-@opt("--reviewer", default=None, help=("封面的审核单位，如“承德市高新区”。", "The reviewing office on the cover."))
+@opt("--reviewer", default=None, help=("封面的审核单位，如“承德市高新区”（绩效自评表没有封面）。",
+                                       "The reviewing office on the cover (the self-evaluation form has none)."))
 @_key_file_option("签名密钥文件；不给时读 PERFXL_KEY。", "Signing key file; default $PERFXL_KEY.")
 @_lang_option
 def render(source, output, pdf, reviewer, key_file):
@@ -784,6 +790,11 @@ def render(source, output, pdf, reviewer, key_file):
     from .render import document_filename, render_to_file
 
     unit = _load_any(source, key_file)
+    from .model import UnitData
+
+    if reviewer and not isinstance(unit, UnitData):
+        click.echo(t("提示：绩效自评表没有封面，--reviewer 未使用。",
+                     "Note: the self-evaluation form has no cover; --reviewer is not used."), err=True)
     path = target.path(document_filename(unit))
     path.parent.mkdir(parents=True, exist_ok=True)
     existed = path.is_file()
@@ -800,13 +811,16 @@ def render(source, output, pdf, reviewer, key_file):
 
 
 def _load_any(source: Path, key_file: Path | None):
-    """A unit from its JSON, or read from a filled workbook (which must be readable)."""
+    """A unit's goals or its self-evaluation, from its JSON (``"form": "selfeval"`` says which) or
+    read from a filled workbook (its identity says which; the workbook must be readable)."""
     from .export import read_unit
     from .integrity import load_key
     from .model import load_unit
 
     if source.suffix.lower() == ".json":
-        return load_unit(source)
+        from .selfeval_check import is_selfeval_json, load_selfeval
+
+        return load_selfeval(source) if is_selfeval_json(source) else load_unit(source)
     return read_unit(source, key=load_key(key_file))[0]  # read in a sandbox, identity parsed
 
 

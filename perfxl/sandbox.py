@@ -35,6 +35,12 @@ Windows and macOS: workers are started with ``spawn`` (a fresh interpreter, abou
 worker). Windows has no ``resource`` module: there the worker is a plain process with the parent's
 wall-clock timeout only, and an abort still ends only the worker. macOS does not enforce
 ``RLIMIT_AS``; the CPU limit and the watchdog still apply.
+
+Mutation testing (tools/mutation.py) sets ``PERFXL_SANDBOX_IN_PROCESS=1``: tasks then run in the
+calling process, one after the other, without isolation or limits. mutmut records which tests reach
+a function, and switches mutants, in its own process; code run in a worker would be invisible to it,
+so a test that checks a file end to end would never be counted against the reader, the rules or the
+signature check. Nothing else sets it, and the tests that are about isolation are left out under it.
 """
 from __future__ import annotations
 
@@ -52,6 +58,7 @@ __all__ = ["SandboxLimits", "DEFAULT_SANDBOX", "Crashed", "Pool", "run_isolated"
 
 _MiB = 1024 * 1024
 _DEBUG_ENV = "PERFXL_DEBUG"
+IN_PROCESS_ENV = "PERFXL_SANDBOX_IN_PROCESS"
 
 
 @dataclass(frozen=True)
@@ -409,6 +416,9 @@ class Pool:
         return True
 
     def run(self, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        if os.environ.get(IN_PROCESS_ENV) == "1":
+            yield from self._run_here(items)
+            return
         from multiprocessing.connection import wait
 
         pending = deque(enumerate(items))
@@ -459,6 +469,22 @@ class Pool:
             for w in list(self._workers):
                 if not w.sent and not w.proc.is_alive():
                     self._retire(w)  # it ended while idle (it should not): replaced on demand
+
+
+    def _run_here(self, items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """Every task in this process (mutation testing only, module docstring): the same results a
+        worker would send back, a task's own exception becoming the same :class:`Crashed`."""
+        for index, item in enumerate(items):
+            try:
+                result = self.task(item, self.shared)
+            except MemoryError:
+                result = _memory_crash(self.limits)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as e:  # noqa: BLE001 - as _worker_main
+                result = Crashed(f"读取时出现内部错误（{type(e).__name__}），请将此文件提交给 perfxl 维护人员",
+                                 f"internal error while reading ({type(e).__name__}: {str(e)[:200]})")
+            yield index, result
 
 
 def run_isolated(task: Callable[[Any, Any], Any], item: Any, shared: Any = None, *,

@@ -155,7 +155,7 @@ def test_carry_forward_only_continuing_projects():
 
 def test_render_then_import_docx_gives_the_same_json(tmp_path, hebei):
     from perfxl.importer import import_docx
-    from perfxl.render import render_document
+    from perfxl.render import render_to_file
 
     seed = perfxl.load_unit(SAMPLES / "units" / "115001.json")
     result = import_docx(render_document(seed))
@@ -178,3 +178,21 @@ def test_render_unreadable_workbook_is_a_clean_error(tmp_path):
     bad.write_bytes(b"")
     r = CliRunner().invoke(main, ["render", str(bad), "-o", str(tmp_path / "x.docx")])
     assert r.exit_code == 2 and "bad.xlsx" in r.output and "Traceback" not in r.output
+
+
+def test_import_cli_counts_the_indicators_of_every_table(tmp_path):
+    """A mof-2013 document has 实施期 and 部门整体 indicator tables besides the 年度 ones: the summary
+    line counts all of them, as the JSON written holds them."""
+    from perfxl.model import indicator_tables
+    from perfxl.render import render_to_file
+
+    unit = perfxl.load_unit(SAMPLES / "frameworks" / "mof-2013.json")
+    every = sum(len(rows) for _, _, rows in indicator_tables(unit))
+    assert every > sum(len(p.indicators) for p in unit.projects)  # the sample has the other tables
+    doc = tmp_path / "doc.docx"
+    render_to_file(unit, doc)  # the unit names its framework
+    r = CliRunner().invoke(main, ["import", str(doc), "--framework", "mof-2013", "-o", str(tmp_path / "u.json")])
+    assert r.exit_code == 0, r.output
+    back = perfxl.load_unit(tmp_path / "u.json")
+    assert f"{sum(len(rows) for _, _, rows in indicator_tables(back))} 个指标" in r.output
+    assert f"{every} 个指标" in r.output

@@ -310,3 +310,24 @@ def test_a_run_killed_outright_has_its_temporary_folder_removed_by_the_next(tmp_
     with collect_inputs([tmp_path / "a.xlsx"]):
         pass
     assert not stale.exists() and mine.exists()
+
+
+def _pid_or_fail(item, shared):
+    if item == "boom":
+        raise ValueError("a bug in the task")
+    return os.getpid()
+
+
+def test_in_process_mode_for_mutation_testing_runs_tasks_here_with_the_same_results(monkeypatch):
+    """PERFXL_SANDBOX_IN_PROCESS=1 (set only by tools/mutation.py): the tasks run in this process,
+    where mutmut sees them; a task's exception is the same Crashed a worker would send back."""
+    from perfxl.sandbox import IN_PROCESS_ENV, Crashed, Pool
+
+    with Pool(_pid_or_fail, None, jobs=2) as pool:
+        forked = dict(pool.run(["a", "boom"]))
+    monkeypatch.setenv(IN_PROCESS_ENV, "1")
+    with Pool(_pid_or_fail, None, jobs=2) as pool:
+        here = dict(pool.run(["a", "boom"]))
+    assert forked[0] != os.getpid() and here[0] == os.getpid()
+    assert isinstance(forked[1], Crashed) and isinstance(here[1], Crashed)
+    assert (here[1].reason_zh, here[1].reason_en) == (forked[1].reason_zh, forked[1].reason_en)

@@ -168,7 +168,8 @@ def mutmut_command(explicit: str | None) -> list[str]:
 def run_module(mutmut: list[str], here: Path, module: str, jobs: int) -> Score:
     log = here / "mutmut.log"
     start = time.monotonic()
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # the sandbox's tasks in mutmut's own process, where it records and switches mutants (perfxl.sandbox)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PERFXL_SANDBOX_IN_PROCESS": "1"}
     env.pop("CI", None)  # a local run: a missing LibreOffice is a skip here, and LibreOffice tests are left out anyway
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.run([*mutmut, "run", "--max-children", str(jobs)], cwd=here, stdout=out,
