@@ -93,14 +93,18 @@ def printed(tmp_path_factory, soffice):
     return _print(perfxl.load_unit(SEED), tmp_path_factory.mktemp("print"), soffice)
 
 
-@pytest.fixture(scope="module")
-def printed_complete(tmp_path_factory, soffice):
+def _complete_seed():
     """The seed unit with its blank inputs filled (0 where it had nothing)."""
     unit = perfxl.load_unit(SEED)
     for p in unit.projects:
         p.funds.other = 0 if p.funds.other is None else p.funds.other
         p.spend_plan = {m: 0 if v is None else v for m, v in p.spend_plan.items()}
-    return _print(unit, tmp_path_factory.mktemp("print-complete"), soffice)
+    return unit
+
+
+@pytest.fixture(scope="module")
+def printed_complete(tmp_path_factory, soffice):
+    return _print(_complete_seed(), tmp_path_factory.mktemp("print-complete"), soffice)
 
 
 def _form_pages(pages: list[str]) -> list[int]:
@@ -152,10 +156,7 @@ def test_only_inputs_still_blank_print_and_only_in_the_input_fill(printed):
 @pytest.fixture(scope="module")
 def printed_started_row(tmp_path_factory, soffice):
     """The complete seed unit, but project 2's first indicator row has lost its 指标值."""
-    unit = perfxl.load_unit(SEED)
-    for p in unit.projects:
-        p.funds.other = 0 if p.funds.other is None else p.funds.other
-        p.spend_plan = {m: 0 if v is None else v for m, v in p.spend_plan.items()}
+    unit = _complete_seed()
     unit.projects[1].indicators[0].value = None
     return _print(unit, tmp_path_factory.mktemp("print-row"), soffice)
 
