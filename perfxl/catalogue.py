@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RuleInfo", "CATALOGUE", "SEVERITY_ZH", "LIVE_MESSAGES", "rule", "FIELD_RULES"]
+__all__ = ["RuleInfo", "CATALOGUE", "SEVERITY_ZH", "LIVE_MESSAGES", "SELFEVAL_LIVE_MESSAGES", "rule", "FIELD_RULES"]
 
 SEVERITY_ZH = {"error": "必须修改", "warning": "提示", "info": "信息"}
 
@@ -353,4 +353,18 @@ LIVE_MESSAGES: dict[str, dict[str, str]] = {
     "I13": {"": "三级指标写成了类别名称"},
     "I14": {"": "定性指标过多"},
     "I15": {"": "满意度指标应放在满意度指标下"},
+}
+
+# The same for the self-evaluation's live rules (perfxl.selfeval_live).
+SELFEVAL_LIVE_MESSAGES: dict[str, dict[str, str]] = {
+    "E01": {"": "实际完成值未填", "grade": "实际完成值应以{grades}开头"},
+    "E02": {"": "实际完成值应为数字", "unit": "实际完成值的单位与计量单位不一致"},
+    "E04": {"": "{level1}分值合计应为{expected}", "missing": "分值未填", "not_number": "分值不是数字",
+            "execution": "预算执行率分值应为{expected}", "total": "没有可评分的绩效指标"},
+    "E05": {"": "未完成目标，应填偏差原因分析及改进措施"},
+    "E06": {"executed": "全年执行数{problem}", "budget": "全年预算数{problem}，无法计算执行率",
+            "above": "全年执行数超过全年预算数", "rate": "执行率不等于全年执行数÷全年预算数"},
+    "E07": {"": "实际完成值达到目标值{times}倍以上，请核对", "rate": "比率超过100，请核对",
+            "cost": "成本超过全年执行数，请核对"},
+    "E08": {"": "实际完成情况未填", "copy": "实际完成情况照抄了预期目标"},
 }

@@ -425,10 +425,14 @@ def _say_replaced(count: int, err: bool = False) -> None:
                    err=err)
 
 
-@main.command(help=pair("用自带示例跑一遍：生成模板、模拟单位报送、审核、生成标注退回工作簿、汇总。",
-                        "A whole round on the shipped samples: templates, returns as received, the check, "
-                        "annotated returns, the summary."),
-              short_help=pair("用自带示例跑一遍完整流程。", "Run a whole round on the shipped samples."))
+@main.command(help=pair("用自带示例跑一遍全年流程：年初绩效目标（生成模板、模拟单位报送、审核、生成标注退回工作簿、汇总），"
+                        "再按采用的绩效目标做年终绩效自评（自评模板、含预设错误的自评报送、审核、标注退回、汇总、自评表）。",
+                        "The whole year on the shipped samples: the goals round (templates, returns as received, the "
+                        "check, annotated returns, the summary), then the year-end self-evaluation of the adopted goals "
+                        "(templates, returns with planted mistakes, check, annotated returns, summary, the form as a "
+                        "document)."),
+              short_help=pair("用自带示例跑一遍全年流程（绩效目标与绩效自评）。",
+                              "Run the whole year (goals, self-evaluation) on the shipped samples."))
 @arg("out_dir", required=False, default="perfxl-demo", type=_OUT)
 @opt("--samples", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
      help=("示例文件夹（含 register.xlsx 与 units/）；默认为随 perfxl 安装的示例。",
@@ -468,11 +472,41 @@ def demo(out_dir, samples):
     click.echo(t(f"6. 其他指标体系的示例（工作簿、审核报告、绩效文本）与预算系统平表导入：{r.out_dir / '6-其他指标体系与导入'}",
                  f"6. Other frameworks' samples (workbook, check report, document) and a budget system's flat export "
                  f"imported: {r.out_dir / '6-其他指标体系与导入'}"))
+    if r.selfeval is not None:
+        _say_selfeval_round(r.selfeval)
     click.echo(t("用 Excel、WPS 或 LibreOffice 打开查看；浅黄色为尚未填写的填报处，右侧“自查”列实时检查。",
                  "Open them in Excel, WPS or LibreOffice; light yellow marks inputs still to fill, the “自查” (self-check) "
                  "column checks live."))
-    written = [*tp.paths, *r.returned, r.report_json, r.findings_xlsx, *r.returns, r.summary, *r.others]
+    written = [*tp.paths, *r.returned, r.report_json, r.findings_xlsx, *r.returns, r.summary, *r.others,
+               *(r.selfeval.written if r.selfeval is not None else [])]
     _say_replaced(replaced_in(written, before))
+
+
+def _say_selfeval_round(se: Any) -> None:
+    """The demo's second half (step 7), one line a step of its own."""
+    rep = se.check.report
+    bad = sum(not f.valid for f in rep.files)
+    errors, warnings = sum(f.errors for f in rep.files), sum(f.warnings for f in rep.files)
+    lines = [
+        t(f"7. 年终绩效自评（按本轮采用的绩效目标）：{se.folder}",
+          f"7. The year-end self-evaluation (of the goals this round adopted): {se.folder}"),
+        t(f"   7.1 自评模板 {len(se.templates)} 个", f"   7.1 Self-evaluation templates, {len(se.templates)}"),
+        t(f"   7.2 收到的自评报送 {len(se.returned)} 个（含一份导出的 JSON；错误清单见示例的 units/README.md）",
+          f"   7.2 Returns received, {len(se.returned)} (one as its export JSON; the planted mistakes are listed in "
+          "the samples' units/README.md)"),
+        t(f"   7.3 审核：{len(rep.files)} 个文件，{bad} 个不通过，错误 {errors} 处，提示 {warnings} 处"
+          f" → {se.report_json.name}、{se.findings_xlsx.name}",
+          f"   7.3 Check: {len(rep.files)} files, {bad} not valid, {errors} errors, {warnings} warnings"
+          f" → {se.report_json.name}, {se.findings_xlsx.name}"),
+        t(f"   7.4 标注退回工作簿 {len(se.returns)} 个", f"   7.4 Annotated returns, {len(se.returns)}"),
+        t(f"   7.5 自评汇总 → {se.summary.name}", f"   7.5 Summary → {se.summary.name}") if se.summary
+        else t("   7.5 自评汇总：本版本的汇总尚不支持绩效自评，已跳过",
+               "   7.5 Summary: this version cannot consolidate self-evaluations yet; skipped"),
+        t(f"   7.6 项目支出绩效自评表（Word）→ {se.document.name}",
+          f"   7.6 One unit's self-evaluation form as a Word document → {se.document.name}"),
+    ]
+    for line in lines:
+        click.echo(line)
 
 
 def _overview(result: Any) -> dict:
@@ -624,11 +658,11 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
     from .consolidate import STATUS, consolidate as run_consolidation
     from .integrity import load_key
     from .sandbox import default_jobs
-    from .summary import CSV_NAMES, overflowing, write_csv, write_parquet, write_summary
+    from .summary import ALL_CSV_NAMES, overflowing, write_csv, write_parquet, write_summary
 
     inputs = [*paths, register_path, key_file, framework if framework and Path(framework).exists() else None]
     check_outputs(inputs, files=[("-o", target.path("汇总.xlsx"))],
-                  folders=_table_folders(csv_to, parquet_to, CSV_NAMES))
+                  folders=_table_folders(csv_to, parquet_to, ALL_CSV_NAMES))
 
     fw = None
     if framework:
@@ -643,7 +677,7 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
         if over:  # Excel cannot hold every row: every table is also written whole, as CSV and as Parquet
             csv_to = csv_to or summary_path.parent / f"{summary_path.stem}_完整表格"
             parquet_to = parquet_to or csv_to
-            check_outputs(inputs, folders=_table_folders(csv_to, parquet_to, CSV_NAMES))
+            check_outputs(inputs, folders=_table_folders(csv_to, parquet_to, ALL_CSV_NAMES))
         full = {"CSV": _shown_beside(csv_to, summary_path), "Parquet": _shown_beside(parquet_to, summary_path)}
         w = write_file(summary_path, lambda tmp: write_summary(result, tmp, full_tables=full if over else None))
         csv_written = write_folder_files(csv_to, lambda tmp: write_csv(result, tmp), protected=inputs) if csv_to else []

@@ -12,6 +12,11 @@ ones, one per unit. What the other files carry (a superseded copy, an unreadable
 in its own column or row, never added in. A unit whose only return cannot be read has still sent
 something: 提交情况 says 已报送（无法读取）, not 未报送.
 
+Both forms of the yearly cycle are consolidated here: goal tables (绩效目标表) and self-evaluations
+(绩效自评表), each return's form told by its workbook's identity. A round is one form (decide_round);
+what a self-evaluation keeps and the tables it adds are declared in ``selfeval_consolidate``, and
+everything else (reading, spill, decisions, 提交情况, 问题清单, 文件清单, the writers) is shared.
+
 A round in which nothing matches (no return at all, or none of a register unit) is an input problem
 (NothingToCheck, RoundMismatch: the folder or the register is probably the wrong one), never an empty
 summary with a budget year of None.
@@ -56,17 +61,22 @@ from .archives import InputFile, collect_inputs
 from .errors import NothingToCheck, RoundMismatch
 from .findings import SEVERITY_ORDER, FileReport, Finding, Report, finding
 from .i18n import t
+from .layout import GOALS_FORM, SELFEVAL_FORM
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .model import (V2_INDICATOR_COLUMNS, V2_PROJECT_COLUMNS, Indicator, Project, Unit, UnitData, indicator_tables,
                     v2_indicator_cells, v2_project_cells)
 from .sandbox import SandboxLimits
+from . import selfeval_consolidate as selfeval
 
 __all__ = ["Consolidation", "consolidate", "decide_round", "STATUS", "TABLE_SHEETS", "Received", "RoundStore",
-           "CompactRegister", "TABLE_COLUMNS"]
+           "CompactRegister", "TABLE_COLUMNS", "FORMS", "form_of_unit"]
 
 # What became of an input file (文件清单 状态).
 STATUS = {"taken": "采用", "superseded": "作废（重复报送）", "unreadable": "无法读取", "not_in_register": "不在清单",
-          "other_year": "其他年度", "other": "其他文件"}
+          "other_year": "其他年度", "other_form": "其他表样", "other": "其他文件"}
+# The forms a round can collect (layout.Form names) and what a workbook of each is called.
+GOALS, SELFEVAL = GOALS_FORM.name, SELFEVAL_FORM.name
+FORMS = {f.name: f.title for f in (GOALS_FORM, SELFEVAL_FORM)}
 # What became of a unit of the register (提交情况 状态); they add up to 应报单位.
 UNIT_STATE = {"valid": "通过", "invalid": "有错误", "unreadable": "已报送（无法读取）", "missing": "未报送"}
 _OVERVIEW_STATE = {"valid": "通过（无错误）"}  # 概况's label where it differs from 提交情况's 状态
@@ -152,6 +162,8 @@ class Received:
     flags: int = 0                       # _TEXT_* bits: a "value" column held text
     v2: int = 0                          # _V2_* bits: the schema-v2 column groups this return calls for
     spill: tuple | None = None           # (file name, offset, lengths of projects, indicators[, department])
+    form: str = GOALS                    # the form the workbook's identity (or the JSON's "form") says
+    evaluation: Any = None               # a self-evaluation's figures (selfeval_consolidate.Evaluation)
 
 
 def _sha256(path: Path | None) -> str:
@@ -247,8 +259,14 @@ def _num(v):
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
+def form_of_unit(unit: Any) -> str:
+    """The form of a model the reader or a loader made: a self-evaluation says so, a goal table has none."""
+    return getattr(unit, "form", GOALS)
+
+
 def received(checked: Checked, sha256: str = "", spill: tuple | None = None) -> Received:
-    """The Received of a checked file (its rows go to the spill separately: see :class:`_Compactor`)."""
+    """The Received of a checked file (its rows go to the spill separately: see :class:`_Compactor`;
+    a self-evaluation's figures are added there, with its rows)."""
     rec = Received(checked.path, checked.report, size=checked.size, mtime=checked.mtime,
                    attributed_by=checked.attributed_by, sha256=sha256, spill=spill)
     u = checked.unit
@@ -261,6 +279,10 @@ def received(checked: Checked, sha256: str = "", spill: tuple | None = None) -> 
         rec.modified = checked.read.modified if checked.read is not None else None
         rec.framework = (fw.id, tuple(fw.level1_names), tuple(fw.milestones)) if fw is not None else None
         rec.project_codes = tuple(p.code for p in u.projects)
+        rec.form = form_of_unit(u)
+        if rec.form != GOALS:
+            rec.indicators = sum(len(p.indicators) for p in u.projects)
+            return rec
         rec.budget = sum(_num(p.funds.total) or 0 for p in u.projects)
         rec.v2 = v2_groups(u, fw.fields if fw is not None else ())
         rec.indicators = sum(len(p.indicators) for p in u.projects)
@@ -297,12 +319,15 @@ class _Compactor:
         self.folder = folder
 
     def __call__(self, checked: Checked, item: InputFile) -> bytes:
-        if checked.unit is None:
-            rec = received(checked, _sha256(item.path))
-        else:
+        rec = received(checked, _sha256(item.path))
+        if checked.unit is not None:
             where = checked.read.where if checked.read is not None else (lambda key: (None, None))
-            rec = received(checked, _sha256(item.path))
-            projects, indicators, department = unit_record(checked.unit, where, rec.v2)
+            department: list = []
+            if rec.form == SELFEVAL:
+                rec.evaluation, projects, indicators, rec.flags = selfeval.selfeval_record(
+                    checked.unit, checked.framework, where)
+            else:
+                projects, indicators, department = unit_record(checked.unit, where, rec.v2)
             rec.spill = _spill_write(self.folder, projects, indicators, *([department] if department else []))
         # Pickled here, unpickled by the parent once every file is in: kept as one block each while the
         # run goes on, the facts of 10,000 files are not scattered among the parent's short-lived
@@ -487,10 +512,23 @@ class Consolidation:
     text_flags: int = 0
     v2: int = 0  # _V2_* column groups some adopted return calls for (see the note at _V2_PROJECT)
     other_sha256: dict[str, str] = field(default_factory=dict)  # the other files' (hashed while they exist)
+    form: str = GOALS  # the form the round collects (decide_round)
     tables: _Tables = field(init=False, repr=False)
+    grades: list[str] = field(init=False, repr=False)  # a self-evaluation round's 自评等级 bands, highest first
 
     def __post_init__(self) -> None:
         self.tables = _Tables(self)
+        self.grades = selfeval.grade_names(self.taken) if self.form == SELFEVAL else []
+
+    @property
+    def sheets(self) -> dict[str, str]:
+        """Table key -> sheet name of the summary workbook's table sheets, for this round's form."""
+        return dict(selfeval.SHEETS) if self.form == SELFEVAL else dict(TABLE_SHEETS)
+
+    @property
+    def small_keys(self) -> list[str]:
+        """The small tables (built eagerly, shown on the 汇总 sheet), for this round's form."""
+        return list(selfeval.SMALL) if self.form == SELFEVAL else ["overview", "departments", "rules"]
 
     # -- what was there before: the report and the three small tables
 
@@ -523,14 +561,16 @@ class Consolidation:
 
     # -- the tables, row by row
 
-    @staticmethod
-    def table_keys() -> list[str]:
-        return ["overview", "departments", "rules", *TABLE_SHEETS]
+    def table_keys(self) -> list[str]:
+        return [*self.small_keys, *self.sheets]
 
     def columns(self, key: str) -> list[str]:
         built = self.tables.built(key)
         if built is not None:
             return [str(c) for c in built.columns]
+        declared = selfeval.columns(key, self.grades) if self.form == SELFEVAL else None
+        if declared is not None:
+            return declared
         if key == "projects":
             return ["主管部门编码", "主管部门名称", "单位编码", "单位名称", "项目编码", "项目名称", "预算数", "财政资金",
                     "其他资金", "资金用途", *[f"{m}(%)" for m in self.milestones], "绩效目标",
@@ -545,21 +585,31 @@ class Consolidation:
 
     def kinds(self, key: str) -> list[str]:
         """Per column: "int", "number", "text", or "value" resolved for this round (see _KINDS)."""
+        if self.form == SELFEVAL:
+            counts = selfeval.count_columns(key, self.grades)
+            return [self._kind(selfeval.KINDS.get(col, "int" if col in counts else _KINDS.get(col, "text")),
+                               selfeval.VALUE_FLAGS.get(col, 0)) for col in self.columns(key)]
         out = []
         for col in self.columns(key):
             kind = _KINDS.get(col, "int" if col in self.level1s and key == "projects" else "text")
             if col.endswith("(%)") and key == "projects":
                 kind = "value"
-            if kind == "value":
-                bit = _VALUE_FLAGS.get(col, _TEXT_PLAN)
-                kind = "text" if self.text_flags & bit else "number"
-            out.append(kind)
+            out.append(self._kind(kind, _VALUE_FLAGS.get(col, _TEXT_PLAN)))
         return out
+
+    def _kind(self, kind: str, bit: int) -> str:
+        """A "value" column is text when some adopted return typed text there (its ``bit``), else number."""
+        if kind == "value":
+            return "text" if self.text_flags & bit else "number"
+        return kind
 
     def length(self, key: str) -> int:
         built = self.tables.built(key)
         if built is not None:
             return len(built)
+        declared = selfeval.length(self, key) if self.form == SELFEVAL else None
+        if declared is not None:
+            return declared
         if key == "submissions":
             return len(self.register)
         if key == "projects":
@@ -577,16 +627,21 @@ class Consolidation:
         built = self.tables.built(key)
         if built is not None:
             return built.itertuples(index=False, name=None)
-        return getattr(self, f"_{key}_rows")()
+        declared = selfeval.rows(self, key) if self.form == SELFEVAL else None
+        return declared if declared is not None else getattr(self, f"_{key}_rows")()
 
     def frame(self, key: str) -> pd.DataFrame:
         """The table as a DataFrame (counts as nullable integers; whole-valued shares as integers)."""
         df = pd.DataFrame(list(self.rows(key)), columns=self.columns(key))
-        if key in _COUNT_COLUMNS:
-            _integers(df, _COUNT_COLUMNS[key])
-        if key == "projects":
+        _integers(df, self._count_columns(key))
+        if key == "projects" and self.form == GOALS:
             _whole_numbers(df, [f"{m}(%)" for m in self.milestones] + self.level1s + ["指标数", "错误", "提示"])
         return df
+
+    def _count_columns(self, key: str) -> list[str]:
+        if self.form == SELFEVAL:
+            return selfeval.count_columns(key, self.grades) or _COUNT_COLUMNS.get(key, [])
+        return _COUNT_COLUMNS.get(key, [])
 
     # the small tables are built once, eagerly (consolidate)
 
@@ -595,7 +650,8 @@ class Consolidation:
         sent = 0
         listed = 0.0
         departments: dict[tuple, dict] = {}
-        for s in self._submissions_rows():
+        submissions = list(self._submissions_rows())
+        for s in submissions:
             states[s[12]] += 1
             sent += s[6] == "是"
             listed += s[5]
@@ -611,12 +667,14 @@ class Consolidation:
                 departments[key]["已报送预算数"] += r.budget
         file_states = Counter(self.status.values())
         not_taken = [r for r in self.run.files if self.status[r.path] != "taken"]
+        figures = ([("已报送项目预算数合计", sum(r.budget for r in self.taken))] if self.form == GOALS
+                   else selfeval.overview_rows(self))
         overview = pd.DataFrame([
             ("预算年度", self.budget_year), ("应报单位", len(self.register)), ("已报送单位", sent),
             *[(_OVERVIEW_STATE.get(k, v), states.get(v, 0)) for k, v in UNIT_STATE.items()],
             ("收到文件", len(self.run.files) + len(self.run.other_files)),
             *[(f"文件：{STATUS[k]}", file_states.get(k, 0)) for k in STATUS],
-            ("清单预算数合计", listed), ("已报送项目预算数合计", sum(r.budget for r in self.taken)),
+            ("清单预算数合计", listed), *figures,
             ("错误合计", sum(r.report.errors for r in self.taken)),
             ("提示合计", sum(r.report.warnings for r in self.taken)),
             ("未采用文件的错误", sum(r.report.errors for r in not_taken)),
@@ -628,8 +686,11 @@ class Consolidation:
                 "主管部门编码", "主管部门名称", "应报单位", "已报送单位", "清单预算数", "已报送预算数"]),
             "rules": pd.DataFrame(_rule_rows(self.taken, not_taken), columns=["代码", "类别", "规则", "次数", "未采用文件中"]),
         }
+        if self.form == SELFEVAL:  # its 主管部门 table and 等级分布, from the same 提交情况 rows
+            for key, rows in selfeval.small_tables(self, submissions).items():
+                frames[key] = pd.DataFrame(rows, columns=self.columns(key))
         for key, df in frames.items():
-            self.tables[key] = _integers(df, _COUNT_COLUMNS.get(key, []))
+            self.tables[key] = _integers(df, self._count_columns(key))
 
     # the big tables, streamed
 
@@ -649,16 +710,22 @@ class Consolidation:
             yield _submission(_facts(self.register, code), taken_by_unit.get(code), received.get(code, []),
                               others.get(code, []))
 
+    @staticmethod
+    def project_counts(r: Received) -> dict[str, list[int]]:
+        """项目编码 -> [errors, warnings] of a return's findings (the 项目 sheet's 错误 and 提示)."""
+        per_project: dict[str, list[int]] = {}
+        for f in r.report.findings:
+            if f.project_code is not None:
+                n = per_project.setdefault(f.project_code, [0, 0])
+                n[0] += f.severity == "error"
+                n[1] += f.severity == "warning"
+        return per_project
+
     def _projects_rows(self) -> Iterator[tuple]:
         milestones, level1s = self.milestones, self.level1s
         for r in self.taken:
             head = (r.department_code, r.department_name, r.unit_code, r.unit_name)
-            per_project: dict[str, list[int]] = {}
-            for f in r.report.findings:
-                if f.project_code is not None:
-                    n = per_project.setdefault(f.project_code, [0, 0])
-                    n[0] += f.severity == "error"
-                    n[1] += f.severity == "warning"
+            per_project = self.project_counts(r)
             for code, name, total, fiscal, other, purpose, plan, goals, counts, n_ind, _, *v2 in self.store.projects(r):
                 errors, warnings = per_project.get(code, (0, 0))
                 yield (*head, code, name, total, fiscal, other, purpose, *[plan.get(m) for m in milestones],
@@ -707,10 +774,12 @@ class Consolidation:
 def consolidate(paths: Sequence[str | Path], register: str | Path | Mapping[str, UnitData], *,
                 budget_year: int | None = None, framework: Framework | None = None, key: bytes | None = None,
                 jobs: int = 1, progress: Callable[[None], None] | None = None,
-                on_total: Callable[[int], None] | None = None, sandbox: SandboxLimits | None = None) -> Consolidation:
+                on_total: Callable[[int], None] | None = None, sandbox: SandboxLimits | None = None,
+                form: str | None = None) -> Consolidation:
     """Read and check every input, decide what the round takes, and build the summary tables.
 
-    ``budget_year`` is the round's year; without it, the year most returns carry. ``on_total`` is told
+    ``budget_year`` is the round's year; without it, the year most returns carry. ``form`` is the
+    round's form ("goals" or "selfeval"); without it, the form most returns are (see decide_round). ``on_total`` is told
     how many files will be read (the ones ``progress`` ticks for, once each, with None). Every file is read in a sandboxed
     worker (``perfxl.sandbox``): one that kills its worker is 无法读取 with its S01, and the round goes
     on. Raises PerfxlError for usage and input problems: a path that does not exist, a broken
@@ -740,7 +809,8 @@ def consolidate(paths: Sequence[str | Path], register: str | Path | Mapping[str,
                 if rec.framework is not None:
                     rec.framework = frameworks.setdefault(rec.framework, rec.framework)
             other_sha256 = {o.display: _sha256(o.path) for o in run.other_files}
-        result = decide_round(run, reg, store, budget_year=budget_year, paths=paths, register_name=reg_name)
+        result = decide_round(run, reg, store, budget_year=budget_year, paths=paths, register_name=reg_name,
+                              form=form)
         result.other_sha256 = other_sha256
         return result
     except BaseException:
@@ -749,21 +819,38 @@ def consolidate(paths: Sequence[str | Path], register: str | Path | Mapping[str,
 
 
 def decide_round(run: CheckRun, reg: Mapping[str, UnitData], store: RoundStore, *, budget_year: int | None = None,
-                 paths: Sequence = (), register_name: str | None = None) -> Consolidation:
+                 paths: Sequence = (), register_name: str | None = None, form: str | None = None) -> Consolidation:
     """The decisions over the whole round, from what was received (``run.files``: Received, their rows
-    in ``store``): its year, the files taken, the checks across files, the small tables. What
-    :func:`consolidate` does once every file is read; tests and tools build rounds from compact data so."""
+    in ``store``): its year and form, the files taken, the checks across files, the small tables. What
+    :func:`consolidate` does once every file is read; tests and tools build rounds from compact data so.
+
+    A round collects one form. Without ``form``, it is the form most readable workbooks of register
+    units are (goal tables on a tie); a workbook of the other form is then not taken, like one of
+    another year: 文件清单 says 其他表样 and why, and its unit counts as not sent (a self-evaluation
+    in a goals round is not a goal table)."""
     reg_name = register_name or t("项目清单", "the register")
+    if form is not None and form not in FORMS:
+        raise ValueError(f"unknown form {form!r}")
     _check_matches(paths, reg, reg_name, run)
-    years = Counter(r.budget_year for r in run.files if r.readable and r.unit_code in reg)
+    forms = Counter(r.form for r in run.files if r.readable and r.unit_code in reg)
+    form = form or (SELFEVAL if forms[SELFEVAL] > forms[GOALS] else GOALS)
+    years = Counter(r.budget_year for r in run.files if r.readable and r.unit_code in reg and r.form == form)
     year = budget_year or (years.most_common(1)[0][0] if years else None)
+    if year is None and forms:
+        given = t("、", ", ").join(str(p) for p in paths)
+        other = next(iter(forms))
+        raise RoundMismatch(t(
+            f"{given}：项目清单中单位的工作簿都是{FORMS[other]}，不是本轮的{FORMS[form]}。请检查报送文件夹是否选错。",
+            f"{given}: the workbooks of register units are all {other} forms, not this round's {form} form. "
+            f"Is the returns folder the wrong one?"))
     if year is None:
         given = t("、", ", ").join(str(p) for p in paths)
         raise RoundMismatch(t(
             f"{given}：项目清单中单位的工作簿没有一个可以读取，无法确定预算年度。请用 --year 指定本轮预算年度。",
             f"{given}: no workbook of a register unit could be read, so the budget year is unknown. "
             f"Give it with --year."))
-    taken = across(run.files, store, lambda r: r.readable and r.unit_code in reg and r.budget_year == year)
+    taken = across(run.files, store,
+                   lambda r: r.readable and r.unit_code in reg and r.budget_year == year and r.form == form)
     taken_ids = {id(r) for r in taken}
     status: dict[str, str] = {}
     for r in run.files:
@@ -771,6 +858,8 @@ def decide_round(run: CheckRun, reg: Mapping[str, UnitData], store: RoundStore, 
             status[r.path] = "unreadable"
         elif r.unit_code not in reg:
             status[r.path] = "not_in_register"
+        elif r.form != form:
+            status[r.path] = "other_form"
         elif r.budget_year != year:
             status[r.path] = "other_year"
         else:
@@ -784,7 +873,7 @@ def decide_round(run: CheckRun, reg: Mapping[str, UnitData], store: RoundStore, 
             level1s += [n for n in r.framework[1] if n not in level1s]
             milestones += [m for m in r.framework[2] if m not in milestones]
     result = Consolidation(year, run, reg, status=status, store=store, taken=taken, level1s=level1s,
-                           milestones=milestones)
+                           milestones=milestones, form=form)
     for r in taken:
         result.text_flags |= r.flags
         result.v2 |= r.v2
@@ -970,6 +1059,8 @@ def _file_reason(c: Consolidation, r: Received, key: str) -> str:
         return f"单位 {r.unit_code} 不在项目清单中"
     if key == "other_year":
         return f"{r.budget_year} 年度的工作簿，本轮为 {c.budget_year} 年度"
+    if key == "other_form":
+        return f"这是{FORMS.get(r.form, r.form)}，本轮汇总的是{FORMS[c.form]}"
     if key == "superseded":
         return f"已采用较新的 {r.superseded_by}" if r.superseded_by else "已采用同一单位的另一份"
     return ""

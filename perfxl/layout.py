@@ -540,7 +540,7 @@ class Form:
 
 
 GOALS_FORM = Form("goals", TEMPLATE_ID, TEMPLATE_VERSION, "绩效目标表")
-SELFEVAL_FORM = Form("selfeval", "perfxl.selfeval", "1", "绩效自评表")
+SELFEVAL_FORM = Form("selfeval", "perfxl.selfeval", "2", "绩效自评表")  # 2: live 自查, targets moved
 FORMS = {f.template_id: f for f in (GOALS_FORM, SELFEVAL_FORM)}
 
 

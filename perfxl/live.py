@@ -10,7 +10,7 @@ the Python rules' findings on the state the workbook is written in (so Excel's P
 never computes, shows the right marks, and an untouched template needs no recalculation).
 
 Live rules (``LIVE_ORDER``): F01 F02 P01 P02 P03 G01 G06 I01 I02 I03 I04 I05 I06 I08 I09 I10 I11 I12
-I13 I14 I15. Not live, checked by the finance office on receipt (listed so in 填报说明): S01–S08 (the
+I13 I14 I15; in the self-evaluation (``SELFEVAL_LIVE_ORDER``, perfxl.selfeval_live) E01 E02 E04–E08. Not live, checked by the finance office on receipt (listed so in 填报说明): S01–S08 (the
 file, its identity and signature), F03 (register), G02–G05 (free-text analysis of goals), I07 and
 I16 (wording of descriptions and notes), I17 (byte length in the exchange encoding), C01–C03 (code
 patterns are regular expressions), X01–X04 (across projects, files and units).
@@ -89,20 +89,26 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-from .catalogue import CATALOGUE, LIVE_MESSAGES
+from .catalogue import CATALOGUE, LIVE_MESSAGES, SELFEVAL_LIVE_MESSAGES
 from .findings import SEVERITY_ORDER, Finding
 from .frameworks import Framework
 from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, HELPER_COL, DepartmentLayout,
                      ProjectLayout, a1, rowcol)
 from .values import EXCEL_ERRORS, KNOWN_UNITS, OPERATOR_SPELLINGS
 
-__all__ = ["LIVE_ORDER", "LIVE_CODES", "SEP", "MARKS", "rules_catalogue", "mark_row", "short_message",
+__all__ = ["LIVE_ORDER", "LIVE_CODES", "SELFEVAL_LIVE_ORDER", "SELFEVAL_LIVE_CODES", "SEP", "MARKS", "rules_catalogue", "mark_row", "short_message",
            "expected_marks", "mark_text", "ProjectLive", "DepartmentLive", "LIST_NAMES", "list_columns",
            "parse_mark"]
 
 LIVE_ORDER = ("F01", "F02", "P01", "P02", "P03", "G01", "G06", "I01", "I02", "I03", "I04", "I05", "I06", "I08",
               "I09", "I10", "I11", "I12", "I13", "I14", "I15")
 LIVE_CODES = frozenset(LIVE_ORDER)
+# The self-evaluation's live rules (perfxl.selfeval_live): row- and table-local, as docs/selfeval.md
+# has them. E03 (得分/总分/等级 differ from the scoring) and E09 (the total, for the summary) are not:
+# those cells are the scoring's own formulas, so E03 is checked on receipt.
+SELFEVAL_LIVE_ORDER = ("E01", "E02", "E04", "E05", "E06", "E07", "E08")
+SELFEVAL_LIVE_CODES = frozenset(SELFEVAL_LIVE_ORDER)
+_EVERY_LIVE = LIVE_ORDER + SELFEVAL_LIVE_ORDER
 SEP = "；"
 MARKS = {"error": CHECK_ERROR, "warning": CHECK_WARNING, "info": CHECK_WARNING}
 _BODY_MAX = 2000
@@ -143,7 +149,8 @@ def rules_catalogue(fw: Framework) -> list[dict]:
         keys = tuple(dict.fromkeys(info.settings + _EXTRA_SETTINGS.get(code, ())))
         enabled = override.get("enabled", True) is not False
         out.append({"code": code, "form": info.form, "severity": override.get("severity", info.severity),
-                    "title": info.title_zh, "title_en": info.title_en, "live": code in LIVE_CODES,
+                    "title": info.title_zh, "title_en": info.title_en,
+                    "live": code in LIVE_CODES or code in SELFEVAL_LIVE_CODES,
                     "setting": {k: _setting(fw, k) for k in keys} if enabled else "off"})
     return out
 
@@ -402,6 +409,10 @@ def _variant(f: Finding, fw: Framework) -> tuple[str, dict]:
     """The LIVE_MESSAGES case of a finding and its placeholders."""
     p, code = f.params, f.code
     col = rowcol(f.cell or "A1")[1]
+    if code in SELFEVAL_LIVE_CODES:
+        from .selfeval_live import live_variant
+
+        return live_variant(f, fw)
     if code == "F02":
         v = p.get("value")
         kind = "missing" if v is None else "negative" if _num(v) else "not_number"
@@ -442,14 +453,19 @@ def _variant(f: Finding, fw: Framework) -> tuple[str, dict]:
     return "", {}
 
 
+def _messages(code: str) -> dict[str, str]:
+    """A live rule's short wordings: the goal table's (LIVE_MESSAGES) or the self-evaluation's."""
+    return LIVE_MESSAGES[code] if code in LIVE_MESSAGES else SELFEVAL_LIVE_MESSAGES[code]
+
+
 def short_message(f: Finding, fw: Framework) -> str:
     """The live mark's wording of finding ``f`` (catalogue.LIVE_MESSAGES)."""
     kind, values = _variant(f, fw)
-    return LIVE_MESSAGES[f.code][kind].format(**values)
+    return _messages(f.code)[kind].format(**values)
 
 
 def _order(code: str, severity: str, col: int) -> tuple:
-    return (SEVERITY_ORDER[severity], LIVE_ORDER.index(code), col)
+    return (SEVERITY_ORDER[severity], _EVERY_LIVE.index(code), col)
 
 
 def expected_marks(findings: Iterable[Finding], fw: Framework) -> dict[tuple[str, int], list[tuple[str, str, str]]]:
@@ -457,7 +473,7 @@ def expected_marks(findings: Iterable[Finding], fw: Framework) -> dict[tuple[str
     in the order the 自查 cell shows them. What the differential test compares a workbook's marks to."""
     rows: dict[tuple[str, int], list[tuple[tuple, str, str, str]]] = {}
     for i, f in enumerate(findings):
-        if f.code not in LIVE_CODES or not f.sheet:
+        if (f.code not in LIVE_CODES and f.code not in SELFEVAL_LIVE_CODES) or not f.sheet:
             continue
         row = mark_row(f, fw)
         if row is None:
@@ -504,7 +520,7 @@ class Part:
 
 def _msg(code: str, kind: str = "", **exprs: str) -> str:
     """LIVE_MESSAGES[code][kind] as an Excel text, placeholders filled by Excel expressions."""
-    template = LIVE_MESSAGES[code][kind]
+    template = _messages(code)[kind]
     pieces = re.split(r"\{(\w+)\}", template)
     out = []
     for i, piece in enumerate(pieces):

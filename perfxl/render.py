@@ -24,7 +24,7 @@ import zipfile
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -40,6 +40,9 @@ from .i18n import t
 from .frameworks import OPERATOR_FROM_JSON
 from .frameworks import Framework
 from .model import Indicator, Project, UnitData, indicator_tables
+
+if TYPE_CHECKING:
+    from .selfeval_model import SelfEvalUnit
 
 __all__ = ["render_document", "render_to_file", "document_filename", "indicator_value_text",
            "chinese_numeral", "document_fonts", "indicator_columns", "DEFAULT_MILESTONES"]
@@ -235,6 +238,40 @@ def _new_table(doc: Any, rows: int, widths: Sequence[int]) -> Any:
     else:
         tblPr.append(mar)
     return table
+
+
+def cm_edges(widths_cm: Sequence[float], total: int = TEXT_WIDTH) -> list[int]:
+    """The cell edges (twips from the left) of cells ``widths_cm`` wide, the last edge at ``total``:
+    rounded from the running sum, so rows that share an edge in cm share it in twips."""
+    edges, at = [0], 0.0
+    for w in widths_cm[:-1]:
+        at += w
+        edges.append(int(round(at / 2.54 * 1440)))
+    return edges + [total]
+
+
+def ragged_table(doc: Any, rows: Sequence[Sequence[int]]) -> tuple[Any, list[list[int]]]:
+    """A bordered table whose rows cut the width differently (a funds block of seven cells above an
+    indicator table of nine), as official forms are drawn: ``rows`` gives each row's cell edges in
+    twips (cm_edges); the grid has a column between every two edges of any row, and each row's cells
+    are merged across the grid columns they cover. Returns the table and, per row, the grid column
+    where each of its cells starts (for ``table.cell(r, starts[r][k])`` and vertical merges).
+    Call _fix_cell_widths(table, widths) after any further merging."""
+    bounds = sorted({e for edges in rows for e in edges})
+    table = _new_table(doc, len(rows), [b - a for a, b in zip(bounds, bounds[1:])])
+    starts: list[list[int]] = []
+    for r, edges in enumerate(rows):
+        cols = [bounds.index(e) for e in edges]
+        for a, b in zip(cols, cols[1:]):
+            if b - a > 1:
+                _merge(table, r, a, r, b - 1)
+        starts.append(cols[:-1])
+    return table, starts
+
+
+def grid_widths(table: Any) -> list[int]:
+    """The grid column widths (twips) of a table made by _new_table or ragged_table."""
+    return [int(gc.get(qn("w:w"))) for gc in table._tbl.tblGrid.iter(qn("w:gridCol"))]
 
 
 def _fix_cell_widths(table: Any, widths: Sequence[int]) -> None:
@@ -845,10 +882,7 @@ def render_document(unit: UnitData, *, reviewer: str | None = None, framework: F
     unit, _ = clean_unit(unit)
     reviewer = clean_text(reviewer, name=True) if reviewer else reviewer
     fonts = document_fonts(unit, framework)
-    doc = Document()
-    _setup_styles(doc, *fonts)
-    first = doc.sections[0]
-    _setup_section(first)
+    doc = new_document(fonts)
     _cover(doc, unit, reviewer, fonts)
     _contents(doc, unit, fonts, toc_field=toc_field, pages=toc_pages)
     if toc_field and toc_pages is None:
@@ -862,11 +896,26 @@ def render_document(unit: UnitData, *, reviewer: str | None = None, framework: F
     _projects(doc, unit, extra)
     # The paragraph that ends the first section is the last one before 第一部分; keep it empty.
 
+    return finish_document(doc, f"{_cover_unit(unit)}{unit.budget_year}年部门预算绩效文本", "部门预算绩效文本")
+
+
+def new_document(fonts: tuple[str, str]) -> Any:
+    """A blank A4 document with the house styles in ``fonts`` (body, headings): every document perfxl
+    writes (the 部门预算绩效文本, the 绩效自评表) starts here, so they look alike."""
+    doc = Document()
+    _setup_styles(doc, *fonts)
+    _setup_section(doc.sections[0])
+    return doc
+
+
+def finish_document(doc: Any, title: str, subject: str) -> bytes:
+    """``doc`` as deterministic .docx bytes: fixed core properties (no user name, no clock), no stale
+    thumbnail, fixed zip entry times; the same content always gives the same bytes."""
     cp = doc.core_properties
     cp.author = "perfxl"
     cp.last_modified_by = "perfxl"
-    cp.title = f"{_cover_unit(unit)}{unit.budget_year}年部门预算绩效文本"
-    cp.subject = "部门预算绩效文本"
+    cp.title = title
+    cp.subject = subject
     cp.comments = ""
     cp.keywords = ""
     cp.category = ""
@@ -882,10 +931,14 @@ def render_document(unit: UnitData, *, reviewer: str | None = None, framework: F
 
 # --- files -------------------------------------------------------------------------------------
 
-def document_filename(unit: UnitData) -> str:
-    """Default file name: 单位编码 first, like the workbooks."""
+def document_filename(unit: UnitData | SelfEvalUnit) -> str:
+    """Default file name: 单位编码 first, like the workbooks; a self-evaluation's names its 自评表."""
     from .text import filename_part
 
+    if _is_selfeval(unit):
+        from .selfeval_render import selfeval_document_filename
+
+        return selfeval_document_filename(unit)  # type: ignore[arg-type]
     return f"{filename_part(unit.unit.code, 40)}_{filename_part(unit.unit.name)}_{unit.budget_year}年部门预算绩效文本.docx"
 
 
@@ -987,28 +1040,45 @@ def _to_pdf(soffice: str, docx_path: Path, pdf_path: Path, timeout: float = 180,
     return pdf_path
 
 
-def render_to_file(unit: UnitData, path: str | Path, *, pdf: bool = False,
-                   reviewer: str | None = None) -> tuple[Path, Path | None]:
+def _is_selfeval(unit: Any) -> bool:
+    from .selfeval_model import SelfEvalUnit
+
+    return isinstance(unit, SelfEvalUnit)
+
+
+def render_to_file(unit: UnitData | SelfEvalUnit, path: str | Path, *, pdf: bool = False,
+                   reviewer: str | None = None, framework: Framework | None = None) -> tuple[Path, Path | None]:
     """Write the .docx (atomically: temp name, then renamed) and with ``pdf=True`` also a PDF beside it.
 
-    ``path`` is the .docx file, or an existing folder to put :func:`document_filename` in. Returns
-    ``(docx_path, pdf_path)``; pdf_path is None when no PDF was asked for or LibreOffice (soffice)
-    with Writer is not installed. A conversion that fails or times out raises PerfxlError.
+    ``unit`` is a unit's goals (the 部门预算绩效文本) or its self-evaluation (the 项目支出绩效自评表,
+    :mod:`perfxl.selfeval_render`; it has no cover, so no ``reviewer``). ``path`` is the .docx file,
+    or an existing folder to put :func:`document_filename` in. Returns ``(docx_path, pdf_path)``;
+    pdf_path is None when no PDF was asked for or LibreOffice (soffice) with Writer is not
+    installed. A conversion that fails or times out raises PerfxlError.
     """
     path = Path(path)
     if path.is_dir():
         path = path / document_filename(unit)
-    _write_atomic(path, render_document(unit, reviewer=reviewer))  # first: an unwritable place fails here
+    selfeval = _is_selfeval(unit)
+    if selfeval:
+        from .selfeval_render import render_selfeval_document
+
+        data = render_selfeval_document(unit, framework=framework)  # type: ignore[arg-type]
+    else:
+        data = render_document(unit, reviewer=reviewer, framework=framework)  # type: ignore[arg-type]
+    _write_atomic(path, data)  # first: an unwritable place fails here
     soffice = _soffice() if pdf else None
     if soffice is None or not _writer_installed(soffice):
         return path, None
+    if selfeval:  # no 目录: the PDF is the document as written
+        return path, _pdf_of(data, path, soffice)
     # LibreOffice keeps a TOC field's stored text but computes PAGEREF fields as it lays out the pages:
     # the PDF is made from the same document with the 目录 entries outside the TOC field, and the
     # numbers it shows go back into the .docx's TOC field.
-    pdf_path = _pdf_of(render_document(unit, reviewer=reviewer, toc_field=False), path, soffice)
+    pdf_path = _pdf_of(render_document(unit, reviewer=reviewer, framework=framework, toc_field=False), path, soffice)
     pages = _toc_pages(pdf_path, len(_toc_entries(unit)), [e for e, _ in _toc_entries(unit)])
     if pages is not None:
-        _write_atomic(path, render_document(unit, reviewer=reviewer, toc_pages=pages))
+        _write_atomic(path, render_document(unit, reviewer=reviewer, framework=framework, toc_pages=pages))
     return path, pdf_path
 
 

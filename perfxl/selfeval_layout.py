@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .frameworks import Framework
-from .layout import HELPER_COL, SELFEVAL_FORM, ProjectLayout, Span, a1, project_sheet_names
+from .layout import CHECK_COL, HELPER_COL, HELPER_COLS, SELFEVAL_FORM, ProjectLayout, Span, a1, project_sheet_names
 
 __all__ = ["SUMMARY_SHEET", "FORM", "FUND_COLUMNS", "EVAL_HEADINGS", "EvalColumns", "SelfEvalProjectLayout", "SelfEvalSummaryLayout",
            "FUND_LINE_LABELS", "selfeval_sheet_names"]
@@ -52,11 +52,12 @@ EVAL_HEADINGS = {"level1": "一级指标", "level2": "二级指标", "name": "�
 @dataclass(frozen=True)
 class EvalColumns:
     """Columns of the 绩效指标 table: ``columns.actual`` is 实际完成值's column (EVAL_HEADINGS order from
-    ``first``), and two hidden, locked helpers right of the table."""
+    ``first``), and two hidden, locked helpers at the end of the hidden helper columns (the live
+    自查's helpers take the first ones, as on the goal table's sheets)."""
 
     first: int = 1
-    target_number: int = HELPER_COL       # the approved 指标值 as a number (the 得分 formula's target)
-    target_json: int = HELPER_COL + 1     # the approved indicator (unit-goals JSON): what the reader rebuilds
+    target_number: int = HELPER_COL + HELPER_COLS - 2  # the approved 指标值 as a number (the 得分 formula's target)
+    target_json: int = HELPER_COL + HELPER_COLS - 1    # the approved indicator (unit-goals JSON): what the reader rebuilds
 
     HEADINGS = EVAL_HEADINGS
 
@@ -172,8 +173,31 @@ class SelfEvalProjectLayout:
         return Span(self.total_row + 1, self.columns.score)
 
     @property
-    def last_row(self) -> int:
+    def print_last_row(self) -> int:
+        """The official table ends with 自评等级; 自查 and the status below it do not print."""
         return self.total_row + 1
+
+    @property
+    def check_header(self) -> Span:
+        """The 自查 column's heading, on the funds table's heading row."""
+        return Span(self.funds_header_row, CHECK_COL)
+
+    @property
+    def status_row(self) -> int:
+        """本表自查: the number of ✗ in the 自查 column and the sheet's status (as the goal sheets')."""
+        return self.print_last_row + 2
+
+    @property
+    def status(self) -> Span:
+        return Span(self.status_row, 1, self.status_row, 3)
+
+    @property
+    def error_count(self) -> Span:
+        return Span(self.status_row, CHECK_COL)
+
+    @property
+    def last_row(self) -> int:
+        return self.status_row
 
     @property
     def anchors(self) -> list[tuple[Span, str]]:

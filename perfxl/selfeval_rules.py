@@ -19,7 +19,6 @@ the rules and, later, the summary.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -31,7 +30,8 @@ from .frameworks import Framework
 from .rules import Context, Where
 from .selfeval_model import EvalIndicator, EvalProject, SelfEvalUnit
 from .selfeval_scoring import (Scoring, expected_shares, group_of, kind_of, number, read_actual, scoring_of)
-from .values import normalize_text
+from .live import p_ws
+from .selfeval_live import plain_text
 
 __all__ = ["CODES", "SELFEVAL_CHECKS", "SelfEvalContext", "ProjectScores", "score_project", "run_selfeval_rules"]
 
@@ -334,24 +334,15 @@ def _e07(ctx: SelfEvalContext):
 
 # ------------------------------------------------------------------ E08: 实际完成情况
 
-_NUMBERING = re.compile(r"^\s*(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[)）]\s*[.．、]?)\s*")
-_NOT_WORDS = re.compile(r"[\W_]+")
-
-
-def _plain_text(s: str) -> str:
-    """A text without its numbering, spaces and punctuation: what makes two wordings the same."""
-    return _NOT_WORDS.sub("", normalize_text(_NUMBERING.sub("", s)))
-
-
 @check("E08")
 def _e08(ctx: SelfEvalContext):
     for pi, p in enumerate(ctx.unit.projects):
         key = ("project", pi, "achievement")
-        if _blank(p.achievement):
+        if not p_ws(p.achievement):
             yield ctx.at("E08", key, p)
             continue
-        goals = [_plain_text(g) for g in p.goals if not _blank(g)]
-        said = _plain_text(p.achievement)
+        goals = [plain_text(g) for g in p.goals if p_ws(g)]
+        said = plain_text(p.achievement)
         if said and (said in goals or said == "".join(goals)):
             yield ctx.at("E08", key, p, value=p.achievement, variant="copy")
 

@@ -45,12 +45,13 @@ from typing import Any, Iterable, Mapping, Sequence
 from .errors import FrameworkError
 from .frameworks import Framework
 from .i18n import t
-from .live import p_ws, q, x_ws
+from .live import p_fold, p_ws, q, x_fold, x_ws
 from .model import Indicator
-from .values import ParsedValue, parse_indicator_value, parse_number
+from .values import KNOWN_UNITS, UNIT_ALIASES, parse_number
 
 __all__ = ["Expr", "Declaration", "Count", "Scoring", "Reading", "scoring_of", "selfeval_problems", "declared_levels", "kind_of",
-           "group_of", "spread_points", "expected_shares", "apportion", "excel_round", "read_actual", "number", "KINDS"]
+           "group_of", "spread_points", "expected_shares", "apportion", "excel_round", "read_actual", "number", "KINDS",
+           "ACTUAL_UNITS", "unit_spellings", "actual_reading", "actual_steps", "actual_formulas"]
 
 # ------------------------------------------------------------------ expressions: one tree, two readings
 
@@ -591,11 +592,105 @@ class Reading:
     found_unit: str | None = None
 
 
+# An 实际完成值 is a number. Typed into its cell (formatted as text, "@", so that Excel, WPS and
+# LibreOffice keep what was typed) it may carry the target's 计量单位 after it: "96%" against a %
+# target is 96, "12万元" against 万元 is 12. Read the same way by check (:func:`actual_reading`) and
+# by the workbook's live 自查 and 得分 formulas (:func:`actual_formulas`), step by step:
+#
+# * a stored number is that number, whatever the cell's number format (a percent-formatted 0.96
+#   is 0.96 to both; typing never makes one in a text cell);
+# * text is folded as the goal table's live checks fold it (live.x_ws/x_fold: full-width digits,
+#   ％．＋－ and the exponent letters, the ideographic space, tab and line breaks), then it is a
+#   plain number as values.parse_number reads one (live.x_valid: sign, thousands commas in groups
+#   of three, fraction, exponent);
+# * else the longest unit of :data:`ACTUAL_UNITS` (or the target's own 计量单位) it ends with is
+#   cut off, and what is left must be a plain number: the target's unit, or a spelling of it
+#   ("百分比" for %), gives the number; another unit is E02 (variant unit: "98元" against 万元);
+# * anything else ("≥96", "约96", "96以上", "四次") is not a number (E02): the actual is what was
+#   achieved, one number, explanations go to 偏差原因分析及改进措施.
+ACTUAL_UNITS: tuple[str, ...] = tuple(sorted(dict.fromkeys([*KNOWN_UNITS, *UNIT_ALIASES])))
+
+
+def _unit_key(u: str | None) -> str:
+    u = p_fold(p_ws(u or ""), letters=True).replace(" ", "")
+    return UNIT_ALIASES.get(u, u)
+
+
+def unit_spellings(unit: str | None) -> tuple[str, ...]:
+    """The endings of an actual that mean the target's 计量单位 (its own spelling and its aliases)."""
+    if not p_ws(unit or ""):
+        return ()
+    own = p_fold(p_ws(unit or ""), letters=True).replace(" ", "")
+    key = _unit_key(unit)
+    return tuple(dict.fromkeys([own, *(u for u in ACTUAL_UNITS if _unit_key(u) == key)]))
+
+
+def _units_for(unit: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*ACTUAL_UNITS, *unit_spellings(unit)]))
+
+
+def actual_reading(raw: Any, unit: str | None) -> tuple[float | None, str | None, str | None]:
+    """(number, problem, unit found) of a quantitative 实际完成值 against the target's 计量单位:
+    problem None, "blank", "not_number" or "unit" (the module comment above :data:`ACTUAL_UNITS`).
+    Each step is :meth:`ActualFormulas.values`' twin of one hidden helper cell."""
+    steps = actual_steps(raw, unit)
+    problem = {"b": "blank", "x": "not_number", "u": "unit", "": None}[steps["PB"]]
+    found = steps["T"][len(steps["T"]) - steps["UL"]:] if problem == "unit" else None
+    return (steps["N"] if _isnum(steps["N"]) else None), problem, found
+
+
+def actual_steps(raw: Any, unit: str | None) -> dict[str, Any]:
+    """The Python side of every helper of :func:`actual_formulas`, by name."""
+    from .live import p_nodigits, p_number, p_valid
+
+    stored = _isnum(raw)
+    t = "" if stored else p_fold(p_ws(raw), letters=True)
+    d = p_nodigits(t)
+    units = _units_for(unit)
+    ul = max((len(u) for u in units if t.endswith(u)), default=0) if t else 0
+    r = t[:len(t) - ul].strip(" ") if ul else ""
+    rd = p_nodigits(r)
+    rest_ok = ul > 0 and p_valid(r, rd)
+    match = rest_ok and t[len(t) - ul:] in unit_spellings(unit)
+    if stored:
+        n: Any = float(raw)
+    elif p_valid(t, d):
+        n = p_number(t)
+    elif match:
+        n = p_number(r)
+    else:
+        n = ""
+    pb = "b" if p_ws(raw) == "" else "" if _isnum(n) else "u" if rest_ok and not match else "x"
+    return {"T": t, "D": d, "UL": ul, "R": r, "RD": rd, "N": n, "PB": pb}
+
+
+def actual_formulas(cell: str, unit: str | None, ref: Mapping[str, str]) -> dict[str, str]:
+    """The Excel side of :func:`actual_steps`: one formula per helper, over the actual's ``cell``
+    and the helpers' own cells ``ref`` (by name: T, D, UL, R, RD, N, PB)."""
+    from .live import x_nodigits, x_number, x_valid
+
+    T, D, UL, R, RD, N = (ref[k] for k in ("T", "D", "UL", "R", "RD", "N"))
+    units = "{" + ",".join(q(u) for u in _units_for(unit)) + "}"
+    spellings = unit_spellings(unit)
+    match = (f"OR({','.join(f'EXACT(RIGHT({T},{UL}),{q(u)})' for u in spellings)})" if spellings else "FALSE")
+    rest_ok = f"AND({UL}>0,{x_valid(R, RD)})"
+    return {
+        "T": f'IF(ISNUMBER({cell}),"",{x_fold(x_ws(cell), letters=True)})',
+        "D": x_nodigits(T),
+        "UL": f'IF({T}="",0,SUMPRODUCT(MAX(EXACT(RIGHT({T},LEN({units})),{units})*LEN({units}))))',
+        "R": f'IF({UL}>0,TRIM(LEFT({T},LEN({T})-{UL})),"")',
+        "RD": x_nodigits(R),
+        "N": (f'IF(ISNUMBER({cell}),{cell},IF({x_valid(T, D)},{x_number(T)},'
+              f'IF(AND({rest_ok},{match}),{x_number(R)},"")))'),
+        "PB": f'IF({x_ws(cell)}="","b",IF(ISNUMBER({N}),"",IF(AND({rest_ok},NOT({match})),"u","x")))',
+    }
+
+
 def read_actual(raw: Any, target: Indicator, grades: Iterable[str] = ()) -> Reading:
-    """The actual of ``target`` read as the reader reads a 指标值 (perfxl.values): a number with its
-    unit checked against the target's 计量单位 for a quantitative indicator; the grade it starts
-    with (longest of ``grades``) for a 定性 one."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    """The actual of ``target``: for a quantitative indicator a number as :func:`actual_reading`
+    reads it (the workbook's formulas read it alike); for a 定性 one the grade it starts with
+    (longest of ``grades``)."""
+    if p_ws(raw) == "":
         return Reading(raw, problem="blank")
     if kind_of(target) == "qualitative":
         text = p_ws(raw)
@@ -603,9 +698,5 @@ def read_actual(raw: Any, target: Indicator, grades: Iterable[str] = ()) -> Read
             if text.startswith(g):
                 return Reading(raw, grade=g)
         return Reading(raw, problem="no_grade" if grades else None)
-    parsed: ParsedValue = parse_indicator_value(raw, unit_cell=target.unit)
-    if "unit_conflict" in parsed.problems:
-        return Reading(raw, problem="unit", found_unit=parsed.inline_unit)
-    if not parsed.is_number:
-        return Reading(raw, problem="not_number")
-    return Reading(raw, number=float(parsed.value))
+    n, problem, found = actual_reading(raw, target.unit)
+    return Reading(raw, number=n, problem=problem, found_unit=found)

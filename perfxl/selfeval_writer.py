@@ -17,6 +17,7 @@ would compute.
 """
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -25,15 +26,20 @@ from . import __version__
 from .findings import Finding
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .integrity import LockedCell
-from .layout import INSTRUCTIONS_SHEET, REVIEW_SHEET, Span, a1
+from .layout import CHECK_COL, INSTRUCTIONS_SHEET, REVIEW_SHEET, InstructionsLayout, Span, a1
+from .live import SELFEVAL_LIVE_CODES
 from .model import _indicator_to_dict
+from .reader import split_goals
 from .selfeval_layout import (FORM, FUND_COLUMNS, FUND_HEADINGS, FUND_LINE_LABELS, SUMMARY_SHEET, EvalColumns,
                               SelfEvalProjectLayout, SelfEvalSummaryLayout, selfeval_sheet_names)
 from .selfeval_model import EvalProject, SelfEvalUnit
+from .selfeval_live import SelfEvalLive
+from .selfeval_rules import ProjectScores, run_selfeval_rules, score_project
 from .selfeval_scoring import Scoring, kind_of, scoring_of
 from .text import filename_part
-from .writer import (_PROTECT, NUM_FMT_MONEY, _as_written, _decimal_rule, _json_list, _list_rule, _page_setup,
-                     _review_sheet, _Sheet, _sheet_ref, _text_rule, _unit_line, finish_workbook, new_workbook, rules_table)
+from .writer import (_PROTECT, NUM_FMT_MONEY, _as_written, _check_formats, _decimal_rule, _json_list, _list_rule,
+                     _page_setup, _review_sheet, _Sheet, _sheet_ref, _text_rule, _unit_line, _write_live, finish_workbook,
+                     new_workbook, rules_table, workbook_status)
 
 __all__ = ["render_selfeval_workbook", "write_selfeval_workbook", "selfeval_filename"]
 
@@ -94,10 +100,11 @@ def render_selfeval_workbook(unit: SelfEvalUnit, framework: Framework, *, passwo
     sheets = [wb.add_worksheet(n) for n in names]
     for ws in (instructions, summary, *sheets):
         ws._prepare_formula = _as_written
-    results = [_project_sheet(_Sheet(ws, fmt, locked, marks), unit, p, i, framework, scoring)
+    live = _live_findings(unit, framework, scoring, names)
+    results = [_project_sheet(_Sheet(ws, fmt, locked, marks), unit, p, i, framework, scoring, live)
                for i, (ws, p) in enumerate(zip(sheets, unit.projects), start=1)]
     _summary_sheet(_Sheet(summary, fmt, locked, marks), unit, names, results)
-    _instructions_sheet(_Sheet(instructions, fmt, locked), unit, framework, scoring)
+    _instructions_sheet(_Sheet(instructions, fmt, locked), unit, framework, scoring, [r["count"] for r in results])
     if review is not None:
         _review_sheet(review, fmt, unit, findings or [])
     fields = {
@@ -126,6 +133,29 @@ def write_selfeval_workbook(unit: SelfEvalUnit, framework: Framework, out_dir: s
 
 # ---------------------------------------------------------------- one project's sheet
 
+def _as_read(unit: SelfEvalUnit, scoring: Scoring) -> SelfEvalUnit:
+    """The self-evaluation as the reader will find it in the written workbook: what the unit typed
+    as it is, and 执行率, every 得分, 总分 and 等级 as the workbook's formulas compute them."""
+    out = copy.deepcopy(unit)
+    for p in out.projects:
+        computed = score_project(scoring, p)
+        p.funds.rate, p.funds.score = computed.rate, computed.funds_score
+        for row, score in zip(p.indicators, computed.scores):
+            row.score = score
+        p.total_score, p.grade = computed.total, computed.grade
+    return out
+
+
+def _live_findings(unit: SelfEvalUnit, fw: Framework, scoring: Scoring, names: list[str]) -> list[Finding]:
+    """The live rules' findings on what is written, as ``perfxl check`` will report them: the
+    cached results of the 自查 marks."""
+    from .selfeval_check import selfeval_locations
+
+    written = _as_read(unit, scoring)
+    loc = selfeval_locations(written, fw)
+    return run_selfeval_rules(written, fw, where=lambda key: loc.get(key, (None, None)), select=SELFEVAL_LIVE_CODES)
+
+
 def target_text(ind: Any) -> str:
     """年度指标值 as the approved table shows it: "≥95%", "≤100万元", or the 定性 text."""
     value = "" if ind.value is None else _plain(ind.value) if isinstance(ind.value, float) else str(ind.value)
@@ -143,8 +173,9 @@ def _plain(x: float) -> str:
 
 
 def _project_sheet(sh: _Sheet, unit: SelfEvalUnit, p: EvalProject, number: int, fw: Framework,
-                   scoring: Scoring) -> dict[str, Any]:
-    """Write one 项目支出绩效自评表; returns the cells the summary refers to, with their cached values."""
+                   scoring: Scoring, findings: list[Finding]) -> dict[str, Any]:
+    """Write one 项目支出绩效自评表 with its live 自查; returns the cells the summary refers to, with
+    their cached values, and the sheet's count for 填报说明."""
     L = SelfEvalProjectLayout(fw)
     ws, fmt = sh.ws, sh.fmt
     lim = fw.text_limits
@@ -157,47 +188,67 @@ def _project_sheet(sh: _Sheet, unit: SelfEvalUnit, p: EvalProject, number: int, 
                                            (L.unit_label, "实施单位", L.unit, unit.unit.name)):
         sh.label(label_span, label)
         sh.register(span, value, align="left")
-    funds = _funds(sh, unit, p, L, scoring)
+    goals = "\n".join(f"{i}.{g}" for i, g in enumerate(p.goals, start=1))
+    live = SelfEvalLive(fw, scoring, unit.money_unit)
+    cells = live.build(ws.name, p, split_goals(goals), findings)
+    computed = score_project(scoring, p)
+    funds = _funds(sh, unit, p, L, scoring, live.refs, computed)
     sh.label(L.goals_label, "年度总体目标")
     sh.label(L.expected_label, "预期目标")
     sh.label(L.achievement_label, "实际完成情况")
-    sh.register(L.goals, "\n".join(f"{i}.{g}" for i, g in enumerate(p.goals, start=1)), align="left", valign="top")
+    sh.register(L.goals, goals, align="left", valign="top")
     sh.input(L.achievement, p.achievement, _text_rule(
         lim["goal"], "实际完成情况", "对照预期目标，写明全年实际完成的数量、质量、时效和效果，不要照抄预期目标。"),
         align="left", valign="top")
     ws.set_row(L.achievement.row, 75)
-    scores = _indicator_table(sh, p, L, fw, scoring)
-    parts = [funds["score"], *scores]
+    _indicator_table(sh, p, L, fw, scoring, live.refs, computed)
     refs = ",".join([L.fund("total", "score").a1, f"{a1(L.indicator_rows.start, L.columns.score)}:"
                      f"{a1(L.indicator_rows.stop - 1, L.columns.score)}"])
     sh.label(L.total_label, "总分")
-    points_rng = f"{a1(L.indicator_rows.start, L.columns.points)}:{a1(L.indicator_rows.stop - 1, L.columns.points)}"
-    points = [_number(_cell(p.funds.points)), *[_number(_cell(r.points)) for r in p.indicators]]
-    sh.formula(L.total_points.row, L.total_points.col, f"=SUM({L.fund('total', 'points').a1},{points_rng})",
-               sum(x for x in points if x is not None) + 0.0, fmt(align="center", num_format=_NUM_FMT_SCORE))
+    points = [live.refs["funds_points"], *(live.refs[("points", i)] for i in range(len(p.indicators)))]
+    shown = [number_of(x) for x in (p.funds.points, *(r.points for r in p.indicators))]
+    sh.formula(L.total_points.row, L.total_points.col, f"=SUM({','.join(points)})",
+               sum(x for x in shown if x is not None) + 0.0, fmt(align="center", num_format=_NUM_FMT_SCORE))
     total_decl = scoring.total_score()
-    total = total_decl(parts=parts, count=len(parts))
-    sh.formula(L.total_score.row, L.total_score.col, total_decl.formula(parts=refs, count=str(len(parts))),
-               "" if total is None else total, fmt(bold=True, align="center", num_format=_NUM_FMT_SCORE))
+    parts = 1 + len(p.indicators)
+    sh.formula(L.total_score.row, L.total_score.col, total_decl.formula(parts=refs, count=str(parts)),
+               _shown(computed.total), fmt(bold=True, align="center", num_format=_NUM_FMT_SCORE))
     sh.label(L.grade_label, "自评等级")
-    grade_decl = scoring.grade()
-    grade = grade_decl(total=total)
-    sh.formula(L.grade.row, L.grade.col, grade_decl.formula(total=L.total_score.a1), grade or "",
+    sh.formula(L.grade.row, L.grade.col, scoring.grade().formula(total=L.total_score.a1), computed.grade or "",
                fmt(bold=True, align="center"))
-    _page_setup(ws, L.last_row, (L.header_row, L.header_row))
+    hidden = fmt(border=0, font_size=9, text_wrap=False)
+    for row, col, text in live.constants:
+        ws.write_string(row, col, text, hidden)
+    ws.set_column(CHECK_COL, CHECK_COL, 30)
+    count = _write_live(sh, cells, {}, L)
+    _check_formats(sh, 0, L.status_row - 1)
+    sh.label(L.check_header, "自查")
+    _page_setup(ws, L.print_last_row, (L.header_row, L.header_row))
     for c, w in enumerate(_WIDTHS):
         ws.set_column(c, c, w)
     ws.freeze_panes(L.header_row + 1, 0)
     ws.protect("", _PROTECT)
     return {"budget": (L.fund("total", "budget"), _cell(p.funds.total.budget)),
             "executed": (L.fund("total", "executed"), _cell(p.funds.total.executed)),
-            "rate": (L.fund("total", "rate"), funds["rate"]), "total_score": (L.total_score, total),
-            "grade": (L.grade, grade)}
+            "rate": (L.fund("total", "rate"), funds["rate"]), "total_score": (L.total_score, computed.total),
+            "grade": (L.grade, computed.grade), "count": count}
 
 
-def _funds(sh: _Sheet, unit: SelfEvalUnit, p: EvalProject, L: SelfEvalProjectLayout,
-           scoring: Scoring) -> dict[str, Any]:
-    """项目资金: 年初预算数 locked, 全年预算数 and 全年执行数 inputs, 分值 prefilled, 执行率 and 得分 formulas."""
+def number_of(v: Any) -> float | None:
+    from .selfeval_scoring import number
+
+    return number(v)
+
+
+def _shown(v: Any) -> Any:
+    """A formula's cached result: "" where the scoring gives nothing (a blank cell to Excel)."""
+    return "" if v is None else v
+
+
+def _funds(sh: _Sheet, unit: SelfEvalUnit, p: EvalProject, L: SelfEvalProjectLayout, scoring: Scoring,
+           refs: dict, computed: ProjectScores) -> dict[str, Any]:
+    """项目资金: 年初预算数 locked, 全年预算数 and 全年执行数 inputs, 分值 prefilled, 执行率 and 得分 formulas
+    over the amounts as the live 自查 reads them (text that is a number counts, as for check)."""
     fmt = sh.fmt
     sh.label(L.funds_label, "项目资金")
     sh.label(L.funds_money_unit, f"单位：{unit.money_unit}")
@@ -220,21 +271,19 @@ def _funds(sh: _Sheet, unit: SelfEvalUnit, p: EvalProject, L: SelfEvalProjectLay
     sh.input(L.fund("total", "points"), p.funds.points, _decimal_rule(
         "预算执行率分值", f"按指标体系为 {scoring.budget_execution:g} 分，一般无需修改。", 0, 100), align="center")
     rate_decl, score_decl = scoring.execution_rate(), scoring.execution_score()
-    budget, executed = L.fund("total", "budget"), L.fund("total", "executed")
-    rate = rate_decl(executed=_cell(p.funds.total.executed), budget=_cell(p.funds.total.budget))
     rate_at, score_at = L.fund("total", "rate"), L.fund("total", "score")
-    sh.formula(rate_at.row, rate_at.col, rate_decl.formula(executed=executed.a1, budget=budget.a1),
-               "" if rate is None else rate, fmt(align="center", num_format=_NUM_FMT_SCORE))
-    score = score_decl(rate=rate, points=_cell(p.funds.points))
-    sh.formula(score_at.row, score_at.col, score_decl.formula(rate=rate_at.a1, points=L.fund("total", "points").a1),
-               "" if score is None else score, fmt(align="center", num_format=_NUM_FMT_SCORE))
-    return {"rate": rate, "score": score}
+    sh.formula(rate_at.row, rate_at.col, rate_decl.formula(executed=refs["executed"], budget=refs["budget"]),
+               _shown(computed.rate), fmt(align="center", num_format=_NUM_FMT_SCORE))
+    sh.formula(score_at.row, score_at.col, score_decl.formula(rate=rate_at.a1, points=refs["funds_points"]),
+               _shown(computed.funds_score), fmt(align="center", num_format=_NUM_FMT_SCORE))
+    return {"rate": computed.rate, "score": computed.funds_score}
 
 
-def _indicator_table(sh: _Sheet, p: EvalProject, L: SelfEvalProjectLayout, fw: Framework,
-                     scoring: Scoring) -> list[Any]:
+def _indicator_table(sh: _Sheet, p: EvalProject, L: SelfEvalProjectLayout, fw: Framework, scoring: Scoring,
+                     refs: dict, computed: ProjectScores) -> None:
     """绩效指标: the approved targets locked, the unit's inputs validated, 得分 a formula per row (the
-    kind chosen from the locked operator); unused rows locked and empty. Returns each row's cached 得分."""
+    kind chosen from the locked operator) over the actual and 分值 as the live 自查 reads them;
+    unused rows locked and empty."""
     fmt = sh.fmt
     cols = L.columns
     lim = fw.text_limits
@@ -242,8 +291,7 @@ def _indicator_table(sh: _Sheet, p: EvalProject, L: SelfEvalProjectLayout, fw: F
     for name, c in cols.items():
         sh.label(Span(L.header_row, c), EvalColumns.HEADINGS[name])
     grades = scoring.qualitative_grades
-    scores = []
-    for r, row in zip(L.indicator_rows, p.indicators + [None] * len(L.indicator_rows)):
+    for ii, (r, row) in enumerate(zip(L.indicator_rows, p.indicators + [None] * len(L.indicator_rows))):
         sh.ws.set_row(r, 30)
         if row is None:
             for name, c in cols.items():
@@ -258,46 +306,47 @@ def _indicator_table(sh: _Sheet, p: EvalProject, L: SelfEvalProjectLayout, fw: F
         sh.register(Span(r, cols.target_json), json.dumps(_indicator_to_dict(ind), ensure_ascii=False,
                                                           sort_keys=True), border=0, font_size=9, text_wrap=False)
         kind = kind_of(ind)
-        sh.input(L.indicator(r, "actual"), row.actual, _actual_rule(ind, kind, grades), align="center")
+        # a quantitative actual's cell is text ("@"): "96%" typed stays "96%" and means 96 against a %
+        # target to the formulas and to check alike (selfeval_scoring.actual_reading), never 0.96
+        text = {} if kind == "qualitative" else {"num_format": "@"}
+        sh.input(L.indicator(r, "actual"), row.actual, _actual_rule(ind, kind, grades, L.indicator(r, "actual")),
+                 align="center", **text)
         sh.input(L.indicator(r, "points"), row.points, _decimal_rule(
             "分值", "按指标体系预填；可在同一一级指标内调整，一级指标合计不变。", 0, 100), align="center")
         sh.input(L.indicator(r, "reason"), row.reason, _text_rule(
             lim["explanation"], "偏差原因分析及改进措施", "未完成目标（得分低于分值）时必填：写明原因和改进措施。"),
             align="left")
-        scores.append(_score_cell(sh, L, r, kind, row.actual, number, row.points, scoring))
-    return scores
+        _score_cell(sh, L, r, kind, {"actual": refs[("actual", ii)], "points": refs[("points", ii)],
+                                     "target": a1(r, cols.target_number)}, computed.scores[ii], scoring)
 
 
-def _score_cell(sh: _Sheet, L: SelfEvalProjectLayout, r: int, kind: str | None, actual: Any, target: Any,
-                points: Any, scoring: Scoring) -> Any:
-    """得分 of one row: the declaration of its kind as a formula, cached as the declaration computes it
-    over the values written; a target that says no kind scores nothing (blank)."""
+def _score_cell(sh: _Sheet, L: SelfEvalProjectLayout, r: int, kind: str | None, refs: dict[str, str], value: Any,
+                scoring: Scoring) -> None:
+    """得分 of one row: the declaration of its kind as a formula, cached as Python's scoring computes
+    it (score_project, the same declaration over the same readings); a target that says no kind
+    scores nothing (blank)."""
     span = L.indicator(r, "score")
     f = sh.fmt(align="center", num_format=_NUM_FMT_SCORE, bg_color="#EDEDED")
     if kind is None:
         sh.put(span, None, f)
-        return None
+        return
     decl = scoring.indicator_score(kind)
-    refs = {"actual": L.indicator(r, "actual").a1, "points": L.indicator(r, "points").a1,
-            "target": a1(r, L.columns.target_number)}
-    values = {"actual": _cell(actual), "points": _cell(points), "target": target}
-    refs = {k: v for k, v in refs.items() if k in decl.params}
-    value = decl(**{k: v for k, v in values.items() if k in decl.params})
-    sh.formula(span.row, span.col, decl.formula(**refs), "" if value is None else value, f)
-    return value
+    sh.formula(span.row, span.col, decl.formula(**{k: v for k, v in refs.items() if k in decl.params}), _shown(value), f)
 
 
-def _actual_rule(ind: Any, kind: str | None, grades: list[str]) -> dict:
+def _actual_rule(ind: Any, kind: str | None, grades: list[str], span: Span) -> dict:
     """实际完成值: a grade from the list for a 定性 indicator (a warning, so a comment may follow the
-    grade); any number for a quantitative one, in the target's 计量单位."""
+    grade); for a quantitative one a number, with or without the 计量单位 after it (a warning only:
+    the live 自查 says E02 where it cannot be read, and pasted values pass validation anyway)."""
     if kind == "qualitative":
         return _list_rule(grades, "实际完成值（定性）",
                           f"选择{'、'.join(grades)}之一；其后可写明完成情况，如“部分达成，因……”。", strict=False)
     unit = f"，单位：{ind.unit}" if ind.unit else ""
-    pct = "（96% 填 96）" if ind.unit == "%" else ""
-    return {"validate": "decimal", "criteria": "between", "minimum": -1e12, "maximum": 1e12,
+    pct = "（96% 可填 96 或 96%）" if ind.unit == "%" else ""
+    x = f'VALUE(TRIM(SUBSTITUTE({span.a1.replace("$", "")},"%","")))'
+    return {"validate": "custom", "value": f"=NOT(ISERROR({x}))", "error_type": "warning",
             "input_title": "实际完成值", "input_message": f"只填数字{unit}{pct}。年度指标值：{target_text(ind)}。"[:255],
-            "error_title": "请填写数字", "error_message": "实际完成值只填数字，不要带单位或文字；说明写在偏差原因分析及改进措施栏。"}
+            "error_title": "请填写数字", "error_message": "实际完成值只填数字，不要带文字；说明写在偏差原因分析及改进措施栏。"}
 
 
 # ---------------------------------------------------------------- 自评汇总 and 填报说明
@@ -330,15 +379,20 @@ def _summary_sheet(sh: _Sheet, unit: SelfEvalUnit, names: list[str], results: li
     ws.protect("", _PROTECT)
 
 
-def _instructions_sheet(sh: _Sheet, unit: SelfEvalUnit, fw: Framework, scoring: Scoring) -> None:
-    """填报说明: the steps, the scoring as the framework sets it, and the rules of this form."""
+def _instructions_sheet(sh: _Sheet, unit: SelfEvalUnit, fw: Framework, scoring: Scoring,
+                        counts: list[tuple[str, Span, int]]) -> None:
+    """填报说明: the workbook's 自查 status with a row per project sheet (the goal workbook's own,
+    writer.workbook_status), the steps, the scoring as the framework sets it, and the rules of this
+    form, each said to run in the 自查 column or on receipt."""
     ws, fmt = sh.ws, sh.fmt
-    wide = 5
-    for c, w in enumerate((16, 22, 22, 22, 22, 22)):
+    L = InstructionsLayout(len(counts))
+    wide = len(L.widths) - 1
+    for c, w in enumerate(L.widths):
         ws.set_column(c, c, w)
-    sh.register(Span(0, 0, 0, wide), f"{unit.budget_year}年度项目支出绩效自评填报说明", bold=True, font_size=16,
+    sh.register(L.title, f"{unit.budget_year}年度项目支出绩效自评填报说明", bold=True, font_size=16,
                 align="center", border=0, bg_color="#FFFFFF")
-    sh.register(Span(1, 0, 1, wide), f"填报单位：{_unit_line(unit)}", border=0)
+    sh.register(L.unit_line, f"填报单位：{_unit_line(unit)}", border=0)
+    workbook_status(sh, L, counts)
     body, head = fmt(border=0, align="left"), fmt(bold=True, border=0, font_size=12)
     shares = "、".join(f"{g} {v:g} 分" for g, v in scoring.shares)
     bands = "，".join(f"{n} ≥ {m:g}" for n, m in scoring.grades[:-1]) + f"，其余为{scoring.grades[-1][0]}"
@@ -347,10 +401,12 @@ def _instructions_sheet(sh: _Sheet, unit: SelfEvalUnit, fw: Framework, scoring: 
         "2. 灰色单元格为批复的绩效目标（项目名称、年初预算数、预期目标、各项指标的年度指标值），已锁定，不能修改；浅黄色单元格为填报区。",
         f"3. 项目资金：填写全年预算数和全年执行数（单位：{unit.money_unit}），执行率和预算执行率得分自动计算。",
         "4. 年度总体目标：对照预期目标，写明实际完成情况，不要照抄预期目标。",
-        "5. 绩效指标：定量指标的实际完成值只填数字（单位见年度指标值）；定性指标从下拉列表选择"
+        "5. 绩效指标：定量指标的实际完成值只填数字（单位见年度指标值，可带该单位，如 96%）；定性指标从下拉列表选择"
         f"{'、'.join(scoring.qualitative_grades)}，其后可写明情况。得分、总分和自评等级自动计算。",
         "6. 未完成目标（得分低于分值）的指标，必须填写偏差原因分析及改进措施。",
-        "7. 请勿增删工作表、插入或删除行列、修改表名；直接保存本文件（.xlsx）报送。",
+        "7. 每张表右侧“自查”列实时检查：✗ 为必须修改，△ 为提示，✓ 为通过，后面是规则代码和说明（与财政部门审核的代码相同）。"
+        "本页上方显示全工作簿自查结果和各表需修改处数（点表名可跳转），显示“自查通过”后再报送。",
+        "8. 请勿增删工作表、插入或删除行列、修改表名；直接保存本文件（.xlsx）报送。",
     )
     method = (
         f"分值：{shares}，预算执行率 {scoring.budget_execution:g} 分，合计 100 分；一级指标的分值平均分配到其下各指标（已预填）。",
@@ -359,9 +415,9 @@ def _instructions_sheet(sh: _Sheet, unit: SelfEvalUnit, fw: Framework, scoring: 
         "定性指标：" + "、".join(f"{g}得分值的 {f * 100:g}%" for g, f in scoring.qualitative) + "。",
         f"预算执行率得分 = 执行率（不超过 100%）× {scoring.budget_execution:g} 分。自评等级：{bands}。",
     )
-    r = 3
+    r = L.body_start_row
     for heading, texts in (("一、填报步骤", steps), ("二、评分方法（按指标体系的设置）", method),
-                           ("三、审核规则（报送后财政部门将逐条审核）", ())):
+                           ("三、审核规则（报送后财政部门将逐条审核；“表内自查”的规则在各表“自查”列即时显示，代码相同）", ())):
         r = _lines(ws, r, wide, [heading], head, None)
         r = _lines(ws, r, wide, texts, body, 30) + 1
     rules_table(ws, fmt, fw, r - 1, wide, FORM.name)

@@ -35,7 +35,9 @@ as data, never as a formula), so the text is kept exactly as the unit typed it, 
 are int64, amounts float64, text string; a column where a unit typed a number or text (预算数, 指标值,
 权重) is float64 unless some unit typed text there in this round, then string (numbers written as in the CSV).
 
-The columns are the consolidation's (``Consolidation.columns``): a round whose frameworks declare the
+The sheets and tables are the round's form's (``Consolidation.sheets``, :func:`csv_names`): a
+self-evaluation round's 汇总 shows 自评汇总 by 主管部门 and 自评等级分布 with their charts, and its table
+sheets add 重点关注 and 单位自评 (perfxl.selfeval_consolidate). The columns are the consolidation's (``Consolidation.columns``): a round whose frameworks declare the
 schema-v2 fields, or whose returns carry them, also lists 项目属性, 实施期, 资金来源, 实施期目标 per project
 and every indicator table (指标表: 年度, 实施期, 部门整体) with 指标值类型, 权重, 指标方向 (see consolidate.py,
 _V2_PROJECT); any other round is written exactly as before them.
@@ -56,15 +58,15 @@ from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 import pandas as pd
 import xlsxwriter
 
-from .consolidate import TABLE_SHEETS, UNIT_STATE, Consolidation
+from . import selfeval_consolidate
+from .consolidate import FORMS, SELFEVAL, TABLE_SHEETS, UNIT_STATE, Consolidation
 from .i18n import t
 
-__all__ = ["summary_workbook", "write_summary", "write_csv", "write_parquet", "CSV_NAMES", "neutralize_csv_text",
-           "EXCEL_MAX_ROWS", "overflowing", "full_tables_note",
-           "full_tables_where"]
+__all__ = ["summary_workbook", "write_summary", "write_csv", "write_parquet", "CSV_NAMES", "ALL_CSV_NAMES", "csv_names",
+           "neutralize_csv_text", "EXCEL_MAX_ROWS", "overflowing", "full_tables_note", "full_tables_where"]
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in one Excel worksheet (and in LibreOffice's, and WPS's)
-_MONEY_COLUMNS = {"预算数", "财政资金", "其他资金", "清单预算数", "已报送预算数"}
+_MONEY_COLUMNS = {"预算数", "财政资金", "其他资金", "清单预算数", "已报送预算数", "年初预算数", "全年预算数", "全年执行数"}
 _WIDTH_CAP = 36  # wider text wraps: the pages are printed one page wide
 _CELL_MAX = 32767  # characters (UTF-16 units) in one Excel cell; the CSV and Parquet keep every one
 _ROWS_PER_CHUNK = 2000
@@ -124,7 +126,7 @@ def _page(ws, header_row: int) -> None:
 def overflowing(c: Consolidation) -> dict[str, int]:
     """The table sheets whose rows pass Excel's limit (sheet name -> rows of the whole table)."""
     out = {}
-    for key, sheet in TABLE_SHEETS.items():
+    for key, sheet in c.sheets.items():
         n = c.length(key)
         if n > EXCEL_MAX_ROWS - 1:
             out[sheet] = n
@@ -160,27 +162,102 @@ def _formats(wb) -> dict:
             "note": wb.add_format({**base, "bold": True, "font_color": "#C00000"})}
 
 
+def title(c: Consolidation) -> str:
+    """The summary's title: "2024年预算绩效目标汇总", "2024年绩效自评汇总"."""
+    return f"{c.budget_year or ''}年" + ("绩效自评汇总" if c.form == SELFEVAL else "预算绩效目标汇总")
+
+
+# The 汇总 sheet's sections, per form: (table key, heading), in order.
+_SECTIONS = {"goals": [("overview", "本轮概况"), ("departments", "按主管部门"), ("rules", "问题按规则")],
+             SELFEVAL: [("overview", "本轮概况"), ("departments", "自评汇总（按主管部门）"), ("grades", "自评等级分布"),
+                        ("rules", "问题按规则")]}
+_NUMERALS = "一二三四五六七八九十"
+
+
 def _summary_sheet(wb, c: Consolidation, fmts: dict) -> None:
+    """The 汇总 sheet: the round's small tables, one under the other, and native charts over them."""
     ws = wb.add_worksheet("汇总")
-    ws.write_string(0, 0, f"{c.budget_year or ''}年预算绩效目标汇总", fmts["title"])
-    ws.write_string(2, 0, "一、本轮概况", fmts["head"])
-    overview = c.overview
-    _write_table(ws, overview, 3, "T_overview", fmts)
-    r = 3 + len(overview) + 3
-    ws.write_string(r, 0, "二、按主管部门", fmts["head"])
-    dept = c.departments
-    _write_table(ws, dept, r + 1, "T_departments", fmts)
-    dept_first, dept_last = r + 2, r + 1 + max(len(dept), 1)
-    r = dept_last + 3
-    ws.write_string(r, 0, "三、问题按规则", fmts["head"])
-    rules = c.rules
-    _write_table(ws, rules, r + 1, "T_rules", fmts)
-    rules_first, rules_last = r + 2, r + 1 + max(len(rules), 1)
+    ws.write_string(0, 0, title(c), fmts["title"])
+    places: dict[str, tuple[int, int]] = {}  # table key -> its first and last data rows
+    r = 2
+    for n, (key, heading) in enumerate(_SECTIONS[c.form]):
+        ws.write_string(r, 0, f"{_NUMERALS[n]}、{heading}", fmts["head"])
+        df = c.tables[key]
+        _write_table(ws, df, r + 1, f"T_{key}", fmts)
+        places[key] = (r + 2, r + 1 + max(len(df), 1))
+        r = places[key][1] + 3
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 34)
     ws.set_column(2, 5, 14)
+    if c.form == SELFEVAL:
+        _selfeval_charts(wb, ws, c, places)
+    else:
+        _goal_charts(wb, ws, c, places)
+    _page(ws, 3)
 
-    # Charts over the ranges just written.
+
+def _status_pie(wb, c: Consolidation, overview_first: int):
+    """单位报送情况: 通过, 有错误, 已报送（无法读取）, 未报送 (they add up to 应报单位), from 概况's rows."""
+    status_rows = {label: i for i, label in enumerate(c.overview["项目"])}
+    pie = wb.add_chart({"type": "pie"})
+    first = overview_first + status_rows["通过（无错误）"]
+    last = first + len(UNIT_STATE) - 1
+    pie.add_series({"name": "报送情况", "categories": ["汇总", first, 0, last, 0],
+                    "values": ["汇总", first, 1, last, 1], "data_labels": {"value": True, "category": True},
+                    "points": [{"fill": {"color": "#70AD47"}}, {"fill": {"color": "#FF6B6B"}},
+                               {"fill": {"color": "#FFC000"}}, {"fill": {"color": "#A5A5A5"}}]})
+    pie.set_title({"name": "单位报送情况"})
+    return pie
+
+
+def _rules_bar(wb, places: dict):
+    rules_first, rules_last = places["rules"]
+    bar = wb.add_chart({"type": "bar"})
+    bar.add_series({"name": "次数", "categories": ["汇总", rules_first, 0, rules_last, 0],
+                    "values": ["汇总", rules_first, 3, rules_last, 3], "fill": {"color": "#5B9BD5"}})
+    bar.set_title({"name": "问题按规则"})
+    bar.set_legend({"none": True})
+    bar.set_y_axis({"reverse": True})
+    return bar
+
+
+def _selfeval_charts(wb, ws, c: Consolidation, places: dict) -> None:
+    """自评等级分布 (a column per 等级), 执行率 by 主管部门, 单位报送情况 and 问题按规则."""
+    first, last = places["grades"]
+    grades = wb.add_chart({"type": "column"})
+    grades.add_series({"name": "项目数", "categories": ["汇总", first, 0, last, 0], "values": ["汇总", first, 2, last, 2],
+                       "data_labels": {"value": True},
+                       "points": [{"fill": {"color": colour}} for colour in _grade_colours(last - first + 1)]})
+    grades.set_title({"name": "自评等级分布（项目数）"})
+    grades.set_legend({"none": True})
+    ws.insert_chart(3, 10, grades)
+    first, last = places["departments"]
+    rate_col = c.columns("departments").index("执行率(%)")
+    rates = wb.add_chart({"type": "bar"})
+    rates.add_series({"name": "执行率(%)", "categories": ["汇总", first, 1, last, 1],
+                      "values": ["汇总", first, rate_col, last, rate_col], "fill": {"color": "#4472C4"},
+                      "data_labels": {"value": True}})
+    rates.set_title({"name": "各主管部门预算执行率（%）"})
+    rates.set_legend({"none": True})
+    rates.set_y_axis({"reverse": True})
+    rates.set_x_axis({"min": 0, "max": 100})
+    ws.insert_chart(20, 10, rates, {"x_scale": 1.3, "y_scale": 1.1})
+    ws.insert_chart(38, 10, _status_pie(wb, c, places["overview"][0]))
+    ws.insert_chart(54, 10, _rules_bar(wb, places), {"y_scale": 1.3})
+
+
+def _grade_colours(n: int) -> list[str]:
+    """Green for the best 等级 to red for the lowest, grey for 未能评分 (the last row)."""
+    scale = ["#70AD47", "#5B9BD5", "#FFC000", "#FF6B6B"]
+    bands = [scale[min(i * len(scale) // max(n - 1, 1), len(scale) - 1)] for i in range(n - 1)]
+    if n > 1:
+        bands[-1] = scale[-1]
+    return [*bands, "#A5A5A5"]
+
+
+def _goal_charts(wb, ws, c: Consolidation, places: dict) -> None:
+    """各主管部门预算数, 单位报送情况 and 问题按规则."""
+    dept_first, dept_last = places["departments"]
     chart = wb.add_chart({"type": "column"})
     for col, name, colour in ((4, "清单预算数", "#4472C4"), (5, "已报送预算数", "#ED7D31")):
         chart.add_series({"name": name, "categories": ["汇总", dept_first, 1, dept_last, 1],
@@ -188,24 +265,8 @@ def _summary_sheet(wb, c: Consolidation, fmts: dict) -> None:
     chart.set_title({"name": "各主管部门预算数（万元）"})
     chart.set_legend({"position": "bottom"})
     ws.insert_chart(3, 8, chart, {"x_scale": 1.3, "y_scale": 1.1})
-    status_rows = {label: i for i, label in enumerate(overview["项目"])}
-    pie = wb.add_chart({"type": "pie"})
-    first = 4 + status_rows["通过（无错误）"]  # then 有错误, 已报送（无法读取）, 未报送: they add up to 应报单位
-    last = first + len(UNIT_STATE) - 1
-    pie.add_series({"name": "报送情况", "categories": ["汇总", first, 0, last, 0],
-                    "values": ["汇总", first, 1, last, 1], "data_labels": {"value": True, "category": True},
-                    "points": [{"fill": {"color": "#70AD47"}}, {"fill": {"color": "#FF6B6B"}},
-                               {"fill": {"color": "#FFC000"}}, {"fill": {"color": "#A5A5A5"}}]})
-    pie.set_title({"name": "单位报送情况"})
-    ws.insert_chart(20, 8, pie)
-    bar = wb.add_chart({"type": "bar"})
-    bar.add_series({"name": "次数", "categories": ["汇总", rules_first, 0, rules_last, 0],
-                    "values": ["汇总", rules_first, 3, rules_last, 3], "fill": {"color": "#5B9BD5"}})
-    bar.set_title({"name": "问题按规则"})
-    bar.set_legend({"none": True})
-    bar.set_y_axis({"reverse": True})
-    ws.insert_chart(36, 8, bar, {"y_scale": 1.3})
-    _page(ws, 3)
+    ws.insert_chart(20, 8, _status_pie(wb, c, places["overview"][0]))
+    ws.insert_chart(36, 8, _rules_bar(wb, places), {"y_scale": 1.3})
 
 
 class _Plan:
@@ -268,11 +329,11 @@ def _write_package(c: Consolidation, out: BinaryIO, full_tables: Mapping | None)
     skeleton = io.BytesIO()
     wb = xlsxwriter.Workbook(skeleton, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                         "strings_to_numbers": False})
-    wb.set_properties({"title": f"{c.budget_year or ''}年预算绩效目标汇总", "author": "perfxl"})
+    wb.set_properties({"title": title(c), "author": "perfxl"})
     fmts = _formats(wb)
     _summary_sheet(wb, c, fmts)
     plans = {}
-    for index, (key, sheet) in enumerate(TABLE_SHEETS.items(), start=2):
+    for index, (key, sheet) in enumerate(c.sheets.items(), start=2):
         plans[f"xl/worksheets/sheet{index}.xml"] = _table_sheet(wb, c, key, sheet, fmts, full_tables)
     wb.close()
     for plan in plans.values():  # style numbers exist once XlsxWriter has written the styles
@@ -461,8 +522,18 @@ def write_summary(c: Consolidation, path: str | Path, *,
 # ---------------------------------------------------------------------------------------------- CSV
 
 
-# Table key -> CSV (and Parquet) file name without its suffix, in the order written.
+# Table key -> CSV (and Parquet) file name without its suffix, in the order written: a goals round's,
+# a self-evaluation round's (csv_names), and every name either may write (to check outputs before a run).
 CSV_NAMES = {"overview": "汇总", "departments": "主管部门", "rules": "问题按规则", **TABLE_SHEETS}
+ALL_CSV_NAMES = {**CSV_NAMES, **selfeval_consolidate.CSV_NAMES}
+
+
+def csv_names(c: Consolidation | str) -> dict[str, str]:
+    """The tables a round (or a form: "goals", "selfeval") writes as CSV and Parquet, key -> file name."""
+    form = c if isinstance(c, str) else c.form
+    if form not in FORMS:
+        raise ValueError(f"unknown form {form!r}")
+    return dict(selfeval_consolidate.CSV_NAMES) if form == SELFEVAL else dict(CSV_NAMES)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -504,7 +575,7 @@ def write_csv(c: Consolidation, folder: str | Path) -> list[Path]:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for key, name in CSV_NAMES.items():
+    for key, name in csv_names(c).items():
         p = out / f"{name}.csv"
         with open(p, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f, lineterminator="\r\n")
@@ -542,7 +613,7 @@ def write_parquet(c: Consolidation, folder: str | Path, *, batch_rows: int = 163
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for key, name in CSV_NAMES.items():
+    for key, name in csv_names(c).items():
         p = out / f"{name}.parquet"
         columns, kinds = c.columns(key), _kinds(c, key)
         schema = pa.schema([pa.field(col, types[kind]) for col, kind in zip(columns, kinds)])

@@ -975,14 +975,10 @@ def _cn_number(n: int) -> str:
     return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
 
 
-def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[tuple[str, Span, int]]) -> None:
-    L = InstructionsLayout(len(counts))
+def workbook_status(sh: _Sheet, L: InstructionsLayout, counts: list[tuple[str, Span, int]]) -> None:
+    """填报说明's 本工作簿自查 of either form: the workbook's status, and one row per data sheet with a
+    link to it and its live error count (``counts``: sheet, its count cell, its errors now)."""
     ws, fmt = sh.ws, sh.fmt
-    for c, w in enumerate(L.widths):
-        ws.set_column(c, c, w)
-    sh.register(L.title, f"{unit.budget_year}年预算绩效目标填报说明", bold=True, font_size=16, align="center", border=0,
-                bg_color="#FFFFFF")
-    sh.register(L.unit_line, f"填报单位：{_unit_line(unit)}", border=0)
     sh.label(L.status_label, "本工作簿自查")
     # One row per data sheet: a link to it and its live error count. The workbook's count is their SUM,
     # a formula of fixed length for any number of projects (a sum naming every sheet passes Excel's
@@ -1008,6 +1004,17 @@ def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[
             ws.conditional_format(row, c1, row if row == L.status.row else c2, c1,
                                   {"type": "text", "criteria": "containing", "value": text,
                                    "format": fmt.wb.add_format(colours)})
+
+
+def _instructions_sheet(sh: _Sheet, unit: UnitData, fw: Framework, counts: list[tuple[str, Span, int]]) -> None:
+    L = InstructionsLayout(len(counts))
+    ws, fmt = sh.ws, sh.fmt
+    for c, w in enumerate(L.widths):
+        ws.set_column(c, c, w)
+    sh.register(L.title, f"{unit.budget_year}年预算绩效目标填报说明", bold=True, font_size=16, align="center", border=0,
+                bg_color="#FFFFFF")
+    sh.register(L.unit_line, f"填报单位：{_unit_line(unit)}", border=0)
+    workbook_status(sh, L, counts)
     r = L.body_start_row
     body = fmt(border=0, align="left")
     head = fmt(bold=True, border=0, font_size=12)

@@ -1096,7 +1096,8 @@ def live_codes(fw: Framework) -> tuple[frozenset[str], bool]:
         from perfxl.live import rules_catalogue
     except ImportError:
         return TODAY_LIVE, False
-    return frozenset(r["code"] for r in rules_catalogue(fw) if r["live"] and r["setting"] != "off"), True
+    return frozenset(r["code"] for r in rules_catalogue(fw)
+                     if r["live"] and r["setting"] != "off" and r.get("form", "goals") == "goals"), True
 
 
 def _layout_of(fw: Framework, sheet: str) -> ProjectLayout | DepartmentLayout:
@@ -1356,6 +1357,326 @@ def only(plans: list[WorkbookPlan], fill_id: str) -> list[WorkbookPlan]:
     raise SystemExit(f"no fill {fill_id!r} in this corpus (ids look like {plans[0].projects[0].id})")
 
 
+# ============================================================ the self-evaluation (issue 14)
+#
+# The same comparison over the second form: a unit's 绩效自评 workbook made by ``template --form
+# selfeval`` from generated approved goals, filled with openpyxl (only unlocked input cells, as
+# :func:`_put` types), recalculated by LibreOffice in one batch, then every live E mark, each sheet's
+# count and the workbook's status are compared with ``perfxl check`` (the E rules that
+# ``perfxl rules`` calls live), and every score cell the workbook computed (执行率, 预算执行率 得分,
+# each 得分, 总分, 等级) with ``score_project`` over what the reader made of the same file. The fills
+# are drawn by a seeded ``random.Random``: each entry picks one of the ways a unit fills that cell
+# (right, wrong by one rule, typed with a habit: "96%", full-width digits, the unit after the number,
+# text numbers, a comment after a grade); ``SelfEvalFill.entries`` lists what was drawn.
+
+SE_PROJECTS_PER_WORKBOOK = (4, 7)
+SE_DEFAULT_FILLS = 120
+_UNITS = ("%", "%", "万元", "个", "次", "人", "元")
+_GRADE_TEXTS = ("达成", "部分达成", "未达成", "部分达成，因工期顺延", "达成。已全部完成", "基本达成", "效果明显")
+
+
+@dataclass(frozen=True)
+class SelfEvalFill:
+    """One project sheet of a self-evaluation: the approved project (goals JSON) and the entries typed."""
+
+    id: str
+    project: dict                                # the approved project, as unit-goals JSON
+    entries: tuple[tuple[str, Typed], ...]       # (what, entry): "budget", "actual 3", "points 0", …
+
+    def describe(self) -> str:
+        lines = [f"fill {self.id}: project {self.project['name']}"]
+        for i, ind in enumerate(self.project["indicators"]):
+            lines.append(f"  target {i}: {ind['level1']}/{ind['level2']}/{ind['name']} {ind['operator']} "
+                         f"{ind['value']!r} {ind['unit'] or ''}")
+        lines += [f"  {what}: {typed.show()}" for what, typed in self.entries]
+        return "\n".join(lines)
+
+
+@dataclass
+class SelfEvalPlan:
+    framework: Framework
+    unit_code: str
+    fills: list[SelfEvalFill]
+
+    def goals(self) -> dict:
+        return {"budget_year": BUDGET_YEAR, "framework": self.framework.id, "money_unit": "万元",
+                "unit": {"code": self.unit_code, "name": f"自评测试单位{self.unit_code}", "department_code": "115",
+                         "department_name": "测试主管部门"},
+                "department_goals": {"overall": "完成年度工作任务。", "sections": [], "measures": []},
+                "projects": [f.project for f in self.fills]}
+
+
+def _se_indicator(rng, fw: Framework, i: int) -> dict:
+    level1, level2s = rng.choice(fw.levels)
+    level2 = rng.choice(level2s)
+    cost = level1 == "成本指标" or level2 in fw.cost_level2
+    op = "≤" if cost else rng.choice(("≥", "≥", "≥", "≤", "=", ">", "<", "定性"))
+    if op == "定性":
+        return units_ind(level1, level2, f"定性指标{i}", "定性", "保障到位", None)
+    unit = "万元" if cost else rng.choice(_UNITS)
+    value = rng.choice((90, 95, 100, 80)) if unit == "%" else rng.choice((1, 3, 4, 12, 50, 120, 0.5, 0))
+    name = f"{level2[:2]}{'完成率' if unit == '%' and rng.random() < 0.5 else '指标'}{i}"
+    return units_ind(level1, level2, name, op, value, unit)
+
+
+def units_ind(level1, level2, name, operator, value, unit) -> dict:
+    return {"level1": level1, "level2": level2, "name": name, "description": None, "operator": operator,
+            "value": value, "unit": unit, "value_note": None, "basis": "计划标准"}
+
+
+def _se_project(rng, fw: Framework, k: int) -> dict:
+    total = rng.choice((10, 30, 100, 250.5))
+    n = rng.randint(3, 9)
+    inds = [_se_indicator(rng, fw, i) for i in range(n)]
+    goals = [f"完成第{j + 1}项年度任务，按期拨付资金" for j in range(rng.randint(1, 3))]
+    return {"code": f"13081123P{k:012d}", "name": f"自评项目{k}", "funds": {"total": total, "fiscal": total, "other": None},
+            "purpose": "项目用途", "spend_plan": dict(zip(fw.milestones, [100] + [None] * (len(fw.milestones) - 1)))
+            if fw.spend_mode != "cumulative" else {m: 100 for m in fw.milestones},
+            "goals": goals, "indicators": inds}
+
+
+def _fw_digits(x: float) -> str:
+    return fullwidth(_num_text(x))
+
+
+def _se_amount(rng, near: float) -> Typed:
+    pick = rng.random()
+    if pick < 0.55:
+        return Typed(near)
+    if pick < 0.65:
+        return Typed(_num_text(near), "pasted")
+    if pick < 0.72:
+        return Typed(_fw_digits(near), "pasted")
+    if pick < 0.78:
+        return BLANK
+    if pick < 0.84:
+        return Typed(-5)
+    if pick < 0.9:
+        return Typed("约" + _num_text(near), "pasted")
+    return Typed(f"{near:,.2f}", "pasted")
+
+
+def _se_actual(rng, ind: dict, far: float) -> Typed:
+    if ind["operator"] == "定性":
+        pick = rng.random()
+        if pick < 0.1:
+            return BLANK
+        if pick < 0.15:
+            return Typed(1)
+        return Typed(rng.choice(_GRADE_TEXTS))
+    t, unit = ind["value"], ind["unit"]
+    good = t if t else 1
+    choices = [
+        lambda: Typed(good), lambda: Typed(good), lambda: Typed(round(good * rng.uniform(0.3, 0.99), 2)),
+        lambda: Typed(round(good * rng.uniform(far, far + 2), 1)), lambda: Typed(0), lambda: BLANK,
+        lambda: Typed(f"{_num_text(good)}%"),                      # typed "96%": the text cell keeps it
+        lambda: Typed(f"{_num_text(good)}{unit or ''}"),            # the unit after the number
+        lambda: Typed(f"{_num_text(good)} 元" if unit != "元" else f"{_num_text(good)}个"),  # another unit
+        lambda: Typed(_fw_digits(good), "pasted"), lambda: Typed(good, "pasted"),
+        lambda: Typed(round(good / 100, 4), "pasted"),              # a percent-formatted fraction pasted
+        lambda: Typed(f"约{_num_text(good)}"), lambda: Typed("四次"), lambda: Typed(f"≥{_num_text(good)}"),
+        lambda: Typed("1e2"), lambda: Typed("1,234"), lambda: Typed(150),
+    ]
+    return rng.choice(choices)()
+
+
+def _se_points(rng, prefilled: Any) -> Typed | None:
+    pick = rng.random()
+    if pick < 0.8:
+        return None  # left as prefilled
+    return rng.choice((BLANK, Typed("十"), Typed(_num_text(prefilled), "pasted"), Typed(prefilled + 1),
+                       Typed(round(prefilled - 0.5, 2))))
+
+
+def _se_achievement(rng, goals: list[str]) -> Typed:
+    pick = rng.random()
+    if pick < 0.55:
+        return Typed("全年完成各项任务，资金按期拨付，群众满意。")
+    if pick < 0.65:
+        return BLANK
+    if pick < 0.8:
+        return Typed(f"1. {goals[0]}。")
+    if pick < 0.9:
+        return Typed("（1）" + "；".join(goals))
+    return Typed(" " + goals[-1].replace("，", ", "))
+
+
+def build_selfeval_corpus(n_fills: int = SE_DEFAULT_FILLS, seed: int = 0) -> list[SelfEvalPlan]:
+    """Workbooks of 4 to 7 project fills each, dealt over the shipped frameworks; the same for a seed."""
+    import random
+
+    from perfxl.model import unit_from_dict
+    from perfxl.selfeval_model import selfeval_from_goals
+    from perfxl.selfeval_scoring import scoring_of
+
+    rng = random.Random(seed)
+    plans: list[SelfEvalPlan] = []
+    made, k = 0, 0
+    while made < n_fills:
+        fw = perfxl.load_framework(FRAMEWORKS[len(plans) % len(FRAMEWORKS)])
+        far = scoring_of(fw).far_beyond
+        size = min(SE_PROJECTS_PER_WORKBOOK[len(plans) % 2], n_fills - made)
+        projects = []
+        for _ in range(size):
+            k += 1
+            projects.append(_se_project(rng, fw, k))
+        plan = SelfEvalPlan(fw, f"9{len(plans):05d}", [])
+        se = selfeval_from_goals(unit_from_dict(plan.goals() | {"projects": projects}), fw)
+        for j, (proj, p) in enumerate(zip(projects, se.projects)):
+            entries: list[tuple[str, Typed]] = []
+            budget = _se_amount(rng, proj["funds"]["total"])
+            near = budget.value if isinstance(budget.value, (int, float)) else proj["funds"]["total"]
+            entries.append(("budget", budget))
+            entries.append(("executed", _se_amount(rng, round(near * rng.choice((0.98, 1, 0.5, 1.2)), 2))))
+            pts = _se_points(rng, p.funds.points)
+            if pts is not None:
+                entries.append(("funds points", pts))
+            entries.append(("achievement", _se_achievement(rng, proj["goals"])))
+            for i, (ind, row) in enumerate(zip(proj["indicators"], p.indicators)):
+                entries.append((f"actual {i}", _se_actual(rng, ind, far)))
+                pts = _se_points(rng, row.points)
+                if pts is not None:
+                    entries.append((f"points {i}", pts))
+                if rng.random() < 0.5:
+                    entries.append((f"reason {i}", Typed("受客观因素影响，下年度改进")))
+            plan.fills.append(SelfEvalFill(f"{fw.id}#se{k - size + j + 1}", proj, tuple(entries)))
+        plans.append(plan)
+        made += size
+    return plans
+
+
+def write_selfeval_filled(plan: SelfEvalPlan, path: Path) -> list[str]:
+    """The plan's template written by perfxl, the entries made with openpyxl; returns the sheets."""
+    from perfxl.model import unit_from_dict
+    from perfxl.selfeval_layout import SelfEvalProjectLayout, selfeval_sheet_names
+    from perfxl.selfeval_model import selfeval_from_goals
+    from perfxl.selfeval_writer import render_selfeval_workbook
+
+    fw = plan.framework
+    se = selfeval_from_goals(unit_from_dict(plan.goals()), fw)
+    wb = load_workbook(io.BytesIO(render_selfeval_workbook(se, fw)))
+    L = SelfEvalProjectLayout(fw)
+    names = selfeval_sheet_names([f.project["name"] for f in plan.fills])
+    for name, fill in zip(names, plan.fills):
+        ws = wb[name]
+        for what, typed in fill.entries:
+            field_name, _, index = what.partition(" ")
+            if what == "budget" or what == "executed":
+                span = L.fund("total", what)
+            elif what == "funds points":
+                span = L.fund("total", "points")
+            elif what == "achievement":
+                span = L.achievement
+            else:
+                span = L.indicator(L.indicator_rows[int(index)], field_name)
+            _put(ws, span, typed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return names
+
+
+@dataclass
+class SelfEvalRun:
+    plans: list[SelfEvalPlan]
+    disagreements: list[str]
+    live_codes_seen: Counter
+    scores_compared: int
+    seed: int = 0
+
+    @property
+    def fills(self) -> int:
+        return sum(len(p.fills) for p in self.plans)
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    if a in (None, "") or b in (None, ""):
+        return a in (None, "") and b in (None, "")
+    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= 1e-9
+
+
+def compare_selfeval(plan: SelfEvalPlan, path: Path, names: list[str]) -> tuple[list[str], Counter, int]:
+    """Every disagreement of one recalculated self-evaluation: marks (exact text), counts, statuses and
+    scores; with the codes of the live findings check reported and how many score cells were compared."""
+    from perfxl.live import SELFEVAL_LIVE_CODES, expected_marks, mark_text
+    from perfxl.selfeval_layout import SelfEvalProjectLayout
+    from perfxl.selfeval_rules import score_project
+    from perfxl.selfeval_scoring import scoring_of
+
+    fw = plan.framework
+    L = SelfEvalProjectLayout(fw)
+    checked = perfxl.check_file(path, framework=fw)
+    findings = checked.report.findings
+    out: list[str] = []
+    seen: Counter = Counter(f.code for f in findings if f.code in SELFEVAL_LIVE_CODES)
+    for f in findings:
+        if f.code.startswith("S") or f.code == "E03":
+            out.append(f"{path.name}: check reports {f.code} at {f.sheet}!{f.cell}: {f.message}")
+    want = expected_marks(findings, fw)
+    wb = load_workbook(path, data_only=True, read_only=True)
+    total_errors = 0
+    try:
+        for name, fill in zip(names, plan.fills):
+            ws = wb[name]
+            grid = [list(r) for r in ws.iter_rows(min_row=1, max_row=L.status_row + 1, max_col=CHECK_COL + 1,
+                                                  values_only=True)]
+            rows = [L.fund_row("total"), L.achievement.row, L.header_row,
+                    *L.indicator_rows[:len(fill.project["indicators"])]]
+            for r in rows:
+                got = grid[r][CHECK_COL] if CHECK_COL < len(grid[r]) else None
+                items = want.get((name, r), [])
+                expected = mark_text(items) if items or r != L.header_row else None
+                if (got or None) != expected:
+                    out.append(f"{path.name} {name}!{_mark_cell(r)}: live {got!r}, check {expected!r}\n"
+                               + fill.describe())
+            errors = sum(1 for (s, _), items in want.items() if s == name for sev, _, _ in items if sev == "error")
+            total_errors += errors
+            status = grid[L.status_row]
+            if status[L.error_count.col] != errors or status_count(status[L.status.col]) != errors:
+                out.append(f"{path.name} {name}: count {status[L.error_count.col]!r} / {status[L.status.col]!r}, "
+                           f"check {errors} errors\n" + fill.describe())
+        ins = InstructionsLayout()
+        row = next(wb[INSTRUCTIONS_SHEET].iter_rows(min_row=ins.status.row + 1, max_row=ins.status.row + 1,
+                                                     values_only=True))
+        if status_count(row[ins.status.col]) != total_errors:
+            out.append(f"{path.name}: workbook status {row[ins.status.col]!r}, check {total_errors} errors")
+    finally:
+        wb.close()
+    compared = 0
+    scoring = scoring_of(fw)
+    for fill, p in zip(plan.fills, checked.unit.projects):
+        c = score_project(scoring, p)
+        pairs = [("执行率", p.funds.rate, c.rate), ("预算执行率得分", p.funds.score, c.funds_score),
+                 ("总分", p.total_score, c.total)]
+        pairs += [(f"得分 {i}", row.score, s) for i, (row, s) in enumerate(zip(p.indicators, c.scores))]
+        for what, shown, computed in pairs:
+            compared += 1
+            if not _same_number(shown, computed):
+                out.append(f"{path.name} {fill.id} {what}: workbook {shown!r}, score_project {computed!r}\n"
+                           + fill.describe())
+        compared += 1
+        if (p.grade or None) != c.grade:
+            out.append(f"{path.name} {fill.id} 等级: workbook {p.grade!r}, score_project {c.grade!r}\n" + fill.describe())
+    return out, seen, compared
+
+
+def run_selfeval(n_fills: int, workdir: Path, soffice: str, *, seed: int = 0) -> SelfEvalRun:
+    """Draw, write, recalculate in one LibreOffice batch, check and compare the self-evaluation fills."""
+    plans = build_selfeval_corpus(n_fills, seed)
+    paths, sheets = [], []
+    for i, plan in enumerate(plans):
+        path = workdir / "se-filled" / f"se{i:03d}_{plan.framework.id}.xlsx"
+        sheets.append(write_selfeval_filled(plan, path))
+        paths.append(path)
+    resaved = recalc_batch(soffice, paths, workdir / "se-recalculated", recalc_profile(workdir / "lo-profile"))
+    result = SelfEvalRun(plans, [], Counter(), 0, seed)
+    for plan, names, path in zip(plans, sheets, resaved):
+        found, seen, compared = compare_selfeval(plan, path, names)
+        result.disagreements += found
+        result.live_codes_seen.update(seen)
+        result.scores_compared += compared
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Differential test of issue 10: live 自查 marks vs perfxl check, "
                                                  "on generated fills recalculated by LibreOffice.")
@@ -1365,12 +1686,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="folder to keep the workbooks in (default: a temporary one)")
     parser.add_argument("--show", type=int, default=3, help="disagreements to print in full")
     parser.add_argument("--top", type=int, default=40, help="groups of disagreements to list")
+    parser.add_argument("--selfeval", action="store_true", help="the self-evaluation's fills instead (issue 14)")
     args = parser.parse_args(argv)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
         print("LibreOffice (soffice) not found: apt-get install -y libreoffice-calc-nogui", file=sys.stderr)
         return 2
     import tempfile
+
+    if args.selfeval:
+        with tempfile.TemporaryDirectory(prefix="perfxl-diff-se-") as tmp:
+            se = run_selfeval(args.fills if args.fills != DEFAULT_FILLS else SE_DEFAULT_FILLS, args.keep or Path(tmp),
+                              soffice, seed=args.seed)
+            print(f"{se.fills} self-evaluation fills in {len(se.plans)} workbooks, seed {se.seed}; "
+                  f"{se.scores_compared} score cells; live findings: {dict(sorted(se.live_codes_seen.items()))}; "
+                  f"disagreements: {len(se.disagreements)}")
+            for d in se.disagreements[: args.show]:
+                print("\n" + d)
+        return 1 if se.disagreements else 0
 
     plans = build_corpus(args.fills, args.seed)
     if args.only:

@@ -1,5 +1,6 @@
 import re
 
+import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
@@ -57,12 +58,18 @@ def test_template_errors_are_clean(tmp_path):
     assert r.exit_code == 2 and "未知的指标体系" in r.output
 
 
-def test_demo(tmp_path):
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """One `perfxl demo` for the tests of its two halves (it takes half a minute)."""
+    demo = tmp_path_factory.mktemp("demo") / "demo"
+    return run("demo", demo), demo
+
+
+def test_demo(demo_run):
     import json as _json
 
-    r = run("demo", tmp_path / "demo")
+    r, demo = demo_run
     assert r.exit_code == 0, r.output
-    demo = tmp_path / "demo"
     register = perfxl.read_register(SAMPLES / "register.xlsx", 2023)
     assert len(list((demo / "1-templates").glob("*.xlsx"))) == len(register)
     units = sorted(u.stem for u in (SAMPLES / "units").glob("*.json"))
@@ -80,6 +87,60 @@ def test_demo(tmp_path):
     status = {r[2]: r[12] for r in summary["提交情况"].iter_rows(min_row=2, values_only=True)}
     assert status["101001"] == "未报送" and status["112002"] == "已报送（无法读取）" and status["108001"] == "通过"
     assert "5. 汇总" in r.output
+
+
+def test_demo_second_half_writes_each_step_of_the_self_evaluation(demo_run):
+    """After the goals round, the self-evaluation of the adopted goals: one template per unit whose goal
+    return the round took, the returns (one as its export JSON), the check, annotated returns, the
+    summary and one unit's 项目支出绩效自评表."""
+    from perfxl.demo import SELFEVAL_AS_JSON, SELFEVAL_DIR, SELFEVAL_RENDERED
+    from perfxl.layout import IDENTITY_SHEET
+
+    r, demo = demo_run
+    second = demo / SELFEVAL_DIR
+    adopted = sorted(u.stem for u in (SAMPLES / "units").glob("*.json"))  # every sample unit's goals were taken
+    templates = sorted(second.glob("1-自评模板/*.xlsx"))
+    assert [p.name.split("_")[0] for p in templates] == adopted
+    ident = {row[0].value: row[1].value for row in load_workbook(templates[0])[IDENTITY_SHEET].iter_rows(max_col=2)}
+    assert ident["form"] == "selfeval" and ident["approved_goals"].startswith("sha256:")
+    returned = sorted(p.name for p in (second / "2-自评报送").iterdir())
+    assert [n.split("_")[0] for n in returned] == adopted
+    assert [n for n in returned if n.endswith(".json")] == [n for n in returned if n.startswith(SELFEVAL_AS_JSON)]
+    assert (second / "3-自评审核报告.json").is_file() and (second / "3-自评问题清单.xlsx").is_file()
+    assert len(list((second / "4-自评退回").glob("*_审核意见.xlsx"))) == len(adopted)
+    from perfxl.selfeval_consolidate import SHEETS  # the self-evaluation round's summary sheets
+
+    sheets = load_workbook(second / "5-自评汇总.xlsx", read_only=True).sheetnames
+    assert set(SHEETS.values()) <= set(sheets)
+    (document,) = (second / "6-自评表").glob("*.docx")
+    assert document.name.startswith(SELFEVAL_RENDERED) and document.name.endswith("项目支出绩效自评表.docx")
+    assert "7. 年终绩效自评" in r.output and "7.6" in r.output
+
+
+def test_demo_self_evaluation_check_finds_exactly_the_planted_mistakes(demo_run):
+    """Each planted mistake is found by its rule in its unit's return, and nothing else is (E09, the
+    computed 总分 and 等级, is information on every project that can be scored)."""
+    import json as _json
+
+    from perfxl.demo import PLANTED, SELFEVAL_DIR
+
+    _, demo = demo_run
+    report = _json.loads((demo / SELFEVAL_DIR / "3-自评审核报告.json").read_text("utf-8"))
+    found = {f["unit_code"]: sorted(x["code"] for x in f["findings"] if x["code"] != "E09") for f in report["files"]}
+    planted = {code: sorted(m.code for m in PLANTED if m.unit == code) for code in found}
+    assert found == planted
+    assert {m.code for m in PLANTED} == {f"E0{i}" for i in range(1, 9)}
+    assert all(any(x["code"] == "E09" for x in f["findings"]) for f in report["files"])
+    assert [f["unit_code"] for f in report["files"] if f["valid"]] == ["108001", "112001", "115001"]
+
+
+def test_every_planted_self_evaluation_mistake_is_listed_in_the_samples_readme():
+    from perfxl.demo import PLANTED
+
+    readme = (SAMPLES / "units" / "README.md").read_text("utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| 1") and "| E0" in line]
+    listed = sorted((row.split("|")[1].split()[0], re.search(r"E0\d", row.split("|")[4]).group()) for row in rows)
+    assert listed == sorted((m.unit, m.code) for m in PLANTED)
 
 
 def test_every_command_has_help_and_is_in_readme():

@@ -155,7 +155,7 @@ def test_carry_forward_only_continuing_projects():
 
 def test_render_then_import_docx_gives_the_same_json(tmp_path, hebei):
     from perfxl.importer import import_docx
-    from perfxl.render import render_to_file
+    from perfxl.render import render_document
 
     seed = perfxl.load_unit(SAMPLES / "units" / "115001.json")
     result = import_docx(render_document(seed))

@@ -605,3 +605,167 @@ def test_other_commands_do_not_load_the_web_server():
 
     code = "import sys, perfxl.cli; assert not any(m.startswith(('starlette', 'uvicorn', 'perfxl.web')) for m in sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# ------------------------------------------------------------------------------------------ a self-evaluation round
+
+
+def fill_selfeval(data: bytes, *, low: bool = False) -> bytes:
+    """A blank self-evaluation workbook as a unit returns it in spring, typed with openpyxl (no cached
+    scores left): every target met (``low``: every quantitative actual 0 and every 定性 未达成, no
+    reason given), the funds 90% spent, 实际完成情况 written."""
+    from perfxl.layout import INSTRUCTIONS_SHEET, a1
+    from perfxl.selfeval_layout import SUMMARY_SHEET, SelfEvalProjectLayout
+
+    lay = SelfEvalProjectLayout(perfxl.load_framework("hebei-2023"))
+    wb = load_workbook(io.BytesIO(data))
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible" or ws.title in (INSTRUCTIONS_SHEET, SUMMARY_SHEET):
+            continue
+        initial = ws[lay.fund("total", "initial").a1].value or 0
+        ws[lay.fund("total", "budget").a1] = initial
+        ws[lay.fund("total", "executed").a1] = round(initial * 0.9, 2)
+        ws[lay.achievement.a1] = "全年各项任务按计划完成。"
+        for r in lay.indicator_rows:
+            if ws[lay.indicator(r, "target").a1].value in (None, ""):
+                continue
+            target = ws[a1(r, lay.columns.target_number)].value
+            if isinstance(target, (int, float)):
+                ws[lay.indicator(r, "actual").a1] = 0 if low else target
+            else:
+                ws[lay.indicator(r, "actual").a1] = "未达成" if low else "达成"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def new_selfeval_round(c: Client, source: int, **fields) -> dict:
+    r = c.http.post("/api/rounds", data={"form": "selfeval", "source_round": str(source), "key_mode": "none", **fields},
+                    headers={"X-CSRF-Token": c.csrf})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+ADOPTED = ("115001", "101003", "108001")  # the goals round's returns that the self-evaluation starts from
+
+
+@pytest.fixture(scope="module")
+def selfeval_checked(tmp_path_factory):
+    """A goals round with three returns adopted; the self-evaluation round made from it; its templates
+    downloaded and returned: 108001 filled, 101003 filled with every target missed, 115001 sent back
+    blank, and 108002's goal table sent again by mistake."""
+    tmp = tmp_path_factory.mktemp("web-selfeval")
+    with open_client(tmp / "round") as http:
+        c = Client(http, tmp / "round")
+        goals = c.new_round()["id"]
+        c.upload(goals, [sample_workbook(code) for code in ADOPTED])
+        status = new_selfeval_round(c, goals)
+        rid = status["id"]
+        z = zipfile.ZipFile(io.BytesIO(c.http.get(f"/r/{rid}/templates.zip").content))
+        templates = {n.split("_", 1)[0]: (n, z.read(n)) for n in z.namelist()}
+        sent = {"108001": (templates["108001"][0], fill_selfeval(templates["108001"][1])),
+                "101003": (templates["101003"][0], fill_selfeval(templates["101003"][1], low=True)),
+                "115001": templates["115001"]}
+        job = c.upload(rid, [*sent.values(), sample_workbook("108002")])
+        yield c, rid, goals, status, job, sent, z
+
+
+def test_a_selfeval_round_is_made_from_the_goals_rounds_adopted_returns(selfeval_checked):
+    c, rid, goals, status, _, _, z = selfeval_checked
+    assert status["form"] == "selfeval" and status["budget_year"] == YEAR and status["framework"] == "hebei-2023"
+    assert status["register"]["units"] == 9 and status["templates"] == len(ADOPTED)
+    assert len(status["notes"]) == 9 - len(ADOPTED) and all("没有采用的绩效目标表" in n for n in status["notes"])
+    assert sorted(n.split("_", 1)[0] for n in z.namelist()) == sorted(ADOPTED)
+    assert all(n.endswith(f"_{YEAR}年绩效自评表.xlsx") for n in z.namelist())
+    assert (c.folder / f"selfeval-{YEAR}").is_dir() and (c.folder / f"goals-{YEAR}").is_dir()
+    rounds = {r["id"]: r["form"] for r in c.http.get("/api/rounds").json()["rounds"]}
+    assert rounds == {goals: "goals", rid: "selfeval"}
+    disposition = c.http.get(f"/r/{rid}/templates.zip").headers["content-disposition"]
+    assert "%E7%BB%A9%E6%95%88%E8%87%AA%E8%AF%84%E8%A1%A8" in disposition  # 绩效自评表
+
+
+def test_the_selfeval_templates_carry_the_adopted_goals_targets(selfeval_checked, tmp_path):
+    from perfxl.check import check_file
+
+    *_, z = selfeval_checked
+    name = next(n for n in z.namelist() if n.startswith("108001_"))
+    (tmp_path / name).write_bytes(z.read(name))
+    se = check_file(tmp_path / name).unit
+    goals = perfxl.load_unit(SAMPLES / "units" / "108001.json")
+    assert type(se).__name__ == "SelfEvalUnit"
+    assert [[(r.target.name, r.target.operator, r.target.value) for r in p.indicators] for p in se.projects] == \
+        [[(i.name, i.operator, i.value) for i in p.indicators] for p in goals.projects]
+    assert se.approved_goals.source.startswith("108001_")
+
+
+@pytest.mark.parametrize("source, words", [("goals-without-returns", "还没有采用"), ("selfeval", "不是绩效目标轮次"),
+                                           ("", "请选择")])
+def test_a_selfeval_round_needs_a_goals_round_with_adopted_returns(client, source, words):
+    empty = client.new_round()["id"]
+    ids = {"goals-without-returns": str(empty), "": ""}
+    if source == "selfeval":
+        client.upload(empty, [sample_workbook("108001")])
+        ids["selfeval"] = str(new_selfeval_round(client, empty)["id"])
+    before = sorted(p.name for p in client.folder.iterdir())
+    r = client.http.post("/api/rounds", data={"form": "selfeval", "source_round": ids[source], "key_mode": "none"},
+                         headers={"X-CSRF-Token": client.csrf})
+    assert r.status_code == 400 and words in r.json()["error"]
+    assert sorted(p.name for p in client.folder.iterdir()) == before  # nothing left behind
+
+
+def test_selfeval_returns_are_checked_and_shown_on_the_board(selfeval_checked):
+    c, rid, _, _, job, _, _ = selfeval_checked
+    assert job["state"] == "done", job
+    units = c.units(rid)
+    assert units["108001"]["status"] == "passed" and units["115001"]["status"] == "failed"
+    assert units["115001"]["errors"] > 0 and units["101003"]["status"] in ("passed", "failed")
+    assert units["101001"]["status"] == "missing"
+    files = {f["name"]: f for f in c.files(rid)}
+    goal_table = next(f for n, f in files.items() if n.startswith("108002_"))
+    assert goal_table["status"] == "other_form" and "绩效目标表" in goal_table["note"]
+    assert units["108002"]["status"] == "failed" and "绩效目标表" in units["108002"]["note"]
+    report = c.http.get(f"/api/rounds/{rid}/units/115001").json()["report"]
+    assert "E01" in {f["code"] for f in report["findings"]}
+    page = c.http.get(f"/r/{rid}/units/115001").text
+    assert "E01" in page and "实际完成值" in page
+
+
+def test_a_selfeval_annotated_return_is_a_selfeval_workbook(selfeval_checked):
+    c, rid, *_ = selfeval_checked
+    report = c.http.get(f"/api/rounds/{rid}/units/115001").json()["report"]
+    r = c.http.get(f"/r/{rid}/files/{report['id']}/annotated")
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames[0] == "审核意见" and "自评汇总" in wb.sheetnames
+    codes = [row[2] for row in wb["审核意见"].iter_rows(min_row=5, values_only=True) if row[2]]
+    assert sorted(codes) == sorted(f["code"] for f in report["findings"])
+
+
+def test_a_selfeval_summary_scores_as_score_project_and_draws_its_charts(selfeval_checked, tmp_path):
+    from perfxl.check import check_file
+    from perfxl.selfeval_rules import score_project
+    from perfxl.selfeval_scoring import scoring_of
+
+    c, rid, _, _, _, sent, _ = selfeval_checked
+    job = c.wait(c.http.post(f"/api/rounds/{rid}/summary", headers={"X-CSRF-Token": c.csrf}).json()["job"]["id"])
+    assert job["state"] == "done", job
+    wb = load_workbook(io.BytesIO(c.http.get(f"/r/{rid}/summary.xlsx").content))
+    assert wb.sheetnames[:3] == ["汇总", "重点关注", "单位自评"]
+    rows = list(wb["项目"].iter_rows(values_only=True))
+    shown = {(r[2], r[4]): dict(zip(rows[0], r)) for r in rows[1:]}
+    scoring = scoring_of(perfxl.load_framework("hebei-2023"))
+    for code in ("108001", "101003", "115001"):
+        (tmp_path / sent[code][0]).write_bytes(sent[code][1])
+        for p in check_file(tmp_path / sent[code][0]).unit.projects:
+            s = score_project(scoring, p)
+            assert shown[(code, p.code)]["总分"] == (pytest.approx(s.total) if s.total is not None else None)
+            assert shown[(code, p.code)]["自评等级"] == s.grade
+    attention = [r[0] for r in wb["重点关注"].iter_rows(min_row=2, values_only=True)]
+    assert attention and attention[0].startswith("总分低于60")
+    charts = c.http.get(f"/api/rounds/{rid}/summary").json()["summary"]
+    assert {g["自评等级"] for g in charts["grades"]} >= {"优", "差"}
+    page = c.http.get(f"/r/{rid}/summary").text
+    assert 'id="chart-grades"' in page and 'id="chart-rates"' in page and page.count("<svg") == 4
+    z = zipfile.ZipFile(io.BytesIO(c.http.get(f"/r/{rid}/summary-csv.zip").content))
+    assert {"重点关注.csv", "单位自评.csv", "等级分布.csv"} <= set(z.namelist())
+    assert c.http.get(f"/r/{rid}/summary/csv/attention").status_code == 200

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require_tool
-from test_web_api import REGISTER, YEAR, broken_workbook, eml, gbk_zip, sample_workbook
+from test_web_api import REGISTER, YEAR, broken_workbook, eml, fill_selfeval, gbk_zip, sample_workbook
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the test extra: pip install -e '.[test]'")
 
@@ -119,33 +119,54 @@ def _wait_for_check(page) -> None:
     page.wait_for_selector("#job-message.ok")
 
 
+def _watched_page(browser) -> tuple:
+    """A new page, and the list its script errors and console errors go to (a test ends with it empty)."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return page, errors
+
+
+def _fill_new_round(page) -> None:
+    """新建一轮's form filled as the clerk does: the sample register, its year, the framework."""
+    page.set_input_files("input[name=register]", str(REGISTER))
+    page.fill("input[name=budget_year]", str(YEAR))
+    page.select_option("select[name=framework]", "hebei-2023")
+
+
+def _download(page, selector: str, path: Path):
+    """Click what downloads a file and save it at ``path``; the download (its suggested name...)."""
+    with page.expect_download() as got:
+        page.click(selector)
+    got.value.save_as(path)
+    return got.value
+
+
+def _submit_new_round(page, button: str = "form.form button[type=submit]") -> int:
+    page.click(button)
+    page.wait_for_url(re.compile(r"/r/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
 def test_a_whole_round_in_the_browser(browser, shots, tmp_path):
     folder = tmp_path / "round"
     server = Server(folder)
     try:
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page, errors = _watched_page(browser)
 
         # 新建一轮
         page.goto(server.url + "/")
         page.wait_for_url(re.compile(r"/new$"))
-        page.set_input_files("input[name=register]", str(REGISTER))
-        page.fill("input[name=budget_year]", str(YEAR))
-        page.select_option("select[name=framework]", "hebei-2023")
+        _fill_new_round(page)
         shots(page, "01-新建一轮")
-        page.click("form.form button[type=submit]")
-        page.wait_for_url(re.compile(r"/r/\d+$"))
-        rid = int(page.url.rsplit("/", 1)[1])
+        rid = _submit_new_round(page)
         assert page.locator("table.grid tbody tr").count() == 9
         shots(page, "02-概况")
 
         # every template in one zip
-        with page.expect_download() as got:
-            page.click("a[href$='templates.zip']")
         templates = tmp_path / "templates.zip"
-        got.value.save_as(templates)
+        _download(page, "a[href$='templates.zip']", templates)
         names = zipfile.ZipFile(templates).namelist()
         assert len(names) == 9 and all(n.endswith(f"_{YEAR}年绩效目标表.xlsx") for n in names)
 
@@ -207,11 +228,9 @@ def test_a_whole_round_in_the_browser(browser, shots, tmp_path):
         board.wait_for_url(re.compile(r"/units/115001$"))
         assert board.locator("h3.sheet").count() >= 2 and board.locator("table.findings td.mono").count() > 10
         shots(board, "09-单位")
-        with board.expect_download() as got:
-            board.click("#annotated")
         annotated = tmp_path / "annotated.xlsx"
-        got.value.save_as(annotated)
-        assert got.value.suggested_filename.endswith("_审核意见.xlsx")
+        got = _download(board, "#annotated", annotated)
+        assert got.suggested_filename.endswith("_审核意见.xlsx")
         review = load_workbook(annotated)["审核意见"]
         assert review.max_row > 10
         board.fill("input[name=note]", "已邮件退回标注工作簿")
@@ -226,10 +245,8 @@ def test_a_whole_round_in_the_browser(browser, shots, tmp_path):
         page.wait_for_selector("#summary-xlsx")
         assert page.locator(".charts svg").count() == 3
         shots(page, "11-汇总")
-        with page.expect_download() as got:
-            page.click("#summary-xlsx")
         summary = tmp_path / "summary.xlsx"
-        got.value.save_as(summary)
+        _download(page, "#summary-xlsx", summary)
         wb = load_workbook(summary)
         state = {row[2]: row[12] for row in wb["提交情况"].iter_rows(min_row=2, values_only=True)}
         assert state["112002"] == "已报送（无法读取）" and state["108001"] == "通过" and state["101001"] == "未报送"
@@ -250,5 +267,81 @@ def test_a_whole_round_in_the_browser(browser, shots, tmp_path):
         states = _statuses(page)
         assert states["115001"] == "returned" and states["108001"] == "passed" and states["101001"] == "missing"
         shots(page, "13-重启后看板")
+    finally:
+        server.stop()
+
+
+def test_a_selfeval_round_beside_the_goals_round_in_the_browser(browser, shots, tmp_path):
+    """Spring: the self-evaluation round made from the goals round's adopted returns, its templates
+    downloaded, filled and uploaded, the board, a unit, and the summary with its grade and execution charts."""
+    folder = tmp_path / "round"
+    server = Server(folder)
+    try:
+        page, errors = _watched_page(browser)
+
+        # the autumn's goals round, two returns adopted
+        page.goto(server.url + "/new")
+        _fill_new_round(page)
+        goals = _submit_new_round(page)
+        returns = tmp_path / "goal-returns"
+        returns.mkdir()
+        for code in ("108001", "112001"):
+            name, data = sample_workbook(code)
+            (returns / name).write_bytes(data)
+        page.goto(f"{server.url}/r/{goals}/inbox")
+        page.set_input_files("#pick-files", [str(p) for p in returns.iterdir()])
+        _wait_for_check(page)
+
+        # 新建绩效自评 from it
+        page.goto(server.url + "/new")
+        page.select_option("#new-selfeval select[name=source_round]", str(goals))
+        shots(page, "se-01-新建绩效自评")
+        rid = _submit_new_round(page, "#new-selfeval button[type=submit]")
+        assert rid != goals and "绩效自评" in page.inner_text("h1")
+        assert page.locator("table.grid tbody tr").count() == 2
+        shots(page, "se-02-绩效自评概况")
+        templates = tmp_path / "selfeval-templates.zip"
+        _download(page, "a[href$='templates.zip']", templates)
+        z = zipfile.ZipFile(templates)
+        assert sorted(n.split("_", 1)[0] for n in z.namelist()) == ["108001", "112001"]
+        assert all(n.endswith(f"_{YEAR}年绩效自评表.xlsx") for n in z.namelist())
+
+        # the units fill them in (112001 misses every target) and send them back
+        filled = tmp_path / "selfeval-returns"
+        filled.mkdir()
+        for n in z.namelist():
+            (filled / n).write_bytes(fill_selfeval(z.read(n), low=n.startswith("112001_")))
+        page.goto(f"{server.url}/r/{rid}/inbox")
+        page.set_input_files("#pick-files", [str(p) for p in filled.iterdir()])
+        _wait_for_check(page)
+        shots(page, "se-03-绩效自评收件")
+        page.goto(f"{server.url}/r/{rid}/board")
+        states = _statuses(page)
+        assert states["108001"] == "passed" and states["112001"] in ("passed", "failed")
+        assert states["101001"] == "missing"
+        shots(page, "se-04-绩效自评看板")
+        page.click("#board a:text('112001')")
+        page.wait_for_url(re.compile(r"/units/112001$"))
+        assert page.locator("table.findings td.mono").count() > 0
+        shots(page, "se-05-绩效自评单位")
+
+        # 汇总: the self-evaluation's sheets and charts
+        page.goto(f"{server.url}/r/{rid}/summary")
+        page.click("#build-summary button")
+        page.wait_for_selector("#summary-xlsx")
+        assert page.locator("#chart-grades svg").count() == 1 and page.locator("#chart-rates svg").count() == 1
+        shots(page, "se-06-绩效自评汇总")
+        summary = tmp_path / "selfeval-summary.xlsx"
+        _download(page, "#summary-xlsx", summary)
+        wb = load_workbook(summary)
+        assert wb.sheetnames[:3] == ["汇总", "重点关注", "单位自评"]
+        first = next(wb["重点关注"].iter_rows(min_row=2, values_only=True))
+        assert first[0].startswith("总分低于60") and first[2] == "112001"
+
+        # the goals round is untouched beside it
+        page.goto(server.url + "/")
+        assert page.locator("table.grid tbody tr").count() == 2
+        shots(page, "se-07-两轮并列")
+        assert errors == [], errors
     finally:
         server.stop()

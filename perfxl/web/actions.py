@@ -19,7 +19,7 @@ from ..i18n import t
 from .app import MAX_FILES, web
 from .db import now
 from .intake import receive
-from .rounds import KEY_MODES, Round, create_round
+from .rounds import KEY_MODES, Round, create_round, create_selfeval_round
 from .security import CSRF_HEADER, require_csrf
 
 __all__ = ["create_from_form", "upload_from_form", "decide", "read_form", "DECISIONS"]
@@ -50,16 +50,18 @@ def _year(value: Any) -> int:
 
 
 async def create_from_form(request: Request) -> Round:
-    """新建一轮 from the form's register, year, framework, key choice and optional password."""
+    """新建一轮 from the form's register, year, framework, key choice and optional password; a
+    self-evaluation round (``form=selfeval``) from the goals round the form names (``source_round``)."""
     form = await read_form(request, max_files=2)
+    if str(form.get("form") or "goals") == "selfeval":
+        try:
+            return await _selfeval_from_form(request, form)
+        finally:
+            await form.close()
     register = form.get("register")
     if not isinstance(register, UploadFile) or not register.filename:
         raise PerfxlError(t("请选择项目清单文件（.xlsx 或 .csv）", "choose the register file (.xlsx or .csv)"))
-    key_mode = str(form.get("key_mode") or "none")
-    if key_mode not in KEY_MODES:
-        raise PerfxlError(t(f"未知的密钥方式“{key_mode[:20]}”", f"unknown key mode '{key_mode[:20]}'"))
-    key_file = form.get("key_file")
-    key_data = await key_file.read(8192) if isinstance(key_file, UploadFile) and key_mode == "upload" else None
+    key_mode, key_data = await _key_choice(form)
     if (register.size or 0) > MAX_REGISTER_BYTES:
         raise PerfxlError(t(f"{register.filename}：项目清单文件过大（超过 {MAX_REGISTER_BYTES >> 20} MB），请检查是否选错文件",
                             f"{register.filename}: the register is too large (over {MAX_REGISTER_BYTES >> 20} MB)"))
@@ -72,6 +74,24 @@ async def create_from_form(request: Request) -> Round:
             password=str(form.get("password") or "") or None)
     finally:
         await form.close()
+
+
+async def _key_choice(form: Any) -> tuple[str, bytes | None]:
+    key_mode = str(form.get("key_mode") or "none")
+    if key_mode not in KEY_MODES:
+        raise PerfxlError(t(f"未知的密钥方式“{key_mode[:20]}”", f"unknown key mode '{key_mode[:20]}'"))
+    key_file = form.get("key_file")
+    return key_mode, (await key_file.read(8192) if isinstance(key_file, UploadFile) and key_mode == "upload" else None)
+
+
+async def _selfeval_from_form(request: Request, form: Any) -> Round:
+    """新建绩效自评: the goals round chosen (an id of this folder's rounds, never a path), key, password."""
+    source = str(form.get("source_round") or "").strip()
+    if not source.isdigit():
+        raise PerfxlError(t("请选择由哪一轮绩效目标生成绩效自评", "choose the goals round the self-evaluation is made from"))
+    key_mode, key_data = await _key_choice(form)
+    return await run_in_threadpool(create_selfeval_round, web(request).db, source_round=int(source), key_mode=key_mode,
+                                   key_data=key_data, password=str(form.get("password") or "") or None)
 
 
 async def upload_from_form(request: Request, r: Round) -> tuple[int, list[int]]:

@@ -31,6 +31,7 @@ from typing import IO, Callable
 
 from ..archives import MAX_ENTRY_BYTES, InputFile, collect_inputs
 from ..check import Checked, CheckRun, check_across, check_inputs, unit_code_from_name
+from ..consolidate import FORMS, form_of_unit
 from ..errors import FrameworkError
 from ..findings import FileReport
 from ..frameworks import shipped_framework
@@ -38,7 +39,7 @@ from ..i18n import t
 from ..reader import ReadResult
 from .db import Database, now
 from .mail import Mail, looks_like_mail, mail_kind, read_eml, read_mbox
-from .records import finding_from_row, finding_row, unit_from_json, unit_json
+from .records import FORMS as ROUND_FORMS, finding_from_row, finding_row, unit_from_json, unit_json
 from .rounds import Round
 
 __all__ = ["MAX_FILE_BYTES", "receive", "receive_refused", "run_check_job", "recompute_round", "display_name",
@@ -391,7 +392,8 @@ def recompute_round(db: Database, r: Round) -> None:
     reg = r.register
 
     def eligible(c: Checked) -> bool:
-        return c.unit is not None and c.unit.unit.code in reg and c.unit.budget_year == r.budget_year
+        return (c.unit is not None and c.unit.unit.code in reg and c.unit.budget_year == r.budget_year
+                and form_of_unit(c.unit) == r.form)
 
     taken = {id(c) for c in check_across(run, eligible)}
     with db.connect() as con:
@@ -403,7 +405,7 @@ def recompute_round(db: Database, r: Round) -> None:
                 con.execute("INSERT INTO findings(file_id, scope, position, " + ", ".join(values) + ") VALUES (?,?,?,"
                             + ",".join("?" * len(values)) + ")", (fid, "round", pos, *values.values()))
             con.execute("UPDATE files SET status = ?, note = ?, errors = ?, warnings = ? WHERE id = ?",
-                        (*_status(c, taken, reg, r.budget_year), c.report.errors, c.report.warnings, fid))
+                        (*_status(c, taken, reg, r.budget_year, r.form), c.report.errors, c.report.warnings, fid))
 
 
 def framework_for(r: Round, fid: str | None):
@@ -416,13 +418,18 @@ def framework_for(r: Round, fid: str | None):
         return r.framework
 
 
-def _status(c: Checked, taken: set[int], reg: dict, year: int) -> tuple[str, str]:
+def _status(c: Checked, taken: set[int], reg: dict, year: int, form: str = "goals") -> tuple[str, str]:
     """What became of a checked file, as consolidation says it (status key, note)."""
     if c.unit is None:
         reason = next((f.message for f in c.report.findings if f.code.startswith("S")), "")
         return "unreadable", reason
     if c.unit.unit.code not in reg:
         return "not_in_register", t(f"单位 {c.unit.unit.code} 不在项目清单中", f"unit {c.unit.unit.code} is not in the register")
+    sent = form_of_unit(c.unit)
+    if sent != form:
+        en = {k: names[1] for k, names in ROUND_FORMS.items()}
+        return "other_form", t(f"这是{FORMS.get(sent, sent)}，本轮收的是{FORMS.get(form, form)}",
+                               f"a {en.get(sent, sent)} workbook; this round collects {en.get(form, form)} workbooks")
     if c.unit.budget_year != year:
         return "other_year", t(f"{c.unit.budget_year} 年度的工作簿，本轮为 {year} 年度",
                                f"a workbook of {c.unit.budget_year}; this round is {year}")

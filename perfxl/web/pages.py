@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from ..consolidate import FORMS as FORM_TITLES
 from ..frameworks import DEFAULT_FRAMEWORK, list_frameworks, load_framework
 from ..generate import default_budget_year
 from ..i18n import t
@@ -56,9 +57,21 @@ async def new(request: Request):
             return _see(f"/r/{r.id}")
         except PerfxlError as e:  # shown on the form, the clerk's choices kept
             error = str(e)
+    db = web(request).db
     return render(request, "new.html", http_status=400 if error else 200, round=None, error=error,
                   frameworks=list_frameworks(), default_framework=DEFAULT_FRAMEWORK, year=default_budget_year(),
-                  forms=FORMS, key_modes=KEY_MODES)
+                  forms=FORMS, key_modes=KEY_MODES, goal_rounds=goal_rounds(db))
+
+
+def goal_rounds(db) -> list[dict]:
+    """The goals rounds a self-evaluation can be made from, newest first, with how many units they adopted."""
+    out = []
+    for r in reversed(list_rounds(db)):
+        if r.form == "goals":
+            adopted = db.one("SELECT COUNT(DISTINCT unit_code) AS n FROM files WHERE round_id = ? AND status = 'taken'",
+                             r.id)["n"]
+            out.append({**round_status(db, r), "adopted": adopted})
+    return out
 
 
 async def overview(request: Request):
@@ -73,7 +86,7 @@ async def overview(request: Request):
 async def templates_download(request: Request):
     r = _round(request)
     data = await run_in_threadpool(templates_zip, web(request).db, r)
-    return download(data, f"{r.budget_year}年绩效目标表模板.zip", "application/zip")
+    return download(data, f"{r.budget_year}年{FORM_TITLES.get(r.form, '')}模板.zip", "application/zip")
 
 
 async def inbox(request: Request):
@@ -120,8 +133,8 @@ async def decision(request: Request):
 
 
 async def annotated(request: Request):
-    """The annotated return of one readable file: the unit's data as read, every finding marked."""
-    from ..writer import render_workbook
+    """The annotated return of one readable file: the unit's data as read (of its form), every finding marked."""
+    from ..check import _writer_of as writer_of  # the form's writer, as check --annotate uses
     from .intake import framework_for
 
     r = _round(request)
@@ -132,7 +145,7 @@ async def annotated(request: Request):
                          "this file could not be read: there is no annotated return"))
     found = [finding_from_row(f) for f in db.all("SELECT * FROM findings WHERE file_id = ? ORDER BY position", row["id"])]
     unit_data = unit_from_json(row["unit_json"])
-    data = await run_in_threadpool(render_workbook, unit_data, framework_for(r, row["framework"]), key=r.key,
+    data = await run_in_threadpool(writer_of(unit_data), unit_data, framework_for(r, row["framework"]), key=r.key,
                                    findings=found)
     stem = row["display"].rsplit("!", 1)[-1].rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return download(data, f"{stem}_审核意见.xlsx", XLSX)
@@ -150,6 +163,8 @@ async def original(request: Request):
 
 
 def _charts(charts: dict) -> dict:
+    """The page's charts from the summary's figures: a goals round's, or a self-evaluation round's
+    (自评等级分布 and 执行率 by 主管部门 in place of the budget by 主管部门)."""
     overview = {row["项目"]: row["数值"] for row in charts["overview"]}
     states = [(t("通过", "passed"), overview.get("通过（无错误）", 0) or 0, PALETTE["passed"]),
               (t("有错误", "with errors"), overview.get("有错误", 0) or 0, PALETTE["failed"]),
@@ -157,15 +172,25 @@ def _charts(charts: dict) -> dict:
               (t("未报送", "not sent"), overview.get("未报送", 0) or 0, PALETTE["missing"])]
     depts = charts["departments"]
     rules = [(f"{row['代码']} {row['规则']}", row["次数"] or 0) for row in charts["rules"] if row["次数"]][:15]
+    shown = {"states": donut(t("应报单位", "units"), states), "rules": hbars(t("问题按规则", "Findings by rule"), rules),
+             "overview": charts["overview"]}
+    if "grades" in charts:  # a self-evaluation round
+        colours = [PALETTE["passed"], PALETTE["blue"], PALETTE["unreadable"], PALETTE["failed"]]
+        grades = charts["grades"]
+        shown["grades"] = donut(t("项目", "projects"), [
+            (g["自评等级"], g["项目数"] or 0, PALETTE["missing"] if i == len(grades) - 1 else colours[min(i, 3)])
+            for i, g in enumerate(grades)])
+        shown["rates"] = hbars(t("各主管部门预算执行率（%）", "Budget execution by department (%)"),
+                               [(d["主管部门名称"] or t("（未填主管部门）", "(no department)"), d["执行率(%)"])
+                                for d in depts if d["执行率(%)"] is not None])  # a 主管部门 with no return: no bar
+        return shown
     return {
-        "states": donut(t("应报单位", "units"), states),
+        **shown,
         "departments": grouped_hbars(
             t("各主管部门预算数（万元）", "Budget by department"),
             [d["主管部门名称"] or t("（未填主管部门）", "(no department)") for d in depts],
             [(t("清单预算数", "register"), [d["清单预算数"] or 0 for d in depts], PALETTE["blue"]),
              (t("已报送预算数", "sent"), [d["已报送预算数"] or 0 for d in depts], PALETTE["orange"])]),
-        "rules": hbars(t("问题按规则", "Findings by rule"), rules),
-        "overview": charts["overview"],
     }
 
 
@@ -179,11 +204,11 @@ async def summary(request: Request):
         return _see(f"/r/{r.id}/summary?job={jid}")
     row = st.db.one("SELECT * FROM summaries WHERE round_id = ?", r.id)
     job_row = st.db.one("SELECT * FROM jobs WHERE round_id = ? AND kind = 'summary' ORDER BY id DESC LIMIT 1", r.id)
-    from ..summary import CSV_NAMES
+    from ..summary import csv_names
 
     return render(request, "summary.html", round=r, page="summary", summary=row,
                   charts=_charts(json.loads(row["charts_json"])) if row else None,
-                  job=job_dict(job_row) if job_row else None, csv_names=CSV_NAMES, status=round_status(st.db, r))
+                  job=job_dict(job_row) if job_row else None, csv_names=csv_names(r.form), status=round_status(st.db, r))
 
 
 def _summary_row(request: Request):
@@ -202,7 +227,7 @@ async def summary_workbook(request: Request):
 
 async def summary_csv(request: Request):
     r, row = _summary_row(request)
-    path = csv_path(web(request).db, row, request.path_params["table"])
+    path = csv_path(web(request).db, row, request.path_params["table"], r.form)
     if path is None:
         raise NotFound(t("没有这个表", "no such table"))
     return download(path.read_bytes(), path.name, "text/csv; charset=utf-8")
@@ -210,13 +235,13 @@ async def summary_csv(request: Request):
 
 def _tables_zip(request: Request, path_of, label: str):
     """Every table of the round's summary in one zip: the CSV or the Parquet files."""
-    from ..summary import CSV_NAMES
+    from ..summary import csv_names
 
     r, row = _summary_row(request)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for key in CSV_NAMES:
-            path = path_of(web(request).db, row, key)
+        for key in csv_names(r.form):
+            path = path_of(web(request).db, row, key, r.form)
             zf.write(path, path.name)
     return download(buf.getvalue(), f"{r.budget_year}年汇总表{label}.zip", "application/zip")
 

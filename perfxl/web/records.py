@@ -19,6 +19,7 @@ from ..consolidate import STATUS
 from ..findings import Finding
 from ..i18n import t
 from ..model import UnitData
+from ..selfeval_model import SelfEvalUnit
 
 __all__ = ["to_plain", "from_plain", "unit_json", "unit_from_json", "finding_row", "finding_from_row",
            "file_status_label", "UNIT_STATUS", "unit_status_label", "FORMS", "form_label"]
@@ -88,12 +89,20 @@ def from_plain(cls: type, data: dict) -> Any:
     return cls(**kwargs)
 
 
-def unit_json(unit: UnitData) -> str:
-    return json.dumps(to_plain(unit), ensure_ascii=False)
+_FORM_KEY = "$form"  # beside the fields of a self-evaluation: which model to rebuild (a goal table has none)
 
 
-def unit_from_json(text: str) -> UnitData:
-    return from_plain(UnitData, json.loads(text))
+def unit_json(unit: UnitData | SelfEvalUnit) -> str:
+    """A unit as read, of either form (a self-evaluation tagged with its form)."""
+    plain = to_plain(unit)
+    if isinstance(unit, SelfEvalUnit):
+        plain[_FORM_KEY] = unit.form
+    return json.dumps(plain, ensure_ascii=False)
+
+
+def unit_from_json(text: str) -> UnitData | SelfEvalUnit:
+    data = json.loads(text)
+    return from_plain(SelfEvalUnit if data.get(_FORM_KEY) == "selfeval" else UnitData, data)
 
 
 def finding_row(f: Finding) -> dict:
@@ -115,7 +124,7 @@ def finding_from_row(row: Any) -> Finding:
 # What became of a received file: consolidate's words, and the web page's own for what it adds.
 _FILE_STATUS_EN = {"taken": "taken", "superseded": "superseded (sent again)", "unreadable": "unreadable",
                    "not_in_register": "not in the register", "other_year": "another budget year",
-                   "other": "other file"}
+                   "other_form": "another form", "other": "other file"}
 _WEB_STATUS = {"pending": ("待审核", "waiting to be checked"), "duplicate": ("重复文件", "duplicate file"),
                "archive": ("压缩包", "archive"), "mail": ("邮件", "e-mail"), "refused": ("已拒绝", "refused")}
 
@@ -137,8 +146,8 @@ def unit_status_label(status: str) -> str:
     return t(zh, en)
 
 
-# The forms a round can collect. Only the goals form exists so far; the schema keeps a column for it.
-FORMS = {"goals": ("绩效目标", "performance goals")}
+# The forms a round can collect (rounds.form): the goals in the autumn, the self-evaluation in spring.
+FORMS = {"goals": ("绩效目标", "performance goals"), "selfeval": ("绩效自评", "self-evaluation")}
 
 
 def form_label(form: str) -> str:

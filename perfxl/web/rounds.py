@@ -5,6 +5,13 @@ template``); this module decides where things go in the round folder and records
 each template's file, SHA-256 and signature, read back from the workbook perfxl just wrote. Every
 name on disk is made here (``goals-2024/register.xlsx``, ``templates/``), never taken from the upload:
 the uploaded register keeps its name only as a label.
+
+A self-evaluation round (绩效自评, ``form = 'selfeval'``) is made from a goals round of the same folder,
+as a finance office has it in spring: the goals round's register (copied: the same units are asked),
+its year and framework, and the goal tables it adopted (one per unit, as consolidation decides),
+each made into the unit's blank self-evaluation by the library (``selfeval_from_goals`` and the
+self-evaluation writer, as ``perfxl template --form selfeval`` does from returned goal workbooks).
+A unit without an adopted goal table gets no template, and the round's notes say so.
 """
 from __future__ import annotations
 
@@ -27,7 +34,7 @@ from ..model import UnitData
 from .db import Database, now
 from .records import FORMS
 
-__all__ = ["Round", "create_round", "get_round", "list_rounds", "templates_zip", "NotFound", "REGISTER_SUFFIXES",
+__all__ = ["Round", "create_round", "create_selfeval_round", "get_round", "list_rounds", "templates_zip", "NotFound", "REGISTER_SUFFIXES",
            "KEY_MODES"]
 
 REGISTER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -169,6 +176,53 @@ def issued_identity(path: Path) -> dict[str, str]:
     return out
 
 
+def create_selfeval_round(db: Database, *, source_round: int, key_mode: str = "none", key_data: bytes | None = None,
+                          password: str | None = None) -> Round:
+    """A self-evaluation round from the goals round ``source_round``: its register, year and framework,
+    and a template per unit from the goal table it adopted. PerfxlError when that round is not a goals
+    round of this folder or has adopted nothing yet; nothing is left behind then."""
+    from ..generate import write_all
+    from ..selfeval_model import selfeval_from_goals
+    from ..selfeval_writer import write_selfeval_workbook
+    from .records import unit_from_json
+
+    source = get_round(db, source_round)
+    if source.form != "goals":
+        raise PerfxlError(t(f"第 {source_round} 轮不是绩效目标轮次：绩效自评须由已收齐的绩效目标轮次生成",
+                            f"round {source_round} is not a goals round: a self-evaluation is made from the approved goals"))
+    adopted = db.all("SELECT unit_code, display, unit_json FROM files WHERE round_id = ? AND status = 'taken' "
+                     "AND readable = 1 ORDER BY id", source.id)
+    goals = {row["unit_code"]: row for row in adopted}
+    if not goals:
+        raise PerfxlError(t(f"{source.budget_year} 年度绩效目标轮次还没有采用的绩效目标表，无法生成绩效自评表",
+                            f"the {source.budget_year} goals round has adopted no goal table yet: nothing to evaluate"))
+    fw = source.framework
+    name = _folder_name(db, "selfeval", source.budget_year)
+    folder = db.folder / name
+    folder.mkdir(parents=True)
+    try:
+        register = folder / f"register{source.register_file.suffix}"
+        shutil.copyfile(source.register_file, register)
+        key_file = _write_key(folder, key_mode, key_data)
+        key = load_key(key_file) if key_file else None
+        units = list(source.register.values())
+        made = [selfeval_from_goals(unit_from_json(goals[u.unit.code]["unit_json"]), fw,
+                                    source=goals[u.unit.code]["display"].rsplit("!", 1)[-1].rsplit("/", 1)[-1])
+                for u in units if u.unit.code in goals]
+        paths = write_all(made, fw, folder / "templates", password=password or None, key=key,
+                          write=write_selfeval_workbook)
+        missing = [u for u in units if u.unit.code not in goals]
+        notes = [t(f"单位 {u.unit.code} {u.unit.name} 在 {source.budget_year} 年度绩效目标轮次中没有采用的绩效目标表，"
+                   f"未生成绩效自评表", f"unit {u.unit.code} has no adopted goal table in the goals round: no template")
+                 for u in missing]
+        issued = list(zip((se.unit.code for se in made), paths))
+        return _record(db, name, folder, register, source.register_name, key_file, "selfeval", source.budget_year,
+                       source.framework_id, bool(password), units, issued, notes)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def create_round(db: Database, *, register_name: str, register_data: bytes, budget_year: int,
                  framework: str, form: str = "goals", key_mode: str = "none", key_data: bytes | None = None,
                  password: str | None = None) -> Round:
@@ -194,14 +248,17 @@ def create_round(db: Database, *, register_name: str, register_data: bytes, budg
         except RegisterError as e:
             raise PerfxlError(str(e).replace(str(register), register_name)) from None
         return _record(db, name, folder, register, register_name, key_file, form, budget_year, framework,
-                       bool(password), result)
+                       bool(password), result.units, [(u.unit.code, p) for u, p in zip(result.units, result.paths)],
+                       result.notes)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
 def _record(db: Database, name: str, folder: Path, register: Path, register_name: str, key_file: Path | None,
-            form: str, year: int, framework: str, password: bool, result: Any) -> Round:
+            form: str, year: int, framework: str, password: bool, units: list[UnitData],
+            issued: list[tuple[str, Path]], notes: list[str]) -> Round:
+    """The round, its register's units (``units``, in order) and every template issued (unit code, file)."""
     base = db.folder
     method = "hmac-sha256" if key_file else "sha256"
     stamp = now()
@@ -211,16 +268,17 @@ def _record(db: Database, name: str, folder: Path, register: Path, register_name
             "signature_method, password, notes, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (form, year, framework, name, str(register.relative_to(base)), register_name[:200],
              str(key_file.relative_to(base)) if key_file else None, method, int(password),
-             json.dumps(result.notes, ensure_ascii=False), stamp)).lastrowid
-        for pos, (unit, path) in enumerate(zip(result.units, result.paths)):
+             json.dumps(notes, ensure_ascii=False), stamp)).lastrowid
+        for pos, unit in enumerate(units):
             u = unit.unit
             con.execute("INSERT INTO register_units VALUES (?,?,?,?,?,?,?,?)",
                         (rid, u.code, u.name, u.department_code or "", u.department_name or "", len(unit.projects),
                          sum(p.funds.total for p in unit.projects if isinstance(p.funds.total, (int, float))), pos))
+        for code, path in issued:
             ident = issued_identity(path)
             con.execute("INSERT INTO templates(round_id, unit_code, file, sha256, template_id, template_version, "
                         "signature_method, signature, issued_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                        (rid, u.code, str(path.relative_to(base)), _sha256(path), ident.get("template_id", ""),
+                        (rid, code, str(path.relative_to(base)), _sha256(path), ident.get("template_id", ""),
                          ident.get("template_version", ""), ident.get("signature_method", method),
                          ident.get("signature", ""), stamp))
     return get_round(db, int(rid))

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..consolidate import Consolidation, consolidate
 from ..errors import PerfxlError
 from ..i18n import t
-from ..summary import CSV_NAMES, write_csv, write_parquet, write_summary
+from ..summary import csv_names, write_csv, write_parquet, write_summary
 from .db import Database, now
 from .rounds import Round
 
@@ -100,7 +100,7 @@ def build_summary(db: Database, r: Round, job_id: int, *, jobs: int = 1) -> str:
             db.run("UPDATE jobs SET done = done + 1 WHERE id = ?", job_id)
 
         c = consolidate(paths, r.register, budget_year=r.budget_year, framework=r.framework, key=r.key, jobs=jobs,
-                        progress=step, on_total=total)
+                        progress=step, on_total=total, form=r.form)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _renamed(c, names)
@@ -115,7 +115,7 @@ def build_summary(db: Database, r: Round, job_id: int, *, jobs: int = 1) -> str:
     write_parquet(c, fresh)
     shutil.rmtree(out / "parquet", ignore_errors=True)
     fresh.replace(out / "parquet")
-    charts = {"overview": _records(c.overview), "departments": _records(c.departments), "rules": _records(c.rules)}
+    charts = {key: _records(c.tables[key]) for key in c.small_keys}  # a self-evaluation round's has 等级分布 too
     with db.connect() as con:
         con.execute("INSERT OR REPLACE INTO summaries(round_id, made_at, files, last_file, workbook, csv_folder, "
                     "charts_json) VALUES (?,?,?,?,?,?,?)", (r.id, now(), len(paths), last,
@@ -131,15 +131,18 @@ def summary_row(db: Database, r: Round):
     return db.one("SELECT * FROM summaries WHERE round_id = ?", r.id)
 
 
-def csv_path(db: Database, row, key: str) -> Path | None:
-    """The CSV of one table (``key`` one of summary.CSV_NAMES), or None for any other key."""
-    if key not in CSV_NAMES:
+def csv_path(db: Database, row, key: str, form: str = "goals") -> Path | None:
+    """The CSV of one table of a round of ``form`` (``key`` one of summary.csv_names(form)), or None for
+    any other key."""
+    names = csv_names(form)
+    if key not in names:
         return None
-    return db.folder / row["csv_folder"] / f"{CSV_NAMES[key]}.csv"
+    return db.folder / row["csv_folder"] / f"{names[key]}.csv"
 
 
-def parquet_path(db: Database, row, key: str) -> Path | None:
+def parquet_path(db: Database, row, key: str, form: str = "goals") -> Path | None:
     """The Parquet file of one table, beside its CSV folder; None for a key that is not a table."""
-    if key not in CSV_NAMES:
+    names = csv_names(form)
+    if key not in names:
         return None
-    return (db.folder / row["csv_folder"]).parent / "parquet" / f"{CSV_NAMES[key]}.parquet"
+    return (db.folder / row["csv_folder"]).parent / "parquet" / f"{names[key]}.parquet"
