@@ -311,7 +311,7 @@ def _check_file(path: Path, register, framework, key, mode, skip) -> Checked:
                     expected=framework.id if framework else "本次下发的指标体系")])
                 return Checked(str(path), report, size=stat.st_size if stat else 0)
             fw = framework or fw
-        findings = (check_selfeval(unit, fw, skip=skip) if selfeval
+        findings = (check_selfeval(unit, fw, skip=skip, register=register) if selfeval
                     else check_unit(unit, fw, register=register, mode=mode, skip=skip))
         return Checked(str(path), FileReport(str(path), unit.unit.code, findings), unit, fw,
                        size=stat.st_size if stat else 0, mtime=stat.st_mtime if stat else 0)
@@ -324,7 +324,8 @@ def _check_file(path: Path, register, framework, key, mode, skip) -> Checked:
         else:  # a self-evaluation (绩效自评, recognised from the identity): its rules at its layout's cells
             from .selfeval_check import check_selfeval
 
-            findings += check_selfeval(read.unit, read.framework, locations=read.locations, skip=skip)
+            findings += check_selfeval(read.unit, read.framework, locations=read.locations, skip=skip,
+                                       register=register)
     if mode == "draft":
         findings = [f for f in findings if f.code.startswith("S")]
     unit_code = read.unit.unit.code if read.unit else None

@@ -353,9 +353,11 @@ _TEMPLATE_HELP = pair(
 @main.command(help=_TEMPLATE_HELP,
               short_help=pair("按项目清单生成各单位的填报工作簿。", "Generate the units' workbooks from the register."))
 @arg("register", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@opt("--data", "data_files", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
-     help=("单位数据 JSON（unit-goals.schema.json 格式），生成预填的工作簿；可多次给出。",
-           "Unit data JSON (unit-goals.schema.json) for prefilled workbooks; may be repeated."))
+@opt("--data", "data_files", multiple=True, type=click.Path(exists=True, path_type=Path),
+     help=("单位数据 JSON（unit-goals.schema.json 格式），生成预填的工作簿；可多次给出。--form selfeval 时也可给"
+           "报送的绩效目标表，或一轮报送的文件夹（.zip）：每个单位取其最新的报送。",
+           "Unit data JSON (unit-goals.schema.json) for prefilled workbooks; may be repeated. With --form selfeval "
+           "also returned goal tables, or a round's folder (.zip) of them: each unit's newest return is taken."))
 @opt("-o", "--output", "out_dir", required=True, type=_OUT,
      help=("输出文件夹（不存在时新建）。", "Output folder (created if missing)."))
 @opt("--framework", default=None,
@@ -376,9 +378,10 @@ _TEMPLATE_HELP = pair(
 @opt("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
      help=("并行生成的进程数；默认为本机可用的 CPU 核数。", "Processes writing workbooks; default the CPU cores usable."))
 @opt("--form", type=click.Choice(["goals", "selfeval"]), default="goals", show_default=True,
-     help=("goals 绩效目标表；selfeval 年度绩效自评表，由 --data 给出批复的绩效目标（单位数据 JSON 或报送的绩效目标表工作簿）。",
+     help=("goals 绩效目标表；selfeval 年度绩效自评表，由 --data 给出批复的绩效目标（单位数据 JSON、报送的绩效目标表工作簿，"
+           "或一轮报送的文件夹）。",
            "goals: the goal table; selfeval: the year-end self-evaluation, from the approved goals given with "
-           "--data (unit JSON or returned goal-table workbooks)."))
+           "--data (unit JSON, returned goal-table workbooks, or a round's folder of them)."))
 @_lang_option
 def template(register, data_files, out_dir, framework, year, password, key_file, prefill, roll_year, jobs, form):
     """Generate workbooks (see _TEMPLATE_HELP)."""
@@ -386,6 +389,10 @@ def template(register, data_files, out_dir, framework, year, password, key_file,
         raise click.UsageError(t("--form selfeval 由批复的绩效目标生成：请用 --data 给出单位数据 JSON 或绩效目标表工作簿。",
                                  "--form selfeval starts from the approved goals: give unit JSON or goal-table "
                                  "workbooks with --data."))
+    if form == "goals" and any(Path(d).is_dir() for d in data_files):
+        raise click.UsageError(t("--data 给出单位数据 JSON 文件；文件夹只用于 --form selfeval（一轮报送的绩效目标表）。",
+                                 "--data takes unit JSON files; a folder goes with --form selfeval (a round's "
+                                 "returned goal tables)."))
     if bool(register) == bool(data_files):
         raise click.UsageError(t("请给出项目清单 REGISTER，或用 --data 给出单位数据 JSON（二者选一）。",
                                  "Give a register REGISTER or unit data JSON with --data (one of the two)."))
@@ -412,6 +419,8 @@ def template(register, data_files, out_dir, framework, year, password, key_file,
     else:
         result = templates_from_data(data_files, out_dir, framework=framework, password=password, key=key,
                                      jobs=jobs, form=form)
+        for note in result.notes:
+            click.echo(note)
     projects = sum(len(u.projects) for u in result.units)
     click.echo(t(f"已生成 {len(result.paths)} 个单位工作簿（{projects} 个项目，指标体系 {result.framework.id}）：{out_dir}",
                  f"Wrote {len(result.paths)} unit workbooks ({projects} projects, framework {result.framework.id}): "

@@ -112,14 +112,62 @@ def _goals_of_workbook(path: Path, key: bytes | None, read_unit: Callable) -> Un
 
 def _selfeval_templates(sources: list[Path], out_dir: str | Path, *, framework: str | Path | None,
                         password: str | None, key: bytes | None, jobs: int | None) -> GenerateResult:
+    from .selfeval_model import selfeval_from_goals
     from .selfeval_writer import write_selfeval_workbook
 
-    made = selfeval_units(sources, framework=framework, key=key)
+    files = [s for s in sources if not _is_round(s)]
+    made = selfeval_units(files, framework=framework, key=key)
+    notes: list[str] = []
+    for folder in (s for s in sources if _is_round(s)):
+        goals, said = round_goals(folder, key=key, jobs=jobs)
+        notes += said
+        for unit, source in goals:
+            fw = load_framework(framework or unit.framework or DEFAULT_FRAMEWORK)
+            made.append((selfeval_from_goals(unit, fw, source=source), fw))
+    if not made:
+        from .errors import PerfxlError
+
+        raise PerfxlError(t("没有可用的绩效目标：" + "；".join(notes), "No approved goals to start from: " + "; ".join(notes)))
     paths: list[Path] = []
     for fw, group in _by_framework(made):
         paths += write_all(group, fw, out_dir, password=password, key=key, jobs=jobs, write=write_selfeval_workbook)
     fw = made[-1][1] if made else load_framework(framework or DEFAULT_FRAMEWORK)
-    return GenerateResult(fw, [se for se, _ in made], paths)  # type: ignore[misc]
+    return GenerateResult(fw, [se for se, _ in made], paths, notes)  # type: ignore[misc]
+
+
+def _is_round(path: Path) -> bool:
+    return Path(path).is_dir() or Path(path).suffix.lower() == ".zip"
+
+
+def round_goals(folder: Path, *, key: bytes | None = None,
+                jobs: int | None = None) -> tuple[list[tuple[UnitData, str]], list[str]]:
+    """The approved goals in a round's folder (or .zip) as the office received them: every goal table
+    in it, subfolders and archives included, read and checked as ``perfxl check`` does, and of each
+    unit's files the newest, as consolidation adopts them (X04). Returns ((goals, file name) per
+    unit, in 单位编码 order; notes naming every file not used and why). A unit whose adopted table
+    still has errors is used as it is and named in a note: what was approved is the office's call."""
+    from .check import NothingToCheck, check_paths
+    from .sandbox import default_jobs
+
+    try:
+        run = check_paths([folder], key=key, jobs=jobs or default_jobs())
+    except NothingToCheck as e:
+        return [], [str(e)]
+    goals, notes = [], []
+    for c in run.files:
+        name = Path(c.path).name
+        if not isinstance(c.unit, UnitData):
+            notes.append(t(f"{name}：不是可读的绩效目标表，未使用", f"{name}: not a readable goal table, not used"))
+        elif c.superseded_by is not None:
+            notes.append(t(f"{name}：同一单位有更新的报送（{Path(c.superseded_by).name}），未使用",
+                           f"{name}: the unit sent a newer file ({Path(c.superseded_by).name}), not used"))
+        else:
+            if c.report.errors:
+                notes.append(t(f"{name}：仍有 {c.report.errors} 处错误，已按其内容生成自评表",
+                               f"{name}: still has {c.report.errors} errors; its goals were used as they are"))
+            goals.append((c.unit, name))
+    goals.sort(key=lambda pair: pair[0].unit.code)
+    return goals, notes
 
 
 def _by_framework(pairs: list[tuple]) -> list[tuple[Framework, list]]:

@@ -153,18 +153,11 @@ def extra_columns(fw: Framework) -> list[tuple[str, int]]:
     return [(n, HELPER_COL + HELPER_COLS + i) for i, n in enumerate(names)]
 
 
-class _Footer:
-    """The rows every data sheet ends with, below its ``footer_row``: 出错说明（本表） and the status."""
+class SheetStatus:
+    """Where a data sheet of either form shows its 本表自查 status: on ``status_row``, the words and
+    the count of ✗ in the 自查 column (the workbook status adds these counts up)."""
 
-    footer_row: int
-
-    @property
-    def sheet_explanation(self) -> Span:
-        return Span(self.footer_row, 1, self.footer_row, 8)
-
-    @property
-    def status_row(self) -> int:
-        return self.footer_row + 1
+    status_row: int
 
     @property
     def status(self) -> Span:
@@ -178,6 +171,20 @@ class _Footer:
     @property
     def last_row(self) -> int:
         return self.status_row
+
+
+class _Footer(SheetStatus):
+    """The rows every goal sheet ends with, below its ``footer_row``: 出错说明（本表） and the status."""
+
+    footer_row: int
+
+    @property
+    def sheet_explanation(self) -> Span:
+        return Span(self.footer_row, 1, self.footer_row, 8)
+
+    @property
+    def status_row(self) -> int:
+        return self.footer_row + 1
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,19 @@ def selfeval_locations(unit: SelfEvalUnit, fw: Framework) -> dict[tuple, tuple[s
 
 
 def check_selfeval(unit: SelfEvalUnit, fw: Framework, *, locations: dict | None = None,
-                   skip: Iterable[str] = ()) -> list[Finding]:
-    """Rules E01–E09 over one self-evaluation, each finding at its cell."""
+                   skip: Iterable[str] = (), register: dict | None = None) -> list[Finding]:
+    """Rules E01–E09 over one self-evaluation, each finding at its cell; with the ``register``
+    (``check --register``) also the goal form's register checks, S08 (unit not in the register, or
+    named otherwise) and X03 (projects not in the unit's register, or missing), which read only the
+    unit's code and name and the projects' codes and names, as a self-evaluation has them."""
+    from .rules import CHECKS, Context
+
     loc = locations if locations is not None else selfeval_locations(unit, fw)
-    return run_selfeval_rules(unit, fw, where=lambda key: loc.get(key, (None, None)), skip=skip)
+    where = lambda key: loc.get(key, (None, None))  # noqa: E731
+    findings = run_selfeval_rules(unit, fw, where=where, skip=skip)
+    if register is not None:
+        ctx = Context(unit, fw, where=where, register=register)  # type: ignore[arg-type]
+        for code in ("S08", "X03"):
+            if code not in skip and fw.rules.get(code, {}).get("enabled", True) is not False:
+                findings += list(CHECKS[code](ctx))
+    return findings

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .frameworks import Framework
-from .layout import CHECK_COL, HELPER_COL, HELPER_COLS, SELFEVAL_FORM, ProjectLayout, Span, a1, project_sheet_names
+from .layout import (CHECK_COL, HELPER_COL, HELPER_COLS, SELFEVAL_FORM, ProjectLayout, SheetStatus, Span, a1,
+                     project_sheet_names)
 
 __all__ = ["SUMMARY_SHEET", "FORM", "FUND_COLUMNS", "EVAL_HEADINGS", "EvalColumns", "SelfEvalProjectLayout", "SelfEvalSummaryLayout",
            "FUND_LINE_LABELS", "selfeval_sheet_names"]
@@ -71,7 +72,7 @@ class EvalColumns:
 
 
 @dataclass(frozen=True)
-class SelfEvalProjectLayout:
+class SelfEvalProjectLayout(SheetStatus):
     """One 项目支出绩效自评表 sheet."""
 
     framework: Framework
@@ -188,18 +189,6 @@ class SelfEvalProjectLayout:
         return self.print_last_row + 2
 
     @property
-    def status(self) -> Span:
-        return Span(self.status_row, 1, self.status_row, 3)
-
-    @property
-    def error_count(self) -> Span:
-        return Span(self.status_row, CHECK_COL)
-
-    @property
-    def last_row(self) -> int:
-        return self.status_row
-
-    @property
     def anchors(self) -> list[tuple[Span, str]]:
         """Headings where the layout puts them (the reader's check that no row or column moved)."""
         return [(self.name_label, "项目名称"), (self.funds_label, "项目资金"),
@@ -212,6 +201,8 @@ class SelfEvalProjectLayout:
         """Where each logical key of project ``pi`` lives, its indicators on ``rows`` in order: the
         keys of perfxl.selfeval_rules, plus the header fields."""
         loc: dict[tuple, tuple[str, str]] = {("project", pi): (sheet, self.title.a1)}
+        if pi == 0:  # the unit's own findings (S08 with a register) at the first sheet's 实施单位
+            loc[("unit",)] = (sheet, self.unit.a1)
         for key, span in (("code", self.code), ("name", self.name), ("goals", self.goals),
                           ("achievement", self.achievement), ("total_score", self.total_score), ("grade", self.grade),
                           ("indicators", Span(self.header_row, self.columns.level1))):

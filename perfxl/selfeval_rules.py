@@ -19,6 +19,8 @@ the rules and, later, the summary.
 """
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -359,6 +361,19 @@ def _e09(ctx: SelfEvalContext):
 
 
 # ------------------------------------------------------------------ running them
+
+def with_scores(unit: SelfEvalUnit, scoring: Scoring) -> SelfEvalUnit:
+    """A copy of ``unit`` with 执行率, every 得分, 总分 and 等级 as the workbook's formulas compute them
+    from what the unit typed (:func:`score_project`): what the reader finds in a written workbook."""
+    out = copy.deepcopy(unit)
+    for p in out.projects:
+        computed = score_project(scoring, p)
+        p.funds.rate, p.funds.score = computed.rate, computed.funds_score
+        for row, score in zip(p.indicators, computed.scores):
+            row.score = score
+        p.total_score, p.grade = computed.total, computed.grade
+    return out
+
 
 def run_selfeval_rules(unit: SelfEvalUnit, framework: Framework, *, where: Where | None = None,
                        select: Iterable[str] | None = None, skip: Iterable[str] = ()) -> list[Finding]:

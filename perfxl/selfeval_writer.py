@@ -17,7 +17,6 @@ would compute.
 """
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from .selfeval_layout import (FORM, FUND_COLUMNS, FUND_HEADINGS, FUND_LINE_LABEL
                               SelfEvalProjectLayout, SelfEvalSummaryLayout, selfeval_sheet_names)
 from .selfeval_model import EvalProject, SelfEvalUnit
 from .selfeval_live import SelfEvalLive
-from .selfeval_rules import ProjectScores, run_selfeval_rules, score_project
+from .selfeval_rules import ProjectScores, run_selfeval_rules, score_project, with_scores
 from .selfeval_scoring import Scoring, kind_of, scoring_of
 from .text import filename_part
 from .writer import (_PROTECT, NUM_FMT_MONEY, _as_written, _check_formats, _decimal_rule, _json_list, _list_rule,
@@ -133,25 +132,12 @@ def write_selfeval_workbook(unit: SelfEvalUnit, framework: Framework, out_dir: s
 
 # ---------------------------------------------------------------- one project's sheet
 
-def _as_read(unit: SelfEvalUnit, scoring: Scoring) -> SelfEvalUnit:
-    """The self-evaluation as the reader will find it in the written workbook: what the unit typed
-    as it is, and 执行率, every 得分, 总分 and 等级 as the workbook's formulas compute them."""
-    out = copy.deepcopy(unit)
-    for p in out.projects:
-        computed = score_project(scoring, p)
-        p.funds.rate, p.funds.score = computed.rate, computed.funds_score
-        for row, score in zip(p.indicators, computed.scores):
-            row.score = score
-        p.total_score, p.grade = computed.total, computed.grade
-    return out
-
-
 def _live_findings(unit: SelfEvalUnit, fw: Framework, scoring: Scoring, names: list[str]) -> list[Finding]:
     """The live rules' findings on what is written, as ``perfxl check`` will report them: the
     cached results of the 自查 marks."""
     from .selfeval_check import selfeval_locations
 
-    written = _as_read(unit, scoring)
+    written = with_scores(unit, scoring)  # what the reader will find
     loc = selfeval_locations(written, fw)
     return run_selfeval_rules(written, fw, where=lambda key: loc.get(key, (None, None)), select=SELFEVAL_LIVE_CODES)
 

@@ -80,7 +80,6 @@ def test_annotation_legend_colours_differ_from_input_fill(tmp_path, hebei):
     warning_fill = _rgb(wb[by_code["I11"].sheet][by_code["I11"].cell])
     error_fill = _rgb(wb[by_code["F01"].sheet][by_code["F01"].cell])
     sheet = wb[by_code["I11"].sheet]
-    L = ProjectLayout(hebei)
     # the input fill is conditional (shown while an input is blank): the colour of those rules
     blank_rules = [r for cf in sheet.conditional_formatting for r in cf.rules if r.type == "containsBlanks"]
     assert blank_rules

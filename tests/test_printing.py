@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 import perfxl
-from perfxl.layout import DEPARTMENT_SHEET
 from perfxl.writer import INPUT_FILL
 
 from conftest import INSTALL_PDFTOTEXT, require_tool

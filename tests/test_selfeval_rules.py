@@ -17,7 +17,7 @@ from perfxl.errors import FrameworkError
 from perfxl.frameworks import framework_from_dict
 from perfxl.model import Indicator, unit_from_dict
 from perfxl.selfeval_model import selfeval_from_dict, selfeval_from_goals, selfeval_to_dict
-from perfxl.selfeval_rules import CODES, SELFEVAL_CHECKS, run_selfeval_rules, score_project
+from perfxl.selfeval_rules import CODES, SELFEVAL_CHECKS, run_selfeval_rules, with_scores
 from perfxl.selfeval_scoring import (apportion, excel_round, expected_shares, kind_of, scoring_of, spread_points)
 
 from units import clean
@@ -51,14 +51,7 @@ def filled() -> dict:
         p.achievement = f"全年完成{p.name}各项任务，资金支出{executed}万元。"
         for row, actual in zip(p.indicators, actuals):
             row.actual = actual
-    s = scoring_of(HEBEI)
-    for p in se.projects:
-        computed = score_project(s, p)
-        p.funds.rate, p.funds.score = computed.rate, computed.funds_score
-        for row, score in zip(p.indicators, computed.scores):
-            row.score = score
-        p.total_score, p.grade = computed.total, computed.grade
-    return selfeval_to_dict(se)
+    return selfeval_to_dict(with_scores(se, scoring_of(HEBEI)))
 
 
 def where(key: tuple) -> tuple[str, None]:

@@ -295,3 +295,70 @@ def test_a_deleted_summary_sheet_is_s07_naming_it(tmp_path):
     wb.save(tmp_path / "cut.xlsx")
     found = codes_at(check_file(tmp_path / "cut.xlsx").report.findings)
     assert ("S07", SUMMARY_SHEET, None) in found
+
+
+# ------------------------------------------------------------------ template from a round's folder
+
+def test_template_selfeval_from_a_rounds_folder_takes_each_units_newest_goal_table(tmp_path):
+    """``--data FOLDER``: the goal tables a round received (a resend, a zip, a broken file among them),
+    each unit's newest taken as consolidation adopts it; every file not used is named with why."""
+    import os
+    import zipfile
+
+    round_dir = tmp_path / "returned"
+    first = clean()
+    resent = clean()
+    resent["projects"][0]["indicators"][0]["value"] = 123      # the resend's target differs
+    older = perfxl.write_workbook(unit_from_dict(first), HEBEI, tmp_path / "old")
+    newer = perfxl.write_workbook(unit_from_dict(resent), HEBEI, tmp_path / "new")
+    round_dir.mkdir()
+    (round_dir / ("第一次_" + older.name)).write_bytes(older.read_bytes())
+    (round_dir / newer.name).write_bytes(newer.read_bytes())
+    os.utime(round_dir / ("第一次_" + older.name), (1_600_000_000, 1_600_000_000))
+    other = clean()
+    other["unit"]["code"], other["unit"]["name"] = "115009", "另一单位"
+    for i, p in enumerate(other["projects"]):
+        p["code"] = p["code"][:-3] + f"9{i}9"
+    inside = perfxl.write_workbook(unit_from_dict(other), HEBEI, tmp_path / "zip")
+    with zipfile.ZipFile(round_dir / "邮件附件.zip", "w") as z:
+        z.write(inside, inside.name)
+    (round_dir / "损坏.xlsx").write_bytes(b"not a workbook")
+
+    out = cli("template", "--form", "selfeval", "--data", round_dir, "-o", tmp_path / "se")
+    made = sorted((tmp_path / "se").glob("*.xlsx"))
+    assert [p.name[:6] for p in made] == ["115001", "115009"]
+    assert "第一次_" in out and "损坏.xlsx" in out  # the resend's predecessor and the broken file are named
+    expected = selfeval_to_dict(selfeval_from_goals(unit_from_dict(resent), HEBEI))
+    exported, _ = export_unit(made[0])
+    approved = exported["projects"][0]["indicators"][0]["indicator"]
+    assert approved == expected["projects"][0]["indicators"][0]["indicator"]
+    assert approved["value"] == 123  # the resend's target, not the first return's
+
+
+def test_template_goals_refuses_a_folder_for_data(tmp_path):
+    (tmp_path / "d").mkdir()
+    out = cli("template", "--data", tmp_path / "d", "-o", tmp_path / "o", code=2)
+    assert "--form selfeval" in out
+
+
+def test_check_with_a_register_names_a_selfeval_unit_or_project_the_register_lacks(tmp_path):
+    """``check --register`` on a self-evaluation: S08 for a unit the register does not have (at the
+    first sheet's 实施单位), X03 for a project not in the unit's register; none for a unit it has."""
+    from perfxl.check import check_file, load_register_index
+
+    path = blank_selfeval(tmp_path)
+    data = clean()
+    register_rows = [["单位编码", "单位名称", "项目编码", "项目名称", "预算数"]]
+    for p in data["projects"]:
+        register_rows.append([data["unit"]["code"], data["unit"]["name"], p["code"], p["name"], p["funds"]["total"]])
+    from conftest import table_file
+
+    full = load_register_index(table_file(tmp_path / "reg.xlsx", register_rows))
+    assert not {f.code for f in check_file(path, register=full).report.findings} & {"S08", "X03"}
+    short = load_register_index(table_file(tmp_path / "short.xlsx", register_rows[:2]))  # its first project only
+    x03 = [f for f in check_file(path, register=short).report.findings if f.code == "X03"]
+    assert [f.value for f in x03] == [data["projects"][1]["code"]] and x03[0].cell
+    other = [["单位编码", "单位名称", "项目编码", "项目名称", "预算数"], ["999999", "别的单位", "X1", "某项目", 1]]
+    s08 = [f for f in check_file(path, register=load_register_index(table_file(tmp_path / "o.xlsx", other))).report.findings
+           if f.code == "S08"]
+    assert len(s08) == 1 and s08[0].sheet and s08[0].cell
