@@ -773,7 +773,11 @@ class ProjectLive(_Live):
                 parts.append(Part("F02", self.sev("F02"), span.col, f"AND({isnum[attr]},N({n})<0)",
                                   _msg("F02", "negative", field=q(label))))
         self.mark(row, parts, marks)
-        return nums["total"]
+        ref, value = nums["total"]
+        letters = ref.rstrip("0123456789")
+        # absolute: every indicator row refers to this one cell, so its row formulas are copies of one
+        # another and are stored once (perfxl.shared_formulas)
+        return f"${letters}${ref[len(letters):]}", value
 
     # -------------------------------------------------------------- spend plan (P01, P02, P03)
 

@@ -59,6 +59,11 @@ def test_the_indicator_rows_helpers_are_shared_and_the_sheet_shrinks(written):
     assert len(anchors) > 20
     whole_table = f"{L.indicator_rows.start + 1}:{L.indicator_rows.stop}"
     assert sum(f"{r1}:{r2}" == whole_table for _, r1, _, r2 in anchors) > 20  # helpers down every indicator row
+    # the marks' text of every row after the first (it refers to the budget cell, absolutely) is one run
+    from perfxl.layout import HELPER_COL, a1 as cell
+
+    marks = cell(0, HELPER_COL).rstrip("0123456789")
+    assert (marks, str(L.indicator_rows.start + 2), marks, str(L.indicator_rows.stop)) in anchors
     stored = sum(len(f) for f in re.findall(r"<f[^>]*>(.*?)</f>", xml))
     ws = load_workbook(written)["1.郭营子棚改本金利息"]
     every = sum(len(c.value) for row in ws.iter_rows() for c in row if c.data_type == "f")
