@@ -67,6 +67,9 @@ def findings_workbook(report: Report, lang: str | None = None) -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                    "strings_to_numbers": False})
+    from .writer import FIXED_DATE
+
+    wb.set_properties({"created": FIXED_DATE})  # the same report, the same bytes (no time of writing)
     ws = wb.add_worksheet("Findings" if en else "问题清单")
     heads = _HEADS["en" if en else "zh"]
     rows = [[fr.path, fr.unit_code or "", f.sheet or "", f.cell or "", f.project_code or "", f.code,

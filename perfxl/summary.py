@@ -329,7 +329,11 @@ def _write_package(c: Consolidation, out: BinaryIO, full_tables: Mapping | None)
     skeleton = io.BytesIO()
     wb = xlsxwriter.Workbook(skeleton, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                         "strings_to_numbers": False})
-    wb.set_properties({"title": title(c), "author": "perfxl"})
+    # a fixed creation date, as the unit workbooks have (writer.FIXED_DATE): the same round gives the same
+    # bytes; XlsxWriter's default is the time of writing, to the second
+    from .writer import FIXED_DATE
+
+    wb.set_properties({"title": title(c), "author": "perfxl", "created": FIXED_DATE})
     fmts = _formats(wb)
     _summary_sheet(wb, c, fmts)
     plans = {}

@@ -130,8 +130,14 @@ def _blank(v) -> bool:
 
 
 def test_the_summary_is_the_same_bytes_for_the_same_round(across_round, tmp_path):
+    """Also a second later: no time of writing in the file (XlsxWriter stamps the creation time, to the
+    second, unless told a date)."""
+    import time
+
     with consolidate([across_round], REGISTER) as c:
-        assert write_summary(c, tmp_path / "a.xlsx").read_bytes() == write_summary(c, tmp_path / "b.xlsx").read_bytes()
+        first = write_summary(c, tmp_path / "a.xlsx").read_bytes()
+        time.sleep(1.1)
+        assert first == write_summary(c, tmp_path / "b.xlsx").read_bytes()
 
 
 def test_parquet_tables_are_typed_and_keep_text_as_typed(tmp_path):
@@ -265,3 +271,16 @@ def test_cli_says_when_a_sheet_passes_excels_limit_and_writes_every_table_whole(
     assert "超过 Excel" in ws["A1"].value and f"{total:,}" in ws["A1"].value
     assert ws["A2"].value == "单位编码" and ws.freeze_panes == "A3" and ws.max_row == 20
     assert load_workbook(out)["提交情况"]["A1"].value == "主管部门编码"  # a sheet within the limit is as always
+
+
+def test_the_findings_workbook_is_the_same_bytes_a_second_later(across_round):
+    """``check --format xlsx``: no time of writing in the file either."""
+    import time
+
+    from perfxl.check import check_paths
+    from perfxl.report_out import findings_workbook
+
+    report = check_paths([across_round]).report
+    first = findings_workbook(report)
+    time.sleep(1.1)
+    assert first == findings_workbook(report)
