@@ -802,26 +802,27 @@ def _fund_sources(sh: _Sheet, unit: UnitData, p: Project, L: ProjectLayout) -> N
 
 def _period_table(sh: _Sheet, p: Project, L: ProjectLayout, lim: dict) -> None:
     """实施期绩效指标: the indicators over the whole 实施期, below the 年度 table, where declared."""
-    if L.period_title is None:
-        return
-    sh.put(L.period_title, V2_LABELS["period_title"], sh.fmt(bold=True, border=0))
-    rows = L.period_indicator_rows
-    inherited = _inherited_level1(sh, rows, p.period_indicators)
-    _indicator_table(sh, L.columns, L.period_header_row, rows, p.period_indicators, inherited, lim,
-                     check_heading=False, start_cue=False)
-    _indicator_extras(sh, L.extra_columns, L.period_header_row, rows, p.period_indicators)
+    if L.period_title is not None:
+        _declared_table(sh, L, L.period_title, V2_LABELS["period_title"], L.period_header_row,
+                        L.period_indicator_rows, p.period_indicators, lim)
 
 
 def _department_indicators(sh: _Sheet, L: DepartmentLayout, dg: Any, lim: dict) -> None:
     """四、部门整体绩效指标: the department's own indicator table below the measures, where declared."""
-    if L.indicators_label is None:
-        return
-    sh.put(L.indicators_label, V2_LABELS["dept_indicators"], sh.fmt(bold=True, border=0))
-    rows = L.indicator_rows
-    inherited = _inherited_level1(sh, rows, dg.indicators)
-    _indicator_table(sh, L.columns, L.indicator_header_row, rows, dg.indicators, inherited, lim, check_heading=False,
-                     start_cue=False)
-    _indicator_extras(sh, L.extra_columns, L.indicator_header_row, rows, dg.indicators)
+    if L.indicators_label is not None:
+        _declared_table(sh, L, L.indicators_label, V2_LABELS["dept_indicators"], L.indicator_header_row,
+                        L.indicator_rows, dg.indicators, lim)
+
+
+def _declared_table(sh: _Sheet, L: ProjectLayout | DepartmentLayout, title: Span, text: str, header_row: int,
+                    rows: range, indicators: list[Indicator], lim: dict) -> None:
+    """An indicator table a framework declares besides the 年度 one (schema v2): its title, the columns
+    and validations of the 年度 table (no 自查 heading: checked on receipt, no "begin here" cue: it
+    may stay empty), and the declared extra columns."""
+    sh.put(title, text, sh.fmt(bold=True, border=0))
+    inherited = _inherited_level1(sh, rows, indicators)
+    _indicator_table(sh, L.columns, header_row, rows, indicators, inherited, lim, check_heading=False, start_cue=False)
+    _indicator_extras(sh, L.extra_columns, header_row, rows, indicators)
 
 
 def _print_extra_columns(ws: Worksheet, extra: list[tuple[str, int]], last_row: int) -> None:

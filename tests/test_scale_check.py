@@ -9,7 +9,6 @@ grow faster than the round, whatever the machine.
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -127,18 +126,7 @@ def test_copy_index_cuts_each_projects_own_texts_once_not_once_per_indicator():
 # ---------------------------------------------------------------- the pool
 
 
-def _task(item, shared):
-    kind, arg = item
-    if kind == "ok":
-        return arg * 2
-    if kind == "abort":
-        os.abort()
-    if kind == "sleep":
-        time.sleep(arg)
-        return "slept"
-    if kind == "pid":
-        return os.getpid()
-    raise ValueError(kind)
+from test_sandbox import _task  # the pool's test task: ok, abort, sleep, pid …
 
 
 def test_the_item_a_worker_holds_behind_a_dying_one_goes_to_another_worker():
