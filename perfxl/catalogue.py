@@ -210,9 +210,9 @@ _MESSAGES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "X03": ("{what}。请核对项目清单。", "{what_en}.", ()),
     "X04": ("单位 {unit_code} 报送了 {count} 份，采用 {taken}，其余作废：{superseded}。",
             "Unit {unit_code} sent {count} files; {taken} was taken, superseded: {superseded}.", ()),
-    "E01": ("“{name}”的实际完成值未填。请填写实际完成的数值（只填数字，单位见计量单位栏）。",
-            "The 实际完成值 of '{name}' is missing. Enter the number achieved (only the number; the unit is in the "
-            "计量单位 column).", ("selfeval",)),
+    "E01": ("“{name}”的实际完成值未填。请填写实际完成的数值（单位同年度指标值，如 96 或 96%）。",
+            "The 实际完成值 of '{name}' is missing. Enter the number achieved (in the unit of the 年度指标值, "
+            "e.g. 96 or 96%).", ("selfeval",)),
     "E02": ("“{name}”的实际完成值“{value}”不是数字。定量指标的实际完成值只填数字，说明写在偏差原因分析及改进措施栏。",
             "The 实际完成值 '{value}' of '{name}' is not a number. Enter only the number; explanations go in the "
             "偏差原因分析及改进措施 column.", ()),
