@@ -197,9 +197,10 @@ def test_a_whole_round_in_the_browser(browser, shots, tmp_path):
         assert page.locator("#files .pill.st-unreadable").count() == 1
         assert page.locator("#files .pill.st-other").count() == 1  # the cover letter: listed, not checked
 
-        # the board has changed by itself (it polls the round's status)
-        board.wait_for_function("document.querySelector('#board tr[data-unit=\"115001\"]').dataset.status === 'failed'")
-        board.wait_for_function("document.querySelector('#board tr[data-unit=\"112001\"]').dataset.status === 'passed'")
+        # the board has changed by itself (it polls the round's status). The waits are selectors:
+        # a string predicate would be eval'd by the page, which its CSP (script-src 'self') forbids.
+        board.wait_for_selector('#board tr[data-unit="115001"][data-status="failed"]', state="attached")
+        board.wait_for_selector('#board tr[data-unit="112001"][data-status="passed"]', state="attached")
         states = _statuses(board)
         assert states["108001"] == states["108002"] == "passed" and states["112002"] == "failed"
         assert states["101003"] == "missing"
@@ -208,7 +209,7 @@ def test_a_whole_round_in_the_browser(browser, shots, tmp_path):
         page.goto(f"{server.url}/r/{rid}/inbox")
         _drop(page, name, data)
         _wait_for_check(page)
-        board.wait_for_function("document.querySelector('#board tr[data-unit=\"101003\"]').dataset.status !== 'missing'")
+        board.wait_for_selector('#board tr[data-unit="101003"]:not([data-status="missing"])', state="attached")
         shots(board, "07-看板")
 
         # filters and search
