@@ -827,7 +827,8 @@ def import_(source, output, year, framework, money_unit):
 @_lang_option
 def render(source, output, pdf, reviewer, key_file):
     """Render the official document."""
-    target = file_target(output, (".docx",), "<单位编码>_…_部门预算绩效文本.docx")
+    target = file_target(output, (".docx",), t("<单位编码>_<单位名称>_<年度>年部门预算绩效文本.docx 或 …年度项目支出绩效自评表.docx",
+                                               "<unit code>_<unit name>_<year>….docx"))
     check_outputs([source, key_file], files=[] if target.into_folder else [("-o", target.given)],
                   folders=[("-o", target.given, ())] if target.into_folder else [])
     from .render import document_filename, render_to_file

@@ -36,7 +36,8 @@ __all__ = ["Unit", "Section", "DepartmentGoals", "Funds", "FundSource", "Period"
            "unit_from_dict", "unit_to_dict", "load_unit", "dump_unit", "validate_unit_dict", "interpret_value",
            "uses_v2", "SCHEMA", "SCHEMA_V1", "SCHEMA_VERSION", "ATTRIBUTES", "FUND_SOURCES", "FUND_LEVELS",
            "VALUE_TYPES", "DIRECTIONS", "V2_PROJECT_COLUMNS", "V2_INDICATOR_COLUMNS", "v2_project_cells",
-           "indicator_tables", "v2_indicator_cells"]
+           "indicator_tables", "v2_indicator_cells", "indicator_from_dict", "indicator_to_dict",
+           "refuse_control_characters", "SCHEMA_OPERATORS"]
 
 Value = Union[float, int, str, None]
 
@@ -188,7 +189,7 @@ def validate_unit_dict(data: Any, source: str = "<data>") -> None:
                             + "\n  " + "\n  ".join(lines) + tail)
 
 
-_SCHEMA_OPERATORS = frozenset(o for o in SCHEMA["$defs"]["indicator"]["properties"]["operator"]["enum"] if o)
+SCHEMA_OPERATORS = frozenset(o for o in SCHEMA["$defs"]["indicator"]["properties"]["operator"]["enum"] if o)
 
 
 def _indicator_lists(data: Any) -> list[tuple[tuple, list]]:
@@ -212,7 +213,7 @@ def _canonical_operators(data: Any) -> Any:
     try:
         changes = {(path, ii): normalize_operator(ind["operator"])
                    for path, inds in _indicator_lists(data) for ii, ind in enumerate(inds)
-                   if isinstance(ind.get("operator"), str) and ind["operator"] not in _SCHEMA_OPERATORS
+                   if isinstance(ind.get("operator"), str) and ind["operator"] not in SCHEMA_OPERATORS
                    and normalize_operator(ind["operator"])}
     except (KeyError, TypeError, AttributeError):
         return data  # not the expected shape: the schema names what is wrong
@@ -277,7 +278,7 @@ def interpret_value(ind: Indicator, raw: Any, operator_text: str | None, unit_te
         ind.value = _as_text(raw)  # I05 reports it
 
 
-def _indicator_from_dict(d: dict) -> Indicator:
+def indicator_from_dict(d: dict) -> Indicator:
     """An indicator of a JSON document, its value read as the reader reads a cell (:func:`interpret_value`)."""
     ind = Indicator(**d)
     typed_unit = ind.unit
@@ -319,7 +320,7 @@ def _dirty_texts(data: Any) -> list[str]:
     return found
 
 
-def _refuse_control_characters(data: Any, source: str) -> None:
+def refuse_control_characters(data: Any, source: str) -> None:
     """Unit JSON is made by programs, and a control character in it is a fault of the program that
     wrote it: refused naming every path, like a schema break, rather than changed in silence."""
     paths = _dirty_texts(data)
@@ -338,7 +339,7 @@ def unit_from_dict(data: Any, source: str = "<data>") -> UnitData:
     and units in canonical spelling and values read as the reader reads them (module docstring)."""
     data = _canonical_operators(data)
     validate_unit_dict(data, source)
-    _refuse_control_characters(data, source)
+    refuse_control_characters(data, source)
     dg = data.get("department_goals", {})
     return UnitData(
         budget_year=data["budget_year"],
@@ -350,7 +351,7 @@ def unit_from_dict(data: Any, source: str = "<data>") -> UnitData:
             overall=dg.get("overall"),
             sections=[Section(**s) for s in dg.get("sections", [])],
             measures=list(dg.get("measures", [])),
-            indicators=[_indicator_from_dict(i) for i in dg.get("indicators", [])],
+            indicators=[indicator_from_dict(i) for i in dg.get("indicators", [])],
         ),
         projects=[_project_from_dict(p) for p in data["projects"]],
     )
@@ -371,10 +372,10 @@ def _project_from_dict(p: dict) -> Project:
     return Project(
         code=p["code"], name=p["name"], funds=Funds(**funds, sources=sources), purpose=p.get("purpose"),
         spend_plan=dict(p["spend_plan"]), goals=list(p["goals"]),
-        indicators=[_indicator_from_dict(i) for i in p["indicators"]],
+        indicators=[indicator_from_dict(i) for i in p["indicators"]],
         attribute=p.get("attribute"), period=_period_from_dict(period),
         period_goals=list(p.get("period_goals", [])),
-        period_indicators=[_indicator_from_dict(i) for i in p.get("period_indicators", [])],
+        period_indicators=[indicator_from_dict(i) for i in p.get("period_indicators", [])],
     )
 
 
@@ -393,7 +394,7 @@ def uses_v2(u: UnitData) -> bool:
         for p in u.projects)
 
 
-def _indicator_to_dict(i: Indicator) -> dict:
+def indicator_to_dict(i: Indicator) -> dict:
     d = {"level1": i.level1, "level2": i.level2, "name": i.name, "description": i.description,
          "operator": i.operator, "value": i.value, "unit": i.unit, "value_note": i.value_note, "basis": i.basis}
     for key in ("value_type", "weight", "direction"):
@@ -422,7 +423,7 @@ def unit_to_dict(u: UnitData) -> dict:
     dept["sections"] = [{"name": s.name, "goal": s.goal} for s in dg.sections]
     dept["measures"] = list(dg.measures)
     if dg.indicators:
-        dept["indicators"] = [_indicator_to_dict(i) for i in dg.indicators]
+        dept["indicators"] = [indicator_to_dict(i) for i in dg.indicators]
     out["department_goals"] = dept
     out["projects"] = []
     for p in u.projects:
@@ -442,8 +443,8 @@ def unit_to_dict(u: UnitData) -> dict:
             pd["period_goals"] = list(p.period_goals)
         pd["goals"] = list(p.goals)
         if p.period_indicators:
-            pd["period_indicators"] = [_indicator_to_dict(i) for i in p.period_indicators]
-        pd["indicators"] = [_indicator_to_dict(i) for i in p.indicators]
+            pd["period_indicators"] = [indicator_to_dict(i) for i in p.period_indicators]
+        pd["indicators"] = [indicator_to_dict(i) for i in p.indicators]
         out["projects"].append(pd)
     return out
 

@@ -31,8 +31,8 @@ from typing import Any, Union
 from .errors import UnitDataError, schema_error_lines
 from .frameworks import Framework
 from .i18n import t
-from .model import (SCHEMA as GOALS_SCHEMA, Indicator, Unit, UnitData, _indicator_from_dict, _indicator_to_dict,
-                    _refuse_control_characters, _SCHEMA_OPERATORS, unit_to_dict)
+from .model import (SCHEMA as GOALS_SCHEMA, Indicator, Unit, UnitData, indicator_from_dict, indicator_to_dict,
+                    refuse_control_characters, SCHEMA_OPERATORS, unit_to_dict)
 from .values import normalize_operator
 
 __all__ = ["FORM", "SCHEMA", "SCHEMA_VERSION", "FUND_LINES", "FundLine", "EvalFunds", "EvalIndicator", "EvalProject",
@@ -165,7 +165,7 @@ def _canonical_operators(data: Any) -> Any:
         changes = {(pi, ii): normalize_operator(row["indicator"]["operator"])
                    for pi, p in enumerate(data["projects"]) for ii, row in enumerate(p["indicators"])
                    if isinstance(row["indicator"].get("operator"), str)
-                   and row["indicator"]["operator"] not in _SCHEMA_OPERATORS
+                   and row["indicator"]["operator"] not in SCHEMA_OPERATORS
                    and normalize_operator(row["indicator"]["operator"])}
     except (KeyError, TypeError, AttributeError):
         return data  # not the expected shape: the schema names what is wrong
@@ -184,7 +184,7 @@ def selfeval_from_dict(data: Any, source: str = "<data>") -> SelfEvalUnit:
     indicator read as the goals model reads it (:func:`perfxl.model.interpret_value`)."""
     data = _canonical_operators(data)
     validate_selfeval_dict(data, source)
-    _refuse_control_characters(data, source)
+    refuse_control_characters(data, source)
     ref = data.get("approved_goals")
     return SelfEvalUnit(
         budget_year=data["budget_year"], unit=Unit(**data["unit"]), framework=data.get("framework"),
@@ -199,7 +199,7 @@ def _project_from_dict(p: dict) -> EvalProject:
                       points=f.get("points"), rate=f.get("rate"), score=f.get("score"))
     return EvalProject(
         code=p["code"], name=p["name"], funds=funds, goals=list(p["goals"]), achievement=p.get("achievement"),
-        indicators=[EvalIndicator(target=_indicator_from_dict(row["indicator"]), actual=row.get("actual"),
+        indicators=[EvalIndicator(target=indicator_from_dict(row["indicator"]), actual=row.get("actual"),
                                   points=row.get("points"), score=row.get("score"), reason=row.get("reason"))
                     for row in p["indicators"]],
         total_score=p.get("total_score"), grade=p.get("grade"))
@@ -229,7 +229,7 @@ def _project_to_dict(p: EvalProject) -> dict:
     funds.update(points=p.funds.points, rate=p.funds.rate, score=p.funds.score)
     return {
         "code": p.code, "name": p.name, "funds": funds, "goals": list(p.goals), "achievement": p.achievement,
-        "indicators": [{"indicator": _indicator_to_dict(i.target), "actual": i.actual, "points": i.points,
+        "indicators": [{"indicator": indicator_to_dict(i.target), "actual": i.actual, "points": i.points,
                         "score": i.score, "reason": i.reason} for i in p.indicators],
         "total_score": p.total_score, "grade": p.grade,
     }

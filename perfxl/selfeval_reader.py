@@ -20,7 +20,7 @@ from typing import Any
 from .frameworks import Framework
 from .integrity import Identity
 from .layout import IDENTITY_SHEET, INSTRUCTIONS_SHEET
-from .model import Indicator, Unit, _indicator_from_dict, interpret_value
+from .model import Indicator, Unit, indicator_from_dict, interpret_value
 from .reader import (Grid, ReadResult, _anchors_ok, _check_identity_versions, _check_sheets, _framework_of, _getter,
                      _money, _outside, _plain_number, _text, _verify, split_goals)
 from .selfeval_layout import FORM, FUND_LINE_LABELS, SUMMARY_SHEET, SelfEvalProjectLayout
@@ -101,7 +101,7 @@ def _target(approved: str | None, shown: dict[str, Any]) -> Indicator:
     indicator the visible cells show, read as the goal reader reads a 指标值 ("≥95%")."""
     if approved is not None:
         try:
-            return _indicator_from_dict(json.loads(approved))
+            return indicator_from_dict(json.loads(approved))
         except (ValueError, KeyError, TypeError, AttributeError):
             pass
     ind = Indicator(level1=_text(shown["level1"]) or "", level2=_text(shown["level2"]) or "",

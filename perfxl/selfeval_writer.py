@@ -27,7 +27,7 @@ from .frameworks import OPERATOR_FROM_JSON, Framework
 from .integrity import LockedCell
 from .layout import CHECK_COL, INSTRUCTIONS_SHEET, REVIEW_SHEET, InstructionsLayout, Span, a1
 from .live import SELFEVAL_LIVE_CODES
-from .model import _indicator_to_dict
+from .model import indicator_to_dict
 from .reader import split_goals
 from .selfeval_layout import (FORM, FUND_COLUMNS, FUND_HEADINGS, FUND_LINE_LABELS, SUMMARY_SHEET, EvalColumns,
                               SelfEvalProjectLayout, SelfEvalSummaryLayout, selfeval_sheet_names)
@@ -289,7 +289,7 @@ def _indicator_table(sh: _Sheet, p: EvalProject, L: SelfEvalProjectLayout, fw: F
             sh.register(L.indicator(r, name), value, align="left" if name == "name" else "center")
         number = ind.value if _number(ind.value) is not None else None
         sh.register(Span(r, cols.target_number), number, **{"border": 0, "font_size": 9, "text_wrap": False})
-        sh.register(Span(r, cols.target_json), json.dumps(_indicator_to_dict(ind), ensure_ascii=False,
+        sh.register(Span(r, cols.target_json), json.dumps(indicator_to_dict(ind), ensure_ascii=False,
                                                           sort_keys=True), border=0, font_size=9, text_wrap=False)
         kind = kind_of(ind)
         # a quantitative actual's cell is text ("@"): "96%" typed stays "96%" and means 96 against a %

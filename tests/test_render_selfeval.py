@@ -233,6 +233,15 @@ def test_render_of_a_self_evaluation_json_writes_the_form(tmp_path):
     assert len(tables((tmp_path / "自评表.docx").read_bytes())) == 2
 
 
+def test_an_output_without_suffix_is_refused_naming_both_documents_a_folder_would_get(tmp_path):
+    data = tmp_path / "se.json"
+    data.write_text(json.dumps(selfeval_to_dict(evaluated()), ensure_ascii=False), "utf-8")
+    code, out = cli("render", data, "-o", tmp_path / "out")
+    assert code != 0 and "out.docx" in out
+    assert "部门预算绩效文本.docx" in out and SELFEVAL_TITLE + ".docx" in out
+    assert not (tmp_path / "out").exists()
+
+
 def test_reviewer_is_said_to_be_unused_on_a_self_evaluation(tmp_path):
     book = selfeval_workbook(tmp_path)
     code, out = cli("render", book, "-o", tmp_path / "a.docx", "--reviewer", "承德市高新区")

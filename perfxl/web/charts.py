@@ -79,10 +79,11 @@ def donut(title: str, parts: Sequence[tuple[str, float, str]], *, size: int = 22
 
 
 def hbars(title: str, items: Sequence[tuple[str, float]], *, colour: str = PALETTE["rule"], width: int = 600,
-          label_width: int = 300) -> Markup:
-    """Horizontal bars, one per ``(label, value)``, largest scale to the width."""
+          label_width: int = 300, full: float | None = None) -> Markup:
+    """Horizontal bars, one per ``(label, value)``. The largest fills the width, or ``full`` does when
+    the figures have a natural whole (a rate's 100 %), so that 50 % reads as half a bar, not a whole one."""
     row, top = 26, 8
-    top_value = max((v for _, v in items), default=0) or 1
+    top_value = max([v for _, v in items] + ([full] if full else []), default=0) or 1
     span = width - label_width - 70
     body = []
     for i, (label, value) in enumerate(items):

@@ -182,7 +182,8 @@ def _charts(charts: dict) -> dict:
             for i, g in enumerate(grades)])
         shown["rates"] = hbars(t("各主管部门预算执行率（%）", "Budget execution by department (%)"),
                                [(d["主管部门名称"] or t("（未填主管部门）", "(no department)"), d["执行率(%)"])
-                                for d in depts if d["执行率(%)"] is not None])  # a 主管部门 with no return: no bar
+                                for d in depts if d["执行率(%)"] is not None],  # a 主管部门 with no return: no bar
+                               full=100)
         return shown
     return {
         **shown,
