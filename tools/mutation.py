@@ -6,6 +6,7 @@
     python tools/mutation.py values rules         # some of them
     python tools/mutation.py values --jobs 2 --workdir /tmp/perfxl-mutation
     python tools/mutation.py rules --tests tests/test_rules.py --tests tests/test_rule_edges.py
+    python tools/mutation.py archives check reader --together   # one mutmut run for the three
 
 For each module the script lays a scratch copy of the repository in WORKDIR/<module>/ (the work
 tree is only read), writes the settings of tools/mutation.toml plus ``only_mutate`` for that module
@@ -13,6 +14,10 @@ into the copy's pyproject.toml, runs ``mutmut run`` there and reads ``mutmut res
 per module, the number of mutants, how many the tests killed, how many survived, the score and the
 time taken, and writes every survivor's diff to WORKDIR/<module>/survivors.txt and the figures to
 WORKDIR/summary.json.
+
+With ``--together`` the modules share one scratch copy (WORKDIR/<a>+<b>+…/) and one mutmut run:
+mutmut's stats run (the whole fast suite under tracing, then once more clean; some 8 minutes on 2
+cores) is paid once instead of once per module, and the scores are still given per module.
 
 A kept WORKDIR resumes: mutmut does not run again a mutant it already judged (``--fresh`` starts
 over). The suite must pass before mutants are judged; a test that fails for reasons of its own can
@@ -115,9 +120,9 @@ def undecorate(source: str) -> str:
     return result
 
 
-def settings_for(module: str, deselect: list[str], tests: list[str]) -> dict:
+def settings_for(modules: list[str], deselect: list[str], tests: list[str]) -> dict:
     settings = dict(tomllib.loads(CONFIG.read_text("utf-8"))["tool"]["mutmut"])
-    settings["only_mutate"] = [f"perfxl/{module}.py"]
+    settings["only_mutate"] = [f"perfxl/{m}.py" for m in modules]
     if tests:
         settings["pytest_add_cli_args_test_selection"] = list(tests)
     settings["pytest_add_cli_args"] = list(settings.get("pytest_add_cli_args", [])) + [
@@ -125,9 +130,9 @@ def settings_for(module: str, deselect: list[str], tests: list[str]) -> dict:
     return settings
 
 
-def prepare(workdir: Path, module: str, deselect: list[str], tests: list[str], fresh: bool) -> Path:
+def prepare(workdir: Path, modules: list[str], deselect: list[str], tests: list[str], fresh: bool) -> Path:
     """A scratch copy laid out as an installed perfxl: frameworks and samples inside the package."""
-    here = workdir / module
+    here = workdir / "+".join(modules)
     if fresh and here.exists():
         shutil.rmtree(here)
     if not (here / "mutants").exists():
@@ -146,14 +151,15 @@ def prepare(workdir: Path, module: str, deselect: list[str], tests: list[str], f
         shared = ROOT.parent / "shared"
         if shared.exists():
             (here / "shared").symlink_to(shared)  # the tests find ../shared beside the copy they run in
-        target = here / "perfxl" / f"{module}.py"
-        target.write_text(undecorate(target.read_text("utf-8")), "utf-8")
+        for module in modules:
+            target = here / "perfxl" / f"{module}.py"
+            target.write_text(undecorate(target.read_text("utf-8")), "utf-8")
     pyproject = here / "pyproject.toml"
     text = (ROOT / "pyproject.toml").read_text("utf-8") if (ROOT / "pyproject.toml").exists() else ""
     if "[tool.mutmut]" in text:
         raise SystemExit("pyproject.toml already has [tool.mutmut]; keep the settings in tools/mutation.toml")
     lines = [text.rstrip(), "", "# written by tools/mutation.py from tools/mutation.toml", "[tool.mutmut]"]
-    lines += [f"{k} = {toml_value(v)}" for k, v in settings_for(module, deselect, tests).items()]
+    lines += [f"{k} = {toml_value(v)}" for k, v in settings_for(modules, deselect, tests).items()]
     pyproject.write_text("\n".join(lines) + "\n", "utf-8")
     return here
 
@@ -165,7 +171,8 @@ def mutmut_command(explicit: str | None) -> list[str]:
     return [exe]
 
 
-def run_module(mutmut: list[str], here: Path, module: str, jobs: int) -> Score:
+def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int) -> list[Score]:
+    """One mutmut run over ``modules``; the score of each from its own mutants (``perfxl.<module>.…``)."""
     log = here / "mutmut.log"
     start = time.monotonic()
     # the sandbox's tasks in mutmut's own process, where it records and switches mutants (perfxl.sandbox)
@@ -177,11 +184,12 @@ def run_module(mutmut: list[str], here: Path, module: str, jobs: int) -> Score:
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         tail = re.sub(r"[⠀-⣿]\s*[^\n\r]*\r?", "", log.read_text("utf-8", errors="replace"))[-3000:]
-        raise SystemExit(f"mutmut run failed for {module} (exit {proc.returncode}); see {log}\n{tail}")
+        raise SystemExit(f"mutmut run failed for {'+'.join(modules)} (exit {proc.returncode}); see {log}\n{tail}")
     results = subprocess.run([*mutmut, "results", "--all", "true"], cwd=here, capture_output=True, text=True,
                              env=env, check=True).stdout
-    score = Score(module, seconds=round(seconds, 1))
+    scores = {m: Score(m, seconds=round(seconds, 1)) for m in modules}  # one run: its time is each one's
     for name, status in re.findall(r"^\s+(\S+): (.+?)\s*$", results, flags=re.M):
+        score = scores[name.split(".")[1]]
         score.mutants += 1
         if status in KILLED:
             score.killed += 1
@@ -192,11 +200,13 @@ def run_module(mutmut: list[str], here: Path, module: str, jobs: int) -> Score:
             score.survivors.append(name)
         else:
             score.other += 1  # not checked, skipped, interrupted: not counted in the score
-    with (here / "survivors.txt").open("w", encoding="utf-8") as out:
-        for name in score.survivors:
-            shown = subprocess.run([*mutmut, "show", name], cwd=here, capture_output=True, text=True, env=env)
-            out.write(shown.stdout.rstrip() + "\n\n")
-    return score
+    for score in scores.values():
+        listing = here / ("survivors.txt" if len(modules) == 1 else f"survivors-{score.module}.txt")
+        with listing.open("w", encoding="utf-8") as out:
+            for name in score.survivors:
+                shown = subprocess.run([*mutmut, "show", name], cwd=here, capture_output=True, text=True, env=env)
+                out.write(shown.stdout.rstrip() + "\n\n")
+    return list(scores.values())
 
 
 def table(scores: list[Score]) -> str:
@@ -223,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only these test files (repeatable) instead of the whole fast suite: quicker, "
                          "but the score is then that of these tests")
     ap.add_argument("--mutmut", default=None, help="the mutmut executable (default: from PATH)")
+    ap.add_argument("--together", action="store_true",
+                    help="one mutmut run for all the modules given (one stats run instead of one per module)")
     args = ap.parse_args(argv)
     unknown = [m for m in args.modules if not (ROOT / "perfxl" / f"{m}.py").is_file()]
     if unknown:
@@ -230,18 +242,19 @@ def main(argv: list[str] | None = None) -> int:
     mutmut = mutmut_command(args.mutmut)
     args.workdir.mkdir(parents=True, exist_ok=True)
     scores = []
-    for module in args.modules:
-        here = prepare(args.workdir, module, args.deselect, args.tests, args.fresh)
-        print(f"{module}: mutating perfxl/{module}.py in {here} ...", flush=True)
-        scores.append(run_module(mutmut, here, module, args.jobs))
-        print(table(scores[-1:]).splitlines()[1], flush=True)
+    for group in ([args.modules] if args.together else [[m] for m in args.modules]):
+        here = prepare(args.workdir, group, args.deselect, args.tests, args.fresh)
+        print(f"{'+'.join(group)}: mutating {', '.join(f'perfxl/{m}.py' for m in group)} in {here} ...", flush=True)
+        scores.extend(run_modules(mutmut, here, group, args.jobs))
+        print("\n".join(table(scores[-len(group):]).splitlines()[1:]), flush=True)
     print()
     print(table(scores))
     summary = args.workdir / "summary.json"
     known = json.loads(summary.read_text("utf-8")) if summary.exists() else {}
     known.update({s.module: {**asdict(s), "score": s.score} for s in scores})
     summary.write_text(json.dumps(known, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    print(f"\nsurvivors' diffs: {args.workdir}/<module>/survivors.txt; figures: {summary}")
+    print(f"\nsurvivors' diffs: {args.workdir}/<module>/survivors.txt (survivors-<module>.txt with --together); "
+          f"figures: {summary}")
     return 0
 
 

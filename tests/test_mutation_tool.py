@@ -1,0 +1,95 @@
+"""tools/mutation.py, the mutation-testing driver (docs/mutation.md), without mutmut's hours: its
+rewriting of decorated functions, the settings it writes, and its scores from mutmut's results,
+with a stand-in executable that answers as mutmut does."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tool():
+    spec = importlib.util.spec_from_file_location("perfxl_mutation_tool", ROOT / "tools" / "mutation.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_decorated_functions_are_written_plain_and_bound_the_same(tool):
+    source = ("import functools\n"
+              "def tag(code):\n    return lambda f: setattr(f, 'code', code) or f\n"
+              "@tag('F01')\n@functools.lru_cache\ndef rule(x):\n    return x + 1\n"
+              "class C:\n    @property\n    def p(self):\n        return 2\n"
+              "    @staticmethod\n    def s():\n        return 3\n")
+    out = tool.undecorate(source)
+    assert "@tag" not in out and "@property" not in out and "@staticmethod" in out
+    assert "rule = tag('F01')(functools.lru_cache(rule))" in out
+    space: dict = {}
+    exec(out, space)
+    assert space["rule"](1) == 2 and space["rule"].code == "F01" and space["rule"].cache_info().misses == 1
+    assert space["C"]().p == 2 and space["C"].s() == 3
+
+
+def test_together_one_scratch_copy_mutates_every_module_given(tool, tmp_path):
+    here = tool.prepare(tmp_path, ["integrity", "archives"], ["tests/test_x.py::test_y"], [], fresh=False)
+    assert here == tmp_path / "integrity+archives"
+    settings = tomllib.loads((here / "pyproject.toml").read_text("utf-8"))["tool"]["mutmut"]
+    assert settings["only_mutate"] == ["perfxl/integrity.py", "perfxl/archives.py"]
+    assert "--deselect=tests/test_x.py::test_y" in settings["pytest_add_cli_args"]
+    assert (here / "perfxl" / "templates").is_dir() and (here / "perfxl" / "samples").is_dir()
+
+
+FAKE = '''#!{python}
+import sys
+if sys.argv[1] == "run":
+    print("ran", sys.argv[2:])
+elif sys.argv[1] == "results":
+    print("""    perfxl.integrity.x_sign__mutmut_1: killed
+    perfxl.integrity.x_sign__mutmut_2: survived
+    perfxl.integrity.xǁIdentityǁget__mutmut_1: timeout
+    perfxl.archives.x__mb__mutmut_1: no tests
+    perfxl.archives.x__mb__mutmut_2: killed
+    perfxl.archives.x__mb__mutmut_3: not checked""")
+elif sys.argv[1] == "show":
+    print("--- diff of", sys.argv[2])
+'''
+
+
+def test_scores_are_split_by_module_from_one_run(tool, tmp_path):
+    fake = tmp_path / "mutmut"
+    fake.write_text(FAKE.format(python=sys.executable), "utf-8")
+    fake.chmod(0o755)
+    here = tmp_path / "both"
+    here.mkdir()
+    scores = {s.module: s for s in tool.run_modules([str(fake)], here, ["integrity", "archives"], jobs=2)}
+    integrity, archives = scores["integrity"], scores["archives"]
+    assert (integrity.mutants, integrity.killed, integrity.survived, integrity.timeout) == (3, 2, 1, 1)
+    assert integrity.score == pytest.approx(2 / 3)
+    assert (archives.mutants, archives.killed, archives.survived, archives.no_tests, archives.other) == (3, 1, 1, 1, 1)
+    assert archives.score == 0.5
+    assert (here / "survivors-integrity.txt").read_text("utf-8").strip() == \
+        "--- diff of perfxl.integrity.x_sign__mutmut_2"
+    assert "perfxl.archives.x__mb__mutmut_1" in (here / "survivors-archives.txt").read_text("utf-8")
+    assert "ran ['--max-children', '2']" in (here / "mutmut.log").read_text("utf-8")
+
+
+def test_main_prints_each_modules_score_and_keeps_the_figures(tool, tmp_path, capsys, monkeypatch):
+    fake = tmp_path / "mutmut"
+    fake.write_text(FAKE.format(python=sys.executable), "utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr(tool, "prepare", lambda workdir, group, *a: workdir)
+    assert tool.main(["integrity", "archives", "--together", "--mutmut", str(fake), "--workdir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "integrity+archives: mutating perfxl/integrity.py, perfxl/archives.py" in out
+    assert any(line.split()[:2] == ["integrity", "3"] and "67%" in line for line in out.splitlines())
+    assert any(line.split()[:2] == ["archives", "3"] and "50%" in line for line in out.splitlines())
+    summary = json.loads((tmp_path / "summary.json").read_text("utf-8"))
+    assert summary["archives"]["score"] == 0.5 and summary["integrity"]["survived"] == 1
