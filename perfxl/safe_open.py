@@ -1841,9 +1841,9 @@ def _calamine_read(data: bytes, res: OpenResult, expected: list[str] | None, *, 
             except BaseException as e:  # noqa: BLE001
                 raise _s01(f"工作表“{name}”内容损坏，无法读取",
                            f"sheet {name!r} cannot be read: {_short(e, 120)}") from None
-            sheets[name] = [[None if (v.__class__ is str and not v) else v for v in row] for row in rows]
-            if grid_limits is not None:
-                text += sum(len(v) for row in rows for v in row if v.__class__ is str)
+            grid = sheets[name] = [[None if (v.__class__ is str and not v) else v for v in row] for row in rows]
+            if grid_limits is not None:  # len mapped in C over the texts: half the time of a generator
+                text += sum(map(len, [v for row in grid for v in row if v.__class__ is str]))
                 if text > grid_limits.max_text_chars:
                     raise _s01(f"单元格文字总量超过上限 {grid_limits.max_text_chars} 字（在工作表“{name}”）；"
                                "可能是一段长文字被大量单元格重复引用",

@@ -266,6 +266,16 @@ def test_shared_string_amplification(tmp_path):
     assert len(res.sheets["Sheet1"]) == 80 and len(res.sheets["Sheet1"][0][0]) == 1_000_000
 
 
+def test_shared_string_amplification_read_in_the_sandbox_counts_the_text_it_builds(tmp_path):
+    """Sandboxed reading has no pre-scan: the text is counted on the grid calamine gave, at the limit."""
+    p = H.shared_string_amplifier_xlsx(tmp_path)  # 80 cells of a 1,000,000-character string
+    res = open_workbook(p, sandboxed=True)
+    assert res.problem == "S01" and "文字总量" in res.reason_zh and not res.sheets
+    assert open_workbook(p, sandboxed=True, limits=Limits(max_text_chars=80_000_000)).problem is None
+    res = open_workbook(p, sandboxed=True, limits=Limits(max_text_chars=79_999_999))
+    assert res.problem == "S01" and "Sheet1" in res.reason_zh
+
+
 def test_many_sheets_sharing_one_part_is_scanned_once(tmp_path):
     p = H.many_sheets_pointing_at_one_part(tmp_path)
     t = time.perf_counter()
