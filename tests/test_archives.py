@@ -1,7 +1,11 @@
 """Round inputs from folders and zip archives: names in any encoding, nothing escapes, nothing lost."""
 import io
+import os
 import re
 import stat
+import subprocess
+import sys
+import tempfile
 import zipfile
 
 import pytest
@@ -94,3 +98,26 @@ def test_refused_entries_say_why_in_one_language(tmp_path, monkeypatch):
     with pytest.raises(PerfxlError, match="no such file or folder"):
         with collect_inputs([tmp_path / "nope"]):
             pass
+
+
+def test_a_run_killed_outright_has_its_temporary_folder_removed_by_the_next(tmp_path, monkeypatch):
+    """Only the folders of runs whose process is gone: this run's, a live one's and odd names stay."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"perfxl-round-{dead.pid}-abc"
+    (stale / "x").mkdir(parents=True)
+    mine = tmp_path / f"perfxl-round-{os.getpid()}-keep"
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        theirs = tmp_path / f"perfxl-round-{alive.pid}-running"
+        odd = tmp_path / "perfxl-round-notapid-x"
+        for d in (mine, theirs, odd):
+            d.mkdir()
+        (tmp_path / "a.xlsx").write_bytes(b"x")
+        with collect_inputs([tmp_path / "a.xlsx"]):
+            pass
+        assert not stale.exists() and mine.exists() and theirs.exists() and odd.exists()
+    finally:
+        alive.kill()
+        alive.wait()

@@ -139,6 +139,9 @@ def test_small_entries_cannot_add_up_past_the_run_limit(tmp_path):
         assert _extracted_bytes(inputs) <= cap
         refused = [i for i in inputs if i.path is None]
         assert refused and all("上限" in i.problem for i in refused)
+        # the limit is named in MB as it stands for this run (50 × the archive + 4 MB)
+        assert all(f"（{cap / (1 << 20):.0f} MB）" in i.problem and f"({cap / (1 << 20):.0f} MB)" in i.problem_en
+                   for i in refused)
 
 
 def test_the_limit_is_shared_by_every_archive_of_the_run(tmp_path):

@@ -294,24 +294,6 @@ def test_a_signal_ends_the_run_within_two_seconds_leaving_nothing_behind(big_rou
     assert ps.stdout.strip() == ""  # no worker left behind
 
 
-def test_a_run_killed_outright_has_its_temporary_folder_removed_by_the_next(tmp_path, monkeypatch):
-    import tempfile
-
-    from perfxl.archives import collect_inputs
-
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    stale = tmp_path / f"perfxl-round-{dead.pid}-abc"
-    (stale / "x").mkdir(parents=True)
-    mine = tmp_path / f"perfxl-round-{os.getpid()}-keep"
-    mine.mkdir()
-    (tmp_path / "a.xlsx").write_bytes(b"x")
-    with collect_inputs([tmp_path / "a.xlsx"]):
-        pass
-    assert not stale.exists() and mine.exists()
-
-
 def _pid_or_fail(item, shared):
     if item == "boom":
         raise ValueError("a bug in the task")

@@ -1,0 +1,94 @@
+"""Pieces of consolidation that a whole round exercises without looking at (issue 9's survivors): the
+compact register a 10,000-unit round keeps, the projects table's whole-number shares, and the tables
+of a result whose round is gone."""
+from __future__ import annotations
+
+import gc
+import pickle
+
+import pandas as pd
+import pytest
+
+from perfxl.consolidate import CompactRegister, _Tables, _whole_numbers
+from perfxl.model import unit_from_dict
+
+from units import clean
+
+
+def _unit(code: str, dept: str | None, budgets: list[float | None]):
+    d = clean()
+    d["unit"].update(code=code, name=f"单位{code}")
+    if dept is None:
+        d["unit"].pop("department_code", None)
+        d["unit"].pop("department_name", None)
+    else:
+        d["unit"].update(department_code=dept, department_name=f"主管{dept}")
+    d["projects"] = [dict(d["projects"][0], code=f"13081123P{code}{k:06d}") for k in range(len(budgets))]
+    for p, b in zip(d["projects"], budgets):
+        p["funds"] = dict(p["funds"], total=b)
+    return unit_from_dict(d)
+
+
+@pytest.fixture(scope="module")
+def register():
+    return CompactRegister([_unit("101001", "101", [100.0, 25.5]), _unit("112001", None, [None, 40.0, 10.0])])
+
+
+def test_the_compact_register_gives_back_each_unit_as_it_was_given(register):
+    assert list(register) == ["101001", "112001"] and len(register) == 2
+    assert "101001" in register and "999999" not in register
+    again = register["112001"]
+    assert again.unit.code == "112001" and [p.funds.total for p in again.projects] == [None, 40.0, 10.0]
+    assert register["112001"] is again  # the last lookup is kept
+    assert register["101001"].unit.name == "单位101001"
+    with pytest.raises(KeyError):
+        register["999999"]
+
+
+def test_the_compact_register_facts_are_what_the_summary_shows_of_a_unit(register):
+    assert register.facts("101001") == ("101", "主管101", "101001", "单位101001", 2, 125.5)
+    # no 主管部门: blanks, not None; a project without a budget adds nothing
+    assert register.facts("112001") == ("", "", "112001", "单位112001", 3, 50.0)
+
+
+def test_the_compact_register_travels_to_a_worker_without_its_last_unit(register):
+    register["101001"]
+    state = register.__getstate__()
+    assert state["_last"] is None and set(state["_blobs"]) == {"101001", "112001"}
+    copy = pickle.loads(pickle.dumps(register))
+    assert copy._last is None and list(copy) == list(register)
+    assert copy.facts("112001") == register.facts("112001") and copy["101001"].unit.code == "101001"
+
+
+def test_shares_all_whole_become_integers_and_others_stay_as_they_are():
+    df = pd.DataFrame({"一季度(%)": [20.0, 30.0, None], "二季度(%)": [20.5, 30.0, 10.0],
+                       "三季度(%)": ["二十", 30.0, 10.0], "四季度(%)": [None, None, None], "标志": [True, False, True]})
+    out = _whole_numbers(df, ["一季度(%)", "二季度(%)", "三季度(%)", "四季度(%)", "标志"])
+    assert str(out["一季度(%)"].dtype) == "Int64" and out["一季度(%)"].tolist()[:2] == [20, 30]
+    assert out["一季度(%)"].isna().tolist() == [False, False, True]
+    assert out["二季度(%)"].tolist() == [20.5, 30.0, 10.0]            # a fraction: kept
+    assert out["三季度(%)"].tolist() == ["二十", 30.0, 10.0]           # a text: kept
+    assert out["四季度(%)"].isna().all() and str(out["四季度(%)"].dtype) != "Int64"  # nothing to judge by
+    assert out["标志"].tolist() == [True, False, True] and out["标志"].dtype == bool  # booleans are no shares
+
+
+class _Owner:
+    def table_keys(self):
+        return ["submissions", "projects"]
+
+    def frame(self, key):
+        return pd.DataFrame({"key": [key]})
+
+
+def test_tables_list_the_rounds_tables_and_then_only_those_built_once_the_round_is_gone():
+    owner = _Owner()
+    tables = _Tables(owner)
+    assert list(tables) == ["submissions", "projects"] and len(tables) == 2
+    assert tables["projects"]["key"].tolist() == ["projects"]
+    with pytest.raises(KeyError):
+        tables["nope"]
+    del owner
+    gc.collect()
+    assert list(tables) == ["projects"]  # what was built stays usable
+    with pytest.raises(KeyError):
+        tables["submissions"]
