@@ -204,7 +204,8 @@ def test_import_control_character_is_reported_with_its_row(tmp_path):
     assert any("第 2 行" in p and ("控制字符" in p or "control" in p) for p in result.problems), result.problems
 
 
-def test_reader_removes_control_characters_typed_into_input_cells_and_names_the_cell(tmp_path, seed_unit, hebei):
+def test_reader_removes_control_characters_typed_into_input_cells_and_names_the_cell(tmp_path, seed_unit, hebei,
+                                                                                    monkeypatch):
     path = tmp_path / "u.xlsx"
     path.write_bytes(perfxl.render_workbook(seed_unit, hebei))
     grid = load_grid(path)
@@ -214,7 +215,10 @@ def test_reader_removes_control_characters_typed_into_input_cells_and_names_the_
     read = read_grid(grid, str(path), framework=hebei)
     assert read.unit.projects[0].goals == ["完成培训"]
     assert (sheet, L.goals.a1) in read.control_cells
-    assert any(L.goals.a1 in n for n in read.notes())
+    assert read.notes() == [n for n in read.notes() if n.startswith(f"【{sheet} {L.goals.a1}】")] != []
+    assert "控制字符" in read.notes()[0]
+    monkeypatch.setenv("PERFXL_LANG", "en")
+    assert read.notes()[0].startswith(f"[{sheet}!{L.goals.a1}]") and "control characters" in read.notes()[0]
 
 
 def test_file_names_are_safe_for_windows(seed_unit):
