@@ -67,3 +67,39 @@ def test_a_file_whose_reading_crashes_is_s01_with_the_sandboxs_reason_and_unit_b
     assert "内存超过上限" in f.message and "more memory than the limit" in f.message_en
     assert c.report.unit_code == "108001" and c.attributed_by == "name"
     assert c.size == path.stat().st_size and c.unit is None
+
+
+def _others(n: int) -> list:
+    from pathlib import Path
+
+    from perfxl.archives import InputFile
+    kinds = [("说明.docx", "Word 文档", "a Word document"), ("签字页.pdf", "PDF 文件", "a PDF file"),
+             ("附件", None, None)]
+    out = []
+    for k in range(n):
+        name, zh, en = kinds[k % 3]
+        out.append(InputFile(f"/r/{k}{name}", Path(f"/r/{k}{name}"), kind="other", what_zh=zh, what_en=en))
+    return out
+
+
+def test_nothing_found_names_what_was_given_and_each_other_file_with_what_it_is(monkeypatch):
+    from perfxl.check import nothing_found
+    msg = nothing_found(["returns", "more.zip"], _others(3))
+    assert msg == ("returns、more.zip：没有可审核的文件（找到 0 个工作簿，3 个其他文件："
+                   "0说明.docx（Word 文档）、1签字页.pdf（PDF 文件）、2附件）。请检查给出的文件或文件夹是否正确。")
+    monkeypatch.setenv("PERFXL_LANG", "en")
+    assert nothing_found(["returns", "more.zip"], _others(3)) == (
+        "returns, more.zip: nothing to check (found 0 workbooks, 3 other file(s): 0说明.docx (a Word document), "
+        "1签字页.pdf (a PDF file), 2附件). Are these the right files or folder?")
+
+
+def test_nothing_found_lists_five_other_files_then_an_ellipsis_and_says_what_the_command_does(monkeypatch):
+    from perfxl.check import nothing_found
+    five, six = nothing_found([], _others(5)), nothing_found([], _others(6))
+    assert five.startswith(".：") and "4签字页.pdf（PDF 文件））" in five and "…" not in five
+    assert "6 个其他文件" in six and "5附件" not in six and "4签字页.pdf（PDF 文件）…）" in six
+    assert "没有可汇总的报送文件（找到 0 个工作簿，0 个其他文件）" in nothing_found(["r"], [], consolidating=True)
+    monkeypatch.setenv("PERFXL_LANG", "en")
+    assert "r: no returns to consolidate (found 0 workbooks, 0 other file(s))." in nothing_found(
+        ["r"], [], consolidating=True)
+    assert "(a PDF file)…)" in nothing_found([], _others(6))

@@ -117,6 +117,17 @@ def test_submissions_sheet(result, round_):
     assert s.loc["108001", "采用文件"].endswith("!报送/108001_承德高新技术产业开发区教育局本级.xlsx")
 
 
+def test_counts_and_whole_shares_are_integers_in_the_tables(result):
+    """So a summary cell says 2, not 2.0, and a filter on 报送份数 = 0 finds the missing units."""
+    s = result.tables["submissions"]
+    assert all(str(s[c].dtype) == "Int64" for c in ("清单项目数", "报送份数", "错误", "提示", "已说明"))
+    assert str(result.tables["indicators"]["序号"].dtype) == "Int64"
+    projects = result.tables["projects"]
+    for col in ("3月底(%)", "6月底(%)", "10月底(%)", "12月底(%)", "指标数", "产出指标"):
+        assert str(projects[col].dtype) == "Int64", col
+    assert str(projects["预算数"].dtype) == "float64"  # money keeps its cents
+
+
 def test_projects_and_indicators_match_what_was_sent(result, round_):
     projects = result.tables["projects"].set_index("项目编码")
     sent = round_["sent"]
