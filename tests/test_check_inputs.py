@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
+
 import perfxl
 from perfxl import check as check_mod
 from perfxl.check import check_paths
@@ -103,3 +105,19 @@ def test_nothing_found_lists_five_other_files_then_an_ellipsis_and_says_what_the
     assert "r: no returns to consolidate (found 0 workbooks, 0 other file(s))." in nothing_found(
         ["r"], [], consolidating=True)
     assert "(a PDF file)…)" in nothing_found([], _others(6))
+
+
+@pytest.mark.parametrize("path, name", [
+    ("/r/108001 教育局.xlsx", "108001 教育局_审核意见.xlsx"),             # a space is kept
+    ("/r/报送.zip!单位 甲/108001 教育局.xlsx", "108001 教育局_审核意见.xlsx"),  # an entry: its own name only
+    ("C:\\r\\a:b*c?.xlsx", "a_b_c__审核意见.xlsx"),                     # Windows path, unsafe characters
+    ("/r/报送. .xlsx", "报送_审核意见.xlsx"),                            # no trailing dot or space (Windows)
+    ("/r/...xlsx", "return_审核意见.xlsx"),                             # nothing left of the name
+    ("/r/" + "长" * 100 + ".xlsx", "长" * 60 + "_审核意见.xlsx"),          # at most 180 bytes of stem
+])
+def test_an_annotated_return_is_named_after_the_return_safely(path, name, tmp_path):
+    from perfxl.check import Checked, _annotated_name
+    from perfxl.findings import FileReport
+    used: set[str] = set()
+    assert _annotated_name(Checked(path, FileReport(path, None, [])), used, set(), tmp_path) == name
+    assert used == {name.casefold()}
