@@ -93,3 +93,24 @@ def test_main_prints_each_modules_score_and_keeps_the_figures(tool, tmp_path, ca
     assert any(line.split()[:2] == ["archives", "3"] and "50%" in line for line in out.splitlines())
     summary = json.loads((tmp_path / "summary.json").read_text("utf-8"))
     assert summary["archives"]["score"] == 0.5 and summary["integrity"]["survived"] == 1
+
+
+def test_a_mutants_tests_run_cheapest_file_first_each_file_whole_and_in_order(tmp_path):
+    from conftest import cheap_files_first
+
+    class Item:
+        def __init__(self, nodeid):
+            self.nodeid, self.path = nodeid, Path(nodeid.split("::")[0])
+
+    stats = tmp_path / "mutmut-stats.json"
+    stats.write_text(json.dumps({"duration_by_test": {
+        "tests/a.py::t1": 5.0, "tests/a.py::t2": 0.1, "tests/b.py::t1": 0.2, "tests/b.py::t2": 0.3,
+        "tests/c.py::t1": 9.0}}), "utf-8")
+    items = [Item(n) for n in ("tests/c.py::t1", "tests/a.py::t1", "tests/b.py::t2", "tests/a.py::t2",
+                               "tests/b.py::t1", "tests/d.py::new")]
+    cheap_files_first(items, stats)
+    assert [i.nodeid for i in items] == ["tests/d.py::new", "tests/b.py::t2", "tests/b.py::t1",
+                                         "tests/a.py::t1", "tests/a.py::t2", "tests/c.py::t1"]
+    unchanged = list(items)
+    cheap_files_first(items, tmp_path / "none.json")  # no timings: left as given
+    assert items == unchanged
