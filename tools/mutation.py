@@ -20,8 +20,9 @@ mutmut's stats run (the whole fast suite under tracing, then once more clean; so
 cores) is paid once instead of once per module, and the scores are still given per module.
 
 A kept WORKDIR resumes: mutmut does not run again a mutant it already judged (``--fresh`` starts
-over). The suite must pass before mutants are judged; a test that fails for reasons of its own can
-be left out with ``--deselect tests/test_x.py::test_y``.
+over; ``--rejudge`` copies the work tree's tests in and judges the survivors again). The suite
+must pass before mutants are judged; a test that fails for reasons of its own can be left out with
+``--deselect tests/test_x.py::test_y``.
 
 Not part of CI's default run: it takes minutes per module (see docs/mutation.md for measured times).
 """
@@ -171,16 +172,48 @@ def mutmut_command(explicit: str | None) -> list[str]:
     return [exe]
 
 
-def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int) -> list[Score]:
-    """One mutmut run over ``modules``; the score of each from its own mutants (``perfxl.<module>.…``)."""
-    log = here / "mutmut.log"
-    start = time.monotonic()
+def _env() -> dict[str, str]:
     # the sandbox's tasks in mutmut's own process, where it records and switches mutants (perfxl.sandbox)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PERFXL_SANDBOX_IN_PROCESS": "1"}
     env.pop("CI", None)  # a local run: a missing LibreOffice is a skip here, and LibreOffice tests are left out anyway
+    return env
+
+
+def refresh_tests(here: Path) -> None:
+    """The work tree's tests into a kept scratch copy (and mutmut's copy of it): written after a run
+    showed survivors, they are to judge those survivors again (``--rejudge``)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
+    for target in (here / "tests", here / "mutants" / "tests"):
+        if target.parent.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(ROOT / "tests", target, ignore=ignore)
+
+
+def survivors(mutmut: list[str], here: Path) -> list[str]:
+    """The mutants judged survivors so far (mutmut never judges a mutant again unless named)."""
+    results = subprocess.run([*mutmut, "results", "--all", "true"], cwd=here, capture_output=True, text=True,
+                             env=_env(), check=True).stdout
+    return [name for name, status in re.findall(r"^\s+(\S+): (.+?)\s*$", results, flags=re.M)
+            if status in SURVIVED]
+
+
+def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int, rejudge: bool = False) -> list[Score]:
+    """One mutmut run over ``modules``; the score of each from its own mutants (``perfxl.<module>.…``).
+    With ``rejudge`` the survivors of earlier runs are judged again first, by the work tree's tests."""
+    log = here / "mutmut.log"
+    start = time.monotonic()
+    env = _env()
+    runs = [[*mutmut, "run", "--max-children", str(jobs)]]
+    if rejudge and (here / "mutants").exists():
+        refresh_tests(here)
+        again = survivors(mutmut, here)
+        if again:
+            runs.insert(0, [*mutmut, "run", "--max-children", str(jobs), *again])
     with log.open("w", encoding="utf-8") as out:
-        proc = subprocess.run([*mutmut, "run", "--max-children", str(jobs)], cwd=here, stdout=out,
-                              stderr=subprocess.STDOUT, env=env)
+        for command in runs:
+            proc = subprocess.run(command, cwd=here, stdout=out, stderr=subprocess.STDOUT, env=env)
+            if proc.returncode != 0:
+                break
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         tail = re.sub(r"[⠀-⣿]\s*[^\n\r]*\r?", "", log.read_text("utf-8", errors="replace"))[-3000:]
@@ -233,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only these test files (repeatable) instead of the whole fast suite: quicker, "
                          "but the score is then that of these tests")
     ap.add_argument("--mutmut", default=None, help="the mutmut executable (default: from PATH)")
+    ap.add_argument("--rejudge", action="store_true",
+                    help="a kept WORKDIR: copy the work tree's tests into it and judge its survivors again "
+                         "(after writing tests for them), then go on with the mutants not yet judged")
     ap.add_argument("--together", action="store_true",
                     help="one mutmut run for all the modules given (one stats run instead of one per module)")
     args = ap.parse_args(argv)
@@ -245,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     for group in ([args.modules] if args.together else [[m] for m in args.modules]):
         here = prepare(args.workdir, group, args.deselect, args.tests, args.fresh)
         print(f"{'+'.join(group)}: mutating {', '.join(f'perfxl/{m}.py' for m in group)} in {here} ...", flush=True)
-        scores.extend(run_modules(mutmut, here, group, args.jobs))
+        scores.extend(run_modules(mutmut, here, group, args.jobs, rejudge=args.rejudge))
         print("\n".join(table(scores[-len(group):]).splitlines()[1:]), flush=True)
     print()
     print(table(scores))
