@@ -30,6 +30,11 @@ _EXPORTS: dict[str, str] = {
     "check_paths": "check", "annotate": "check", "load_register_index": "check",
     "export_unit": "export", "Consolidation": "consolidate", "consolidate": "consolidate",
     "summary_workbook": "summary", "write_summary": "summary", "write_csv": "summary",
+    # the year-end self-evaluation (绩效自评), the second form of the same machinery
+    "SelfEvalUnit": "selfeval_model", "selfeval_from_goals": "selfeval_model", "load_selfeval": "selfeval_model",
+    "dump_selfeval": "selfeval_model", "render_selfeval_workbook": "selfeval_writer",
+    "write_selfeval_workbook": "selfeval_writer", "check_selfeval": "selfeval_check",
+    "run_selfeval_rules": "selfeval_rules",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -77,5 +82,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
                         load_unit, unit_from_dict, unit_to_dict)
     from .reader import ReadResult, read_workbook
     from .register import read_register
+    from .selfeval_check import check_selfeval
+    from .selfeval_model import SelfEvalUnit, dump_selfeval, load_selfeval, selfeval_from_goals
+    from .selfeval_rules import run_selfeval_rules
+    from .selfeval_writer import render_selfeval_workbook, write_selfeval_workbook
     from .summary import summary_workbook, write_csv, write_summary
     from .writer import render_workbook, workbook_filename, write_templates, write_workbook
