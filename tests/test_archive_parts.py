@@ -133,6 +133,8 @@ def _ole(*streams: str) -> bytes:
     (_zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}), True),
     (_zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.text"}), False),   # .odt
     (_zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet" + b" " * 100}), False),
+    (_zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet".ljust(99)}), True),
+    (_zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet".ljust(100)}), False),  # not read
     (_zip_bytes({"word/document.xml": b"<w/>"}), False),
     (_ole("Workbook"), True), (_ole("Book\0"), True),                                 # .xls (BIFF8, BIFF5)
     (_ole("WordDocument", "Workbook"), False), (_ole("PowerPoint Document", "Book\0"), False),
