@@ -116,7 +116,7 @@ def test_a_mutants_tests_run_cheapest_file_first_each_file_whole_and_in_order(tm
     assert items == unchanged
 
 
-def test_rejudge_copies_the_tests_in_and_judges_the_survivors_again_before_going_on(tool, tmp_path):
+def test_rejudge_copies_the_tests_in_and_judges_the_survivors_again_with_the_unjudged(tool, tmp_path):
     fake = tmp_path / "mutmut"
     fake.write_text(FAKE.format(python=sys.executable), "utf-8")
     fake.chmod(0o755)
@@ -126,6 +126,6 @@ def test_rejudge_copies_the_tests_in_and_judges_the_survivors_again_before_going
     tool.run_modules([str(fake)], here, ["integrity", "archives"], jobs=1, rejudge=True)
     runs = [line for line in (here / "mutmut.log").read_text("utf-8").splitlines() if line.startswith("ran ")]
     assert runs == ["ran ['--max-children', '1', 'perfxl.integrity.x_sign__mutmut_2', "
-                    "'perfxl.archives.x__mb__mutmut_1']", "ran ['--max-children', '1']"]
+                    "'perfxl.archives.x__mb__mutmut_1', 'perfxl.archives.x__mb__mutmut_3']"]  # one run: survivors, unjudged
     for tests in (here / "tests", here / "mutants" / "tests"):
         assert (tests / "test_mutation_tool.py").is_file() and not (tests / "test_old.py").exists()

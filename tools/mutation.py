@@ -189,31 +189,27 @@ def refresh_tests(here: Path) -> None:
             shutil.copytree(ROOT / "tests", target, ignore=ignore)
 
 
-def survivors(mutmut: list[str], here: Path) -> list[str]:
-    """The mutants judged survivors so far (mutmut never judges a mutant again unless named)."""
+def still_open(mutmut: list[str], here: Path) -> list[str]:
+    """The mutants judged survivors so far and those not judged yet: named together in one run, since
+    mutmut judges a mutant again only when it is named, and every run first runs the whole suite."""
     results = subprocess.run([*mutmut, "results", "--all", "true"], cwd=here, capture_output=True, text=True,
                              env=_env(), check=True).stdout
     return [name for name, status in re.findall(r"^\s+(\S+): (.+?)\s*$", results, flags=re.M)
-            if status in SURVIVED]
+            if status in SURVIVED or status == "not checked"]
 
 
 def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int, rejudge: bool = False) -> list[Score]:
     """One mutmut run over ``modules``; the score of each from its own mutants (``perfxl.<module>.…``).
-    With ``rejudge`` the survivors of earlier runs are judged again first, by the work tree's tests."""
+    With ``rejudge`` the survivors of earlier runs are judged again, by the work tree's tests, in the same run.
     log = here / "mutmut.log"
     start = time.monotonic()
     env = _env()
-    runs = [[*mutmut, "run", "--max-children", str(jobs)]]
+    command = [*mutmut, "run", "--max-children", str(jobs)]
     if rejudge and (here / "mutants").exists():
         refresh_tests(here)
-        again = survivors(mutmut, here)
-        if again:
-            runs.insert(0, [*mutmut, "run", "--max-children", str(jobs), *again])
+        command += still_open(mutmut, here)
     with log.open("w", encoding="utf-8") as out:
-        for command in runs:
-            proc = subprocess.run(command, cwd=here, stdout=out, stderr=subprocess.STDOUT, env=env)
-            if proc.returncode != 0:
-                break
+        proc = subprocess.run(command, cwd=here, stdout=out, stderr=subprocess.STDOUT, env=env)
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         tail = re.sub(r"[⠀-⣿]\s*[^\n\r]*\r?", "", log.read_text("utf-8", errors="replace"))[-3000:]
