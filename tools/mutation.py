@@ -200,7 +200,7 @@ def still_open(mutmut: list[str], here: Path) -> list[str]:
 
 def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int, rejudge: bool = False) -> list[Score]:
     """One mutmut run over ``modules``; the score of each from its own mutants (``perfxl.<module>.…``).
-    With ``rejudge`` the survivors of earlier runs are judged again, by the work tree's tests, in the same run.
+    With ``rejudge`` the survivors of earlier runs are judged again by the work tree's tests, in the same run."""
     log = here / "mutmut.log"
     start = time.monotonic()
     env = _env()
