@@ -127,7 +127,7 @@ def _ole(*streams: str) -> bytes:
     return b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + b"\0" * 504 + b"".join(s.encode("utf-16-le") for s in streams)
 
 
-@pytest.mark.parametrize("data, workbook", [
+WORKBOOK_BYTES = [
     (_zip_bytes({"xl/workbook.xml": b"<workbook/>"}), True),
     (_zip_bytes({"xl/workbook.bin": b""}), True),                                   # .xlsb
     (_zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}), True),
@@ -140,7 +140,10 @@ def _ole(*streams: str) -> bytes:
     (_ole("WordDocument", "Workbook"), False), (_ole("PowerPoint Document", "Book\0"), False),
     (_ole("Other"), False),
     (b"PK\x03\x04 broken", False), (b"%PDF-1.7", False), (b"", False),
-])
+]
+
+
+@pytest.mark.parametrize("data, workbook", WORKBOOK_BYTES, ids=[f"bytes{i}" for i in range(len(WORKBOOK_BYTES))])
 def test_a_workbook_is_known_by_its_bytes_whatever_its_name(tmp_path, data, workbook):
     p = tmp_path / "附件"
     p.write_bytes(data)
