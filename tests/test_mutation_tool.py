@@ -116,16 +116,21 @@ def test_a_mutants_tests_run_cheapest_file_first_each_file_whole_and_in_order(tm
     assert items == unchanged
 
 
-def test_rejudge_copies_the_tests_in_and_judges_the_survivors_again_with_the_unjudged(tool, tmp_path):
+def test_rejudge_copies_the_tests_in_and_forgets_the_survivors_so_the_next_run_judges_them(tool, tmp_path):
     fake = tmp_path / "mutmut"
     fake.write_text(FAKE.format(python=sys.executable), "utf-8")
     fake.chmod(0o755)
     here = tmp_path / "kept"
     (here / "mutants" / "tests").mkdir(parents=True)
     (here / "mutants" / "tests" / "test_old.py").write_text("", "utf-8")
-    tool.run_modules([str(fake)], here, ["integrity", "archives"], jobs=1, rejudge=True)
+    meta = here / "mutants" / "perfxl" / "integrity.py.meta"
+    meta.parent.mkdir()
+    codes = {"a__mutmut_1": 1, "a__mutmut_2": 0, "a__mutmut_3": 33, "a__mutmut_4": None, "a__mutmut_5": 36}
+    meta.write_text(json.dumps({"exit_code_by_key": codes, "durations_by_key": {}}), "utf-8")
+    tool.run_modules([str(fake)], here, ["integrity"], jobs=1, rejudge=True)
+    assert json.loads(meta.read_text("utf-8"))["exit_code_by_key"] == {
+        "a__mutmut_1": 1, "a__mutmut_2": None, "a__mutmut_3": None, "a__mutmut_4": None, "a__mutmut_5": 36}
     runs = [line for line in (here / "mutmut.log").read_text("utf-8").splitlines() if line.startswith("ran ")]
-    assert runs == ["ran ['--max-children', '1', 'perfxl.integrity.x_sign__mutmut_2', "
-                    "'perfxl.archives.x__mb__mutmut_1', 'perfxl.archives.x__mb__mutmut_3']"]  # one run: survivors, unjudged
+    assert runs == ["ran ['--max-children', '1']"]  # a plain run judges what has no result
     for tests in (here / "tests", here / "mutants" / "tests"):
         assert (tests / "test_mutation_tool.py").is_file() and not (tests / "test_old.py").exists()

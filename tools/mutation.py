@@ -20,7 +20,7 @@ mutmut's stats run (the whole fast suite under tracing, then once more clean; so
 cores) is paid once instead of once per module, and the scores are still given per module.
 
 A kept WORKDIR resumes: mutmut does not run again a mutant it already judged (``--fresh`` starts
-over; ``--rejudge`` copies the work tree's tests in and judges the survivors again). The suite
+over; ``--rejudge`` copies the work tree's tests in and has the survivors judged again). The suite
 must pass before mutants are judged; a test that fails for reasons of its own can be left out with
 ``--deselect tests/test_x.py::test_y``.
 
@@ -189,13 +189,28 @@ def refresh_tests(here: Path) -> None:
             shutil.copytree(ROOT / "tests", target, ignore=ignore)
 
 
-def still_open(mutmut: list[str], here: Path) -> list[str]:
-    """The mutants judged survivors so far and those not judged yet: named together in one run, since
-    mutmut judges a mutant again only when it is named, and every run first runs the whole suite."""
-    results = subprocess.run([*mutmut, "results", "--all", "true"], cwd=here, capture_output=True, text=True,
-                             env=_env(), check=True).stdout
-    return [name for name, status in re.findall(r"^\s+(\S+): (.+?)\s*$", results, flags=re.M)
-            if status in SURVIVED or status == "not checked"]
+def forget_survivors(here: Path) -> int:
+    """Mark every survivor of a kept run as not judged, so the next ``mutmut run`` judges it again.
+
+    mutmut judges a mutant again only when it is named on its command line, and a named run checks
+    the suite with just the named mutants' tests, by node id: pinned mutmut 3.8.1 then refuses ids
+    it traced before the tests changed. Its results live in ``mutants/**/*.py.meta`` (JSON,
+    ``exit_code_by_key``), and a mutant without an exit code is one it has not judged yet."""
+    forgotten = 0
+    for meta in (here / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text("utf-8"))
+        codes = data.get("exit_code_by_key", {})
+        for name, code in codes.items():
+            if code is not None and _status(code) in SURVIVED:
+                codes[name] = None
+                forgotten += 1
+        meta.write_text(json.dumps(data), "utf-8")
+    return forgotten
+
+
+def _status(exit_code: int) -> str:
+    """mutmut 3.8.1's word for the exit codes of what did not kill a mutant (its ``status_by_exit_code``)."""
+    return {0: "survived", 5: "no tests", 33: "no tests", 35: "suspicious"}.get(exit_code, "killed or other")
 
 
 def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int, rejudge: bool = False) -> list[Score]:
@@ -207,7 +222,7 @@ def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int, re
     command = [*mutmut, "run", "--max-children", str(jobs)]
     if rejudge and (here / "mutants").exists():
         refresh_tests(here)
-        command += still_open(mutmut, here)
+        forget_survivors(here)
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.run(command, cwd=here, stdout=out, stderr=subprocess.STDOUT, env=env)
     seconds = time.monotonic() - start
@@ -218,7 +233,9 @@ def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int, re
                              env=env, check=True).stdout
     scores = {m: Score(m, seconds=round(seconds, 1)) for m in modules}  # one run: its time is each one's
     for name, status in re.findall(r"^\s+(\S+): (.+?)\s*$", results, flags=re.M):
-        score = scores[name.split(".")[1]]
+        score = scores.get(name.split(".")[1])
+        if score is None:  # a module of an earlier run in this folder, not asked about now
+            continue
         score.mutants += 1
         if status in KILLED:
             score.killed += 1
