@@ -118,6 +118,29 @@ def test_a_run_killed_outright_has_its_temporary_folder_removed_by_the_next(tmp_
         with collect_inputs([tmp_path / "a.xlsx"]):
             pass
         assert not stale.exists() and mine.exists() and theirs.exists() and odd.exists()
+        with pytest.raises(subprocess.TimeoutExpired):  # asked whether it lives, not sent a signal that ends it
+            alive.wait(timeout=0.5)
     finally:
         alive.kill()
         alive.wait()
+
+
+def test_a_process_that_cannot_be_signalled_counts_as_alive(monkeypatch):
+    """Another user's run (its folder in a shared temporary folder) is never taken for a dead one."""
+    from perfxl import archives
+
+    def refuse(pid, sig):
+        raise PermissionError(1, "Operation not permitted")
+
+    def gone(pid, sig):
+        raise ProcessLookupError(3, "No such process")
+
+    monkeypatch.setattr(archives.os, "kill", refuse)
+    assert archives._alive(4242) is True
+    monkeypatch.setattr(archives.os, "kill", gone)
+    assert archives._alive(4242) is False
+
+
+def test_sizes_in_messages_are_whole_mebibytes():
+    from perfxl.archives import _mb
+    assert (_mb(1000 * 1024 * 1024), _mb(1024 * 1024 + 1), _mb(0)) == ("1000 MB", "1 MB", "0 MB")

@@ -34,7 +34,7 @@ def test_a_refused_archive_entry_is_s01_with_its_reason_size_and_unit_by_name(tm
         zf.writestr("../108001_教育局.xlsx", b"x" * 1234)
     run = check_paths([archive], register=_register("108001"))
     c, f = _only(run)
-    assert c.path == f"{archive}!../108001_教育局.xlsx"
+    assert c.path == c.report.path == f"{archive}!../108001_教育局.xlsx"
     assert "跳出压缩包" in f.message and "leaves the archive" in f.message_en and "跳出" not in f.message_en
     assert c.report.unit_code == "108001" and c.attributed_by == "name"
     assert c.size == 0  # nothing was extracted: the refusal records no bytes read
@@ -67,8 +67,23 @@ def test_a_file_whose_reading_crashes_is_s01_with_the_sandboxs_reason_and_unit_b
     monkeypatch.setattr(check_mod, "_check_here", out_of_memory)  # the worker forks after this, or runs here
     c, f = _only(check_paths([path], register=_register("108001")))
     assert "内存超过上限" in f.message and "more memory than the limit" in f.message_en
+    assert c.path == c.report.path == str(path)
     assert c.report.unit_code == "108001" and c.attributed_by == "name"
     assert c.size == path.stat().st_size and c.unit is None
+
+
+def test_a_crashed_file_is_attributed_only_to_a_unit_of_the_register(tmp_path, monkeypatch):
+    path = tmp_path / "199001_不在清单.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(check_mod, "_check_here", out_of_memory)
+    c, _ = _only(check_paths([path], register=_register("108001")))
+    assert c.report.unit_code is None and c.attributed_by is None
+    c, _ = _only(check_paths([path]))  # no register: the code the name carries
+    assert c.report.unit_code == "199001" and c.attributed_by == "name"
 
 
 def _others(n: int) -> list:
@@ -113,7 +128,10 @@ def test_nothing_found_lists_five_other_files_then_an_ellipsis_and_says_what_the
     ("C:\\r\\a:b*c?.xlsx", "a_b_c__审核意见.xlsx"),                     # Windows path, unsafe characters
     ("/r/报送. .xlsx", "报送_审核意见.xlsx"),                            # no trailing dot or space (Windows)
     ("/r/...xlsx", "return_审核意见.xlsx"),                             # nothing left of the name
-    ("/r/" + "长" * 100 + ".xlsx", "长" * 60 + "_审核意见.xlsx"),          # at most 180 bytes of stem
+    ("/r/报送.zip!108001.xlsx", "108001_审核意见.xlsx"),                  # an entry at the archive's root
+    ("/r/TAX.xlsx", "TAX_审核意见.xlsx"),                               # only dots and spaces are trimmed
+    ("/r/" + "长" * 101 + ".xlsx", "长" * 60 + "_审核意见.xlsx"),          # at most 180 bytes of stem
+    ("/r/a" + "长" * 60 + ".xlsx", "a" + "长" * 59 + "_审核意见.xlsx"),      # 181 bytes: one character off
 ])
 def test_an_annotated_return_is_named_after_the_return_safely(path, name, tmp_path):
     from perfxl.check import Checked, _annotated_name
