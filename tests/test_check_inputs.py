@@ -139,3 +139,26 @@ def test_an_annotated_return_is_named_after_the_return_safely(path, name, tmp_pa
     used: set[str] = set()
     assert _annotated_name(Checked(path, FileReport(path, None, [])), used, set(), tmp_path) == name
     assert used == {name.casefold()}
+
+
+def test_annotated_returns_are_signed_with_the_offices_key_and_locked_with_its_password(tmp_path):
+    from openpyxl import load_workbook
+
+    from perfxl.check import annotate_all
+    from perfxl.reader import read_workbook
+
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    fw = perfxl.load_framework("hebei-2023")
+    (returns / "108001.xlsx").write_bytes(perfxl.render_workbook(unit_from_dict(clean()), fw))
+    (returns / "broken.xlsx").write_bytes(b"PK\x03\x04 cut short")
+    run = check_paths([returns])
+    written = annotate_all(run, tmp_path / "out" / "deep", key=b"office-key", password="s3cret")
+    assert [w.path.name for w in written] == ["108001_审核意见.xlsx"]  # the unreadable one has nothing to mark
+    path = written[0].path
+    assert "S04" not in {f.code for f in read_workbook(path, key=b"office-key").findings}
+    assert "S04" in {f.code for f in read_workbook(path, key=b"another-key").findings}
+    wb = load_workbook(path)
+    assert wb.security.workbookPassword and all(ws.protection.password for ws in wb.worksheets)
+    plain = annotate_all(run, tmp_path / "plain")[0].path
+    assert not load_workbook(plain).security.workbookPassword
