@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -185,3 +187,96 @@ def test_an_input_files_name_and_what_it_is_in_the_current_language(monkeypatch)
     assert InputFile("/r/108001.xlsx", Path("/r/108001.xlsx")).what is None
     assert InputFile("/r/x", None, what_zh="图片").what == ""  # no English given: nothing rather than Chinese
 
+
+
+# ---------------------------------------------------------------- one archive entry
+
+def _collect(archive: Path, limits: RunLimits | None = None) -> dict[str, InputFile]:
+    from perfxl.archives import collect_inputs
+    with collect_inputs([archive], **({"limits": limits} if limits else {})) as inputs:
+        return {i.display.split("!", 1)[1]: i for i in inputs}
+
+
+def _raw_zip(path: Path, name: str, data: bytes, *, flag_bits: int = 0, declared_size: int | None = None,
+             bad_crc: bool = False, compress: int = zipfile.ZIP_STORED) -> Path:
+    """A one-entry zip whose header says what a damaged or crafted archive says."""
+    with zipfile.ZipFile(path, "w", compress) as zf:
+        zf.writestr(name, data)
+    raw = bytearray(path.read_bytes())
+    local, central = raw.find(b"PK\x03\x04"), raw.find(b"PK\x01\x02")
+    if flag_bits:
+        for at in (local + 6, central + 8):
+            raw[at:at + 2] = (int.from_bytes(raw[at:at + 2], "little") | flag_bits).to_bytes(2, "little")
+    if declared_size is not None:
+        for at in (local + 22, central + 24):
+            raw[at:at + 4] = declared_size.to_bytes(4, "little")
+    if bad_crc:
+        for at in (local + 14, central + 16):
+            raw[at:at + 4] = b"\0\0\0\0"
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_password_protected_entry_is_refused_saying_so(tmp_path):
+    got = _collect(_raw_zip(tmp_path / "a.zip", "108001.xlsx", b"x" * 100, flag_bits=0x1))["108001.xlsx"]
+    assert got.path is None and "设置了密码" in got.problem and "password-protected" in got.problem_en
+
+
+def test_a_damaged_entry_is_refused_and_leaves_no_file(tmp_path):
+    got = _collect(_raw_zip(tmp_path / "a.zip", "108001.xlsx", b"x" * 100, bad_crc=True))["108001.xlsx"]
+    assert got.path is None and "损坏" in got.problem and "damaged" in got.problem_en
+
+
+def test_an_entry_larger_than_its_header_says_is_refused_and_not_extracted(tmp_path):
+    """The header is what the budget is planned on; an entry that inflates past it is refused (zipfile
+    stops at the declared size and the checksum then fails), and nothing of it is left on disk."""
+    archive = _raw_zip(tmp_path / "a.zip", "108001.xlsx", b"\0" * (3 << 20), declared_size=1000,
+                       compress=zipfile.ZIP_DEFLATED)
+    from perfxl.archives import collect_inputs
+    with collect_inputs([archive]) as inputs:
+        (got,) = inputs
+        work = Path(tempfile.gettempdir())
+        extracted = [p for d in work.glob(f"perfxl-round-{os.getpid()}-*") for p in d.iterdir()]
+    assert got.path is None and "无法解压" in got.problem and "cannot be extracted" in got.problem_en
+    assert extracted == []
+
+
+@pytest.mark.parametrize("size, refused", [((1 << 20) + 1024, True), (1 << 20, False)])
+def test_a_highly_compressed_entry_is_refused_only_past_a_mebibyte(tmp_path, size, refused):
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("108001.xlsx", b"\0" * size)  # zeros: far more than 200 to 1
+    got = _collect(archive)["108001.xlsx"]
+    assert (got.path is None) is refused
+    if refused:
+        assert f"（{size} 字节）" in got.problem and got.size == size
+
+
+def test_files_a_desktop_adds_are_listed_as_such_never_extracted(tmp_path):
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("__MACOSX/报送/._108001.xlsx", "报送/.DS_Store", "Thumbs.db", "desktop.ini"):
+            zf.writestr(name, b"x" * 7)
+    got = _collect(archive)
+    assert set(got) == {"__MACOSX/报送/._108001.xlsx", "报送/.DS_Store", "Thumbs.db", "desktop.ini"}
+    for f in got.values():
+        assert (f.kind, f.path, f.problem, f.size) == ("other", None, None, 7)
+        assert f.what_zh == "电脑系统自动生成的附属文件" and f.what_en == "a file the desktop adds to archives"
+
+
+def test_an_archive_inside_an_archive_inside_an_archive_is_refused_naming_the_depth(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("108001.xlsx", b"x")
+    middle = io.BytesIO()
+    with zipfile.ZipFile(middle, "w") as zf:
+        zf.writestr("inner.zip", inner.getvalue())
+    archive = tmp_path / "outer.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("middle.zip", middle.getvalue())
+    got = _collect(archive)
+    assert list(got) == ["middle.zip!inner.zip"]
+    f = got["middle.zip!inner.zip"]
+    assert f.path is None and "嵌套超过 1 层" in f.problem and "nested deeper than 1 level" in f.problem_en
+    assert f.size == len(inner.getvalue())
+    assert list(_collect(archive, RunLimits(max_depth=2))) == ["middle.zip!inner.zip!108001.xlsx"]
