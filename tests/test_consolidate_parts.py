@@ -92,3 +92,23 @@ def test_tables_list_the_rounds_tables_and_then_only_those_built_once_the_round_
     assert list(tables) == ["projects"]  # what was built stays usable
     with pytest.raises(KeyError):
         tables["submissions"]
+
+
+def test_a_round_store_gives_back_each_record_as_written_with_or_without_department_rows(tmp_path):
+    from types import SimpleNamespace
+
+    from perfxl.consolidate import RoundStore
+    store = RoundStore(tmp_path / "round")
+    (tmp_path / "round").mkdir()
+    plain = SimpleNamespace(spill=store.add([("P1", "项目一")], [("P1", 1, "指标")]))
+    v2 = SimpleNamespace(spill=store.add([("P2", "项目二")], [], [("部门", 1, "部门指标")]))
+    empty_dept = SimpleNamespace(spill=store.add([], [], []))
+    nothing = SimpleNamespace(spill=None)
+    assert (store.projects(plain), store.indicators(plain), store.department(plain)) == (
+        [("P1", "项目一")], [("P1", 1, "指标")], [])
+    assert (store.projects(v2), store.indicators(v2), store.department(v2)) == (
+        [("P2", "项目二")], [], [("部门", 1, "部门指标")])
+    assert len(plain.spill) == 4 and len(v2.spill) == 5 and len(empty_dept.spill) == 4  # no rows: no part
+    assert (store.projects(nothing), store.indicators(nothing), store.department(nothing)) == ([], [], [])
+    store.close()
+    assert not (tmp_path / "round").exists()
