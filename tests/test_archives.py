@@ -108,7 +108,8 @@ def test_a_run_killed_outright_has_its_temporary_folder_removed_by_the_next(tmp_
     stale = tmp_path / f"perfxl-round-{dead.pid}-abc"
     (stale / "x").mkdir(parents=True)
     mine = tmp_path / f"perfxl-round-{os.getpid()}-keep"
-    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    alive = subprocess.Popen([sys.executable, "-c",  # SIGHUP as it is by default, even under nohup
+                              "import signal, time; signal.signal(signal.SIGHUP, signal.SIG_DFL); time.sleep(30)"])
     try:
         theirs = tmp_path / f"perfxl-round-{alive.pid}-running"
         odd = tmp_path / "perfxl-round-notapid-x"
