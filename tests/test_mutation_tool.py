@@ -134,3 +134,64 @@ def test_rejudge_copies_the_tests_in_and_forgets_the_survivors_so_the_next_run_j
     assert runs == ["ran ['--max-children', '1']"]  # a plain run judges what has no result
     for tests in (here / "tests", here / "mutants" / "tests"):
         assert (tests / "test_mutation_tool.py").is_file() and not (tests / "test_old.py").exists()
+
+
+def _meta(here: Path, module: str, codes: dict) -> Path:
+    meta = here / "mutants" / "perfxl" / f"{module}.py.meta"
+    meta.parent.mkdir(parents=True, exist_ok=True)
+    meta.write_text(json.dumps({"exit_code_by_key": codes, "durations_by_key": {}}), "utf-8")
+    return meta
+
+
+def test_a_sample_is_drawn_from_every_mutant_the_rest_marked_skipped_and_kept_for_the_next_run(tool, tmp_path):
+    names = [f"perfxl.rules.x_f__mutmut_{i}" for i in range(1, 41)]
+    codes = {n: None for n in names}
+    codes[names[0]] = 1  # judged by an earlier run: still drawn from, and keeps its result
+    meta = _meta(tmp_path, "rules", codes)
+    chosen = tool.mark_sample(tmp_path, ["rules"], size=10, seed=7)["rules"]
+    assert len(chosen) == len(set(chosen)) == 10 and set(chosen) <= set(names)
+    after = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    assert {n for n, c in after.items() if c is None} == set(chosen) - {names[0]}
+    assert {n for n, c in after.items() if c == tool.SKIPPED} == set(names) - set(chosen) - {names[0]}
+    assert after[names[0]] == 1
+    # the same size and seed: the same sample, even once its mutants are judged
+    assert tool.mark_sample(tmp_path, ["rules"], size=10, seed=7)["rules"] == chosen
+    # another seed: another sample; the mutants it now takes in are no longer skipped
+    other = tool.mark_sample(tmp_path, ["rules"], size=10, seed=8)["rules"]
+    assert other != chosen
+    again = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    assert all(again[n] in (None, 1) for n in other)
+    assert json.loads((tmp_path / "sample.json").read_text("utf-8"))["rules"] == {
+        "size": 10, "seed": 8, "names": other}
+
+
+def test_a_sample_larger_than_the_module_takes_every_mutant(tool, tmp_path):
+    _meta(tmp_path, "layout", {"perfxl.layout.x_a__mutmut_1": None, "perfxl.layout.x_a__mutmut_2": 0})
+    assert tool.mark_sample(tmp_path, ["layout"], size=50, seed=1)["layout"] == [
+        "perfxl.layout.x_a__mutmut_1", "perfxl.layout.x_a__mutmut_2"]
+
+
+def test_wilsons_interval_holds_the_score_and_stays_inside_zero_and_one(tool):
+    low, high = tool.wilson(50, 50)
+    assert 0.92 < low < 0.93 and high == 1.0  # every sampled mutant killed: still not certain
+    low, high = tool.wilson(45, 50)
+    assert low == pytest.approx(0.786, abs=0.001) and high == pytest.approx(0.957, abs=0.001)
+    assert tool.wilson(0, 10)[0] == 0.0
+
+
+def test_a_sampled_score_counts_only_the_sample(tool, tmp_path, monkeypatch):
+    fake = tmp_path / "mutmut"
+    fake.write_text(FAKE.format(python=sys.executable), "utf-8")
+    fake.chmod(0o755)
+    here = tmp_path / "both"
+    here.mkdir()
+    drawn = {"integrity": ["perfxl.integrity.x_sign__mutmut_1", "perfxl.integrity.x_sign__mutmut_2"],
+             "archives": ["perfxl.archives.x__mb__mutmut_2"]}
+    monkeypatch.setattr(tool, "generate", lambda *a: None)
+    monkeypatch.setattr(tool, "mark_sample", lambda here, modules, size, seed: drawn)
+    scores = {s.module: s for s in tool.run_modules([str(fake)], here, ["integrity", "archives"], jobs=2,
+                                                     sample=2, seed=1)}
+    assert (scores["integrity"].killed, scores["integrity"].survived, scores["integrity"].sampled) == (1, 1, 2)
+    assert (scores["archives"].killed, scores["archives"].survived, scores["archives"].mutants) == (1, 0, 1)
+    assert scores["archives"].interval == tool.wilson(1, 1)
+    assert "(sample)" in tool.table(list(scores.values()))
