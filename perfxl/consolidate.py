@@ -788,7 +788,7 @@ def consolidate(paths: Sequence[str | Path], register: str | Path | Mapping[str,
     (``with consolidate(...) as c``, ``c.close()``) or garbage-collected.
     """
     if isinstance(register, Mapping):
-        reg, reg_name = register, t("项目清单", "the register")
+        reg, reg_name = register, ""  # given as data: no file to name
     else:
         reg, reg_name = read_register_compact(register), str(register)
     store = RoundStore()
@@ -828,7 +828,7 @@ def decide_round(run: CheckRun, reg: Mapping[str, UnitData], store: RoundStore, 
     units are (goal tables on a tie); a workbook of the other form is then not taken, like one of
     another year: 文件清单 says 其他表样 and why, and its unit counts as not sent (a self-evaluation
     in a goals round is not a goal table)."""
-    reg_name = register_name or t("项目清单", "the register")
+    reg_name = register_name or ""
     if form is not None and form not in FORMS:
         raise ValueError(f"unknown form {form!r}")
     _check_matches(paths, reg, reg_name, run)
@@ -890,16 +890,19 @@ def _check_matches(paths: Sequence[str | Path], reg: Mapping[str, UnitData], reg
     codes = sorted({c.report.unit_code for c in run.files if c.report.unit_code})
     readable = sum(c.readable for c in run.files)
     shown = t("、", ", ").join(codes[:8]) + ("…" if len(codes) > 8 else "")
+    # "项目清单 D:/2024/清单.xlsx", or just "项目清单" for a register given as data
+    reg_zh = f"项目清单 {reg_name} " if reg_name else "项目清单"
+    reg_en = f"the register {reg_name}" if reg_name else "the register"
     if codes:
-        zh = (f"{given}：收到的 {len(run.files)} 个工作簿（可读取 {readable} 个）都不属于项目清单 {reg_name} 中的 "
+        zh = (f"{given}：收到的 {len(run.files)} 个工作簿（可读取 {readable} 个）都不属于{reg_zh}中的 "
               f"{len(reg)} 个单位（工作簿的单位编码：{shown}）。请检查报送文件夹或项目清单是否选错。")
         en = (f"{given}: none of the {len(run.files)} workbooks ({readable} readable) is of the {len(reg)} units of "
-              f"{reg_name} (their unit codes: {shown}). Is the returns folder or the register the wrong one?")
+              f"{reg_en} (their unit codes: {shown}). Is the returns folder or the register the wrong one?")
     else:
-        zh = (f"{given}：收到的 {len(run.files)} 个文件都无法读取，文件名也看不出是项目清单 {reg_name} 中哪个单位的。"
+        zh = (f"{given}：收到的 {len(run.files)} 个文件都无法读取，文件名也看不出是{reg_zh}中哪个单位的。"
               f"请检查报送文件夹或项目清单是否选错。")
         en = (f"{given}: none of the {len(run.files)} files could be read, nor do their names tell a unit of "
-              f"{reg_name}. Is the returns folder or the register the wrong one?")
+              f"{reg_en}. Is the returns folder or the register the wrong one?")
     raise RoundMismatch(t(zh, en))
 
 

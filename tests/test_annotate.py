@@ -115,3 +115,25 @@ def test_a_marked_blank_input_shows_its_mark_not_the_input_fill(tmp_path, hebei)
     assert covering[0].stopIfTrue and covering[0].formula == ["TRUE"]
     assert "#" + covering[0].dxf.fill.bgColor.rgb[-6:].upper() == MARK_FILLS[worst]
     assert any("#" + r.dxf.fill.bgColor.rgb[-6:].upper() == INPUT_FILL for r in covering[1:])
+
+
+def test_each_finding_on_the_review_sheet_wears_its_severitys_colour(tmp_path, hebei):
+    """审核意见's 类别 cell of a finding has the fill of its mark on the form, so the list and the
+    cells read alike (red must change, orange advice)."""
+    data = clean()
+    data["projects"][0]["indicators"][0]["basis"] = None           # I11: advice
+    data["projects"][0]["funds"]["total"] = 101.0                  # F01: must change
+    checked = check_file(perfxl.write_workbook(unit_from_dict(data), hebei, tmp_path / "in"))
+    review = load_workbook(annotate(checked, tmp_path / "r"))[REVIEW_SHEET]
+    fills = {r[2].value: _rgb(r[1]) for r in review.iter_rows(min_row=5) if r[2].value}
+    assert fills["F01"] == MARK_FILLS["error"].upper() and fills["I11"] == MARK_FILLS["warning"].upper()
+
+
+def test_an_annotated_return_is_signed_with_the_offices_key(tmp_path, hebei):
+    """The return goes back to the unit and comes in again: signed with the office's key it passes
+    that key's check, and a return signed with no key (or another) would not."""
+    key = b"office-key-0123456789abcdef-2026"
+    path = perfxl.write_workbook(unit_from_dict(clean()), hebei, tmp_path / "in", key=key)
+    out = annotate(check_file(path, key=key), tmp_path / "r", key=key)
+    assert [f.code for f in check_file(out, key=key).report.findings] == []
+    assert "S04" in [f.code for f in check_file(out, key=b"another-key-0123456789abcdef-000").report.findings]

@@ -252,6 +252,65 @@ def test_a_highly_compressed_entry_is_refused_only_past_a_mebibyte(tmp_path, siz
         assert f"（{size} 字节）" in got.problem and got.size == size
 
 
+def test_an_entry_that_compresses_little_is_extracted_however_large(tmp_path):
+    """The zip-bomb guard is a ratio (inflated / compressed past 200 to 1), not a size: 2 MiB of bytes
+    that do not compress is an ordinary attachment."""
+    data = os.urandom(2 << 20)
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("附件.pdf", data)
+    from perfxl.archives import collect_inputs
+    with collect_inputs([archive]) as inputs:
+        (got,) = inputs
+        assert got.problem is None and got.path is not None and Path(got.path).read_bytes() == data
+
+
+@pytest.mark.parametrize("extra, refused", [(0, False), (1, True)])
+def test_an_entry_is_refused_only_past_the_per_file_ceiling(tmp_path, monkeypatch, extra, refused):
+    monkeypatch.setattr("perfxl.archives.MAX_ENTRY_BYTES", 4096)
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("附件.pdf", os.urandom(4096 + extra))
+    got = _collect(archive)["附件.pdf"]
+    assert (got.path is None) is refused
+    if refused:
+        assert f"解压后过大（{4096 + extra} 字节）" in got.problem and "too large once extracted" in got.problem_en
+
+
+def test_an_entry_that_leaves_the_archive_is_refused_saying_why(tmp_path):
+    archive = _raw_zip(tmp_path / "a.zip", "../108001.xlsx", b"x" * 10)
+    (got,) = _collect(archive).values()
+    assert got.path is None
+    assert got.problem == "压缩包内的路径试图跳出压缩包（含“..”或绝对路径），已拒绝"
+    assert got.problem_en == 'the entry\'s path leaves the archive (".." or an absolute path): refused'
+
+
+def test_an_entry_past_the_runs_extraction_budget_is_refused_under_its_own_name(tmp_path):
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("报送/108001.xlsx", os.urandom(3000))
+        zf.writestr("报送/112001.xlsx", os.urandom(3000))
+    got = _collect(archive, RunLimits(max_bytes=4000, max_ratio=100, slack_bytes=0))
+    assert sorted(got) == ["报送/108001.xlsx", "报送/112001.xlsx"]
+    second = got["报送/112001.xlsx"]
+    assert second.display == f"{archive}!报送/112001.xlsx" and second.path is None
+    assert "解压总量已达上限" in second.problem and "（3000 字节）未解压" in second.problem
+    assert got["报送/108001.xlsx"].problem is None
+
+
+def test_an_entry_in_a_compression_method_python_cannot_read_is_refused_as_damaged(tmp_path):
+    """zipfile refuses such an entry before anything is written (NotImplementedError): refused as
+    damaged, and the run goes on (the cleanup must not trip over a file that never was)."""
+    archive = _raw_zip(tmp_path / "a.zip", "108001.xlsx", b"x" * 100)
+    raw = bytearray(archive.read_bytes())
+    local, central = raw.find(b"PK\x03\x04"), raw.find(b"PK\x01\x02")
+    for at in (local + 8, central + 10):
+        raw[at:at + 2] = (98).to_bytes(2, "little")  # PPMd, which zipfile does not implement
+    archive.write_bytes(bytes(raw))
+    (got,) = _collect(archive).values()
+    assert got.path is None and "损坏" in got.problem and "damaged" in got.problem_en
+
+
 def test_files_a_desktop_adds_are_listed_as_such_never_extracted(tmp_path):
     archive = tmp_path / "a.zip"
     with zipfile.ZipFile(archive, "w") as zf:

@@ -162,3 +162,13 @@ def test_annotated_returns_are_signed_with_the_offices_key_and_locked_with_its_p
     assert wb.security.workbookPassword and all(ws.protection.password for ws in wb.worksheets)
     plain = annotate_all(run, tmp_path / "plain")[0].path
     assert not load_workbook(plain).security.workbookPassword
+
+
+def test_check_file_leaves_out_the_rules_it_is_told_to_skip(tmp_path, hebei):
+    data = clean()
+    data["projects"][0]["funds"]["total"] = 101.0                  # F01
+    data["projects"][0]["indicators"][0]["basis"] = None           # I11
+    path = perfxl.write_workbook(unit_from_dict(data), hebei, tmp_path)
+    assert {"F01", "I11"} <= {f.code for f in check_mod.check_file(path).report.findings}
+    codes = {f.code for f in check_mod.check_file(path, skip=["F01"]).report.findings}
+    assert "F01" not in codes and "I11" in codes

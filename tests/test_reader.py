@@ -310,3 +310,15 @@ def test_unknown_operator_is_reported_not_dropped(tmp_path):
     assert ind.operator is None and ind.raw_operator == "约" and ind.value == 4
     (i04,) = [f for f in check_file(tmp_path / "typed.xlsx").report.findings if f.code == "I04"]
     assert i04.cell == op and "“约”无法识别" in i04.message
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("2023.7", "2023-07"), ("2023年7月", "2023-07"), ("2023/07", "2023-07"),
+    ("2023.7.1", "2023-07-01"), ("2023年7月31日", "2023-07-31"),      # the first and last day kept
+    ("2023.7.0", "2023.7.0"), ("2023.7.32", "2023.7.32"),             # no such day: as typed, for G07
+    ("2023.0", "2023.0"), ("2023.12", "2023-12"), ("2023.13", "2023.13"),
+])
+def test_a_month_of_the_period_is_read_in_the_schemas_spelling_only_when_it_is_one(typed, read):
+    from perfxl.reader import _month
+
+    assert _month(typed) == read

@@ -122,6 +122,21 @@ def test_consolidate_register_matching_no_file_is_input_error(tmp_path):
     assert r.exit_code == 2 and "None" not in r.output and "other-county.xlsx" in r.output
 
 
+@pytest.mark.parametrize("lang, wording", [("zh", "都不属于项目清单中的"), ("en", "units of the register (their unit codes")])
+def test_a_register_given_as_data_is_called_the_register_once(tmp_path, monkeypatch, lang, wording):
+    """A Python caller hands the register as data: there is no file to name, and the message says
+    "the register" once, in the language in use."""
+    from perfxl.i18n import _ENV
+
+    monkeypatch.setenv(_ENV, lang)
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    (folder / "115001.xlsx").write_bytes(_workbook(_unit("115001")))
+    with pytest.raises(RoundMismatch) as e:
+        consolidate([folder], _register(_unit("108001")))
+    assert wording in str(e.value) and "项目清单 项目清单" not in str(e.value)
+
+
 def test_consolidate_without_a_readable_workbook_needs_the_year(tmp_path):
     """The budget year is never None: a round of only unreadable returns must be told its year."""
     folder = tmp_path / "returned"

@@ -155,6 +155,30 @@ def test_the_level2_dropdown_helper_of_a_period_row_holds_the_inherited_level1(t
     assert helper == ["产出指标", "产出指标", "效益指标", "效益指标", "效益指标"]
 
 
+def test_the_level2_dropdown_helper_takes_the_row_above_when_its_level1_is_blank_after_recalculation(tmp_path):
+    """The cached values above hold only until Excel recalculates: below the first row, each helper's
+    formula must fall back on the helper of the row above for a blank 一级, not on its own cell."""
+    data = sample()
+    ws = load_workbook(write_workbook(unit_from_dict(data), MOF13, tmp_path))[P1]
+    rows = list(L.period_indicator_rows)
+    first = ws.cell(rows[0] + 1, 12).value
+    assert first == f"=TRIM({a1(rows[0], 0)})"
+    for r in rows[1:]:
+        formula = ws.cell(r + 1, 12).value
+        assert formula.startswith("=IF(") and f",{a1(r - 1, 11)}," in formula, (r, formula)
+
+
+def test_only_the_annual_table_has_a_self_check_heading(tmp_path):
+    """自查 marks are computed for the 年度 table only; the 实施期 and department tables are checked on
+    receipt, so a 自查 heading over them would promise marks that never come."""
+    wb = load_workbook(write_workbook(unit_from_dict(sample()), MOF13, tmp_path))
+    check = L.columns.check
+    assert wb[P1].cell(L.header_row + 1, check + 1).value == "自查"
+    assert wb[P1].cell(L.period_header_row + 1, check + 1).value is None
+    D = DepartmentLayout(MOF13)
+    assert wb[DEPARTMENT_SHEET].cell(D.indicator_header_row + 1, check + 1).value is None
+
+
 def test_hebei_and_mof_2021_keep_the_seed_layout_cell_for_cell():
     for fw in (HEBEI, perfxl.load_framework("mof-2021")):
         P, Q = ProjectLayout(fw), DepartmentLayout(fw)
