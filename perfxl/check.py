@@ -154,24 +154,25 @@ def register_findings(unit: UnitData, register: dict[str, UnitData], locations: 
         return []  # S08 (not in the register) says it
     out: list[Finding] = []
     unit_cell = locations.get(("unit",), (None, None))
-    for attr, label in (("department_code", "主管部门编码"), ("department_name", "主管部门名称")):
+    for attr, label, label_en in (("department_code", "主管部门编码", "department code"),
+                                  ("department_name", "主管部门名称", "department name")):
         want, got = getattr(issued.unit, attr), getattr(unit.unit, attr)
         if want and not _same_text(want, got):
             out.append(finding("S08", sheet=unit_cell[0], cell=unit_cell[1], value=got, unit_code=unit.unit.code,
                                what=f"{label}“{got or '（空）'}”与清单的“{want}”不符",
-                               what_en=f"its {label} '{got or ''}' differs from the register's '{want}'"))
+                               what_en=f"its {label_en} '{got or ''}' differs from the register's '{want}'"))
     by_code = {p.code: p for p in issued.projects}
     for pi, p in enumerate(unit.projects):
         reg = by_code.get(p.code)
         if reg is None:
             continue  # X03
-        for attr, label in (("name", "项目名称"), ("purpose", "资金用途")):
+        for attr, label, label_en in (("name", "项目名称", "The project name"), ("purpose", "资金用途", "The purpose")):
             want, got = getattr(reg, attr), getattr(p, attr)
             if want and not _same_text(want, got):
                 sheet, cell = locations.get(("project", pi, attr), (None, None))
                 out.append(finding("S04", sheet=sheet, cell=cell, project_code=p.code, value=got,
                                    what=f"{label}与项目清单不符：清单为“{want}”，工作簿中为“{got or '（空）'}”",
-                                   what_en=f"{label} differs from the register: '{want}' there, '{got or ''}' here"))
+                                   what_en=f"{label_en} differs from the register: '{want}' there, '{got or ''}' here"))
     return out
 
 

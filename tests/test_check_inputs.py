@@ -172,3 +172,38 @@ def test_check_file_leaves_out_the_rules_it_is_told_to_skip(tmp_path, hebei):
     assert {"F01", "I11"} <= {f.code for f in check_mod.check_file(path).report.findings}
     codes = {f.code for f in check_mod.check_file(path, skip=["F01"]).report.findings}
     assert "F01" not in codes and "I11" in codes
+
+
+def test_register_values_a_workbook_changed_are_named_in_each_language():
+    """主管部门 (S08) and a project's name and purpose (S04) against the register: the message quotes
+    both values, says "empty" for a blank one, and the English one is English throughout."""
+    from perfxl.check import register_findings
+
+    issued = unit_from_dict(clean())
+    data = clean()
+    data["unit"]["department_name"] = "某某局"
+    data["projects"][0]["name"] = "改过的名字"
+    data["projects"][0]["purpose"] = ""
+    got = register_findings(unit_from_dict(data), {issued.unit.code: issued}, {})
+    by = {(f.code, f.value): f for f in got}
+    assert sorted(by) == [("S04", ""), ("S04", "改过的名字"), ("S08", "某某局")]
+    s08 = by[("S08", "某某局")]
+    assert f"主管部门名称“某某局”与清单的“{issued.unit.department_name}”不符" in s08.message
+    assert f"its department name '某某局' differs from the register's '{issued.unit.department_name}'" \
+        in s08.message_en
+    name = by[("S04", "改过的名字")]
+    assert f"The project name differs from the register: '{issued.projects[0].name}' there, '改过的名字' here" \
+        in name.message_en
+    purpose = by[("S04", "")]
+    assert "工作簿中为“（空）”" in purpose.message
+    assert f"The purpose differs from the register: '{issued.projects[0].purpose}' there, '' here" in purpose.message_en
+    for f in got:  # the Chinese labels stay out of the English message
+        assert not any(label in f.message_en for label in ("主管部门", "项目名称", "资金用途")), f.message_en
+
+
+def test_check_paths_holds_every_file_to_the_framework_given(tmp_path, hebei):
+    """The round's framework is passed to every file's reading: a workbook made from another is S05."""
+    path = perfxl.write_workbook(unit_from_dict(clean()), hebei, tmp_path)
+    assert "S05" not in [f.code for f in check_paths([path]).files[0].report.findings]
+    other = perfxl.load_framework("mof-2021")
+    assert "S05" in [f.code for f in check_paths([path], framework=other).files[0].report.findings]

@@ -112,3 +112,18 @@ def test_a_round_store_gives_back_each_record_as_written_with_or_without_departm
     assert (store.projects(nothing), store.indicators(nothing), store.department(nothing)) == ([], [], [])
     store.close()
     assert not (tmp_path / "round").exists()
+
+
+def test_a_projects_errors_and_warnings_count_its_own_findings_only():
+    """The 项目 sheet's 错误 and 提示: per project, its findings of each severity; a finding of the
+    unit as a whole (no project) and advice (info) count nowhere."""
+    from types import SimpleNamespace as NS
+
+    from perfxl.consolidate import Consolidation
+
+    found = [NS(project_code="P1", severity="error"), NS(project_code="P1", severity="error"),
+             NS(project_code="P1", severity="warning"), NS(project_code="P2", severity="warning"),
+             NS(project_code="P2", severity="info"), NS(project_code=None, severity="error")]
+    counts = Consolidation.project_counts(NS(report=NS(findings=found)))
+    assert counts == {"P1": [2, 1], "P2": [0, 1]}
+    assert Consolidation.project_counts(NS(report=NS(findings=[]))) == {}

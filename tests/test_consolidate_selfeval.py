@@ -263,6 +263,15 @@ def test_csv_and_parquet_hold_every_table_of_the_selfeval_round(summary):
     assert list(csv["问题"]) == list(summary["tables"]["attention"]["问题"])
 
 
+def test_a_streamed_table_of_the_selfeval_round_is_counted_without_being_built(round_):
+    """The summary asks each table's length before streaming it: the self-evaluation's own tables are
+    counted from the round, never built into a DataFrame to be counted (memory, issue 12)."""
+    with consolidate([round_["inbox"]], REGISTER) as c:
+        n = {key: c.length(key) for key in ("attention", "units")}
+        assert all(c.tables.built(key) is None for key in n)
+        assert n == {key: len(c.tables[key]) for key in n} and n["units"] == len(round_["units"])
+
+
 def test_a_goals_round_takes_no_selfeval_workbook(round_, tmp_path):
     with consolidate([round_["inbox"]], REGISTER, form="goals") as c:
         assert c.form == "goals"

@@ -216,6 +216,8 @@ def test_other_files_listed_in_file_list_without_findings(folder_with_cover_lett
     assert all(len(h) == 64 for h in others["SHA-256"])
     pdf = others[others["文件"].str.endswith("108001_盖章页.pdf")].iloc[0]
     assert pdf["单位编码"] == "108001" and "PDF" in pdf["说明"]
+    unnamed = others[others["文件"].str.endswith("截图.png")].iloc[0]
+    assert unnamed["单位编码"] == ""  # a name that tells no unit: no unit, not a placeholder
     assert not result.tables["findings"]["文件"].isin(others["文件"]).any()
     o = dict(zip(result.overview["项目"], result.overview["数值"]))
     assert o["文件：其他文件"] == len(OTHER_NAMES) and o["收到文件"] == len(OTHER_NAMES) + 2
