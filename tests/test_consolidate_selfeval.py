@@ -248,6 +248,7 @@ def test_a_goal_table_in_a_selfeval_round_is_another_form_and_not_taken(summary)
     files = {Path(r["文件"]).name: r for r in sheet_rows(summary["wb"], "文件清单")}
     row = files[f"{GOAL_TABLE_INSTEAD}_绩效目标表.xlsx"]
     assert row["状态"] == "其他表样" and "绩效目标表" in row["说明"]
+    assert "本轮汇总的是" in row["说明"] and "绩效自评表" in row["说明"], row["说明"]  # what it is, what the round takes
     submissions = {r["单位编码"]: r for r in sheet_rows(summary["wb"], "提交情况")}
     assert submissions[GOAL_TABLE_INSTEAD]["状态"] == "未报送"
 
