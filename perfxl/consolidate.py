@@ -944,7 +944,7 @@ def _x01(taken: list[Received], store: RoundStore) -> None:
                 r.report.findings.append(finding(
                     "X01", sheet=sheet, cell=cell, project_code=code, value=code, code=code,
                     what=f"也出现在单位 {first.unit_code} 的工作簿（{os.path.basename(first.path)}）中",
-                    what_en=f"also appears in unit {first.unit_code}'s workbook"))
+                    what_en=f"also appears in unit {first.unit_code}'s workbook ({os.path.basename(first.path)})"))
 
 
 def _x02(taken: list[Received], store: RoundStore) -> None:

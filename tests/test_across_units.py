@@ -88,3 +88,14 @@ def test_x01_across_units_is_a_submit_mode_check(tmp_path, draft):
     second = _write(tmp_path, _unit("115001", "土地收购储备中心本级", B), "b")
     run = check_paths([first, second], mode="draft" if draft else "submit")
     assert sum(len(_x01(c)) for c in run.files) == (0 if draft else 1)
+
+
+def test_consolidation_names_the_unit_and_the_file_that_had_the_code_first_in_both_languages(tmp_path):
+    a, b = _unit("108001", "教育局本级", A), _unit("115001", "土地收购储备中心本级", B)
+    first, second = _write(tmp_path, a, "a"), _write(tmp_path, b, "b")
+    register = {d["unit"]["code"]: unit_from_dict(d) for d in (a, b)}
+    with perfxl.consolidate([first, second], register) as c:
+        (f,) = [f for r in c.run.files for f in r.report.findings if f.code == "X01"]
+    assert f.project_code == SHARED and f.cell == ProjectLayout(HEBEI).code.a1
+    assert f"单位 108001 的工作簿（{first.name}）" in f.message
+    assert f"unit 108001's workbook ({first.name})" in f.message_en
