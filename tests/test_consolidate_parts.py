@@ -51,6 +51,15 @@ def test_the_compact_register_facts_are_what_the_summary_shows_of_a_unit(registe
     assert register.facts("112001") == ("", "", "112001", "单位112001", 3, 50.0)
 
 
+def test_a_register_given_as_data_gives_the_same_facts_as_the_compact_one(register):
+    """A Python caller may hand the register as a dict of units: 提交情况 must show the same."""
+    from perfxl.consolidate import _facts
+
+    as_data = {code: register[code] for code in register}
+    for code in register:
+        assert _facts(as_data, code) == _facts(register, code) == register.facts(code)
+
+
 def test_the_compact_register_travels_to_a_worker_without_its_last_unit(register):
     register["101001"]
     state = register.__getstate__()
@@ -127,3 +136,32 @@ def test_a_projects_errors_and_warnings_count_its_own_findings_only():
     counts = Consolidation.project_counts(NS(report=NS(findings=found)))
     assert counts == {"P1": [2, 1], "P2": [0, 1]}
     assert Consolidation.project_counts(NS(report=NS(findings=[]))) == {}
+
+
+@pytest.mark.parametrize("n, cut", [(8, False), (9, True)])
+def test_a_wrong_round_names_eight_unit_codes_then_cuts_the_list(n, cut):
+    from types import SimpleNamespace as NS
+
+    from perfxl.consolidate import _check_matches
+    from perfxl.errors import RoundMismatch
+
+    files = [NS(report=NS(unit_code=f"9{k:05d}"), readable=True) for k in range(n)]
+    with pytest.raises(RoundMismatch) as e:
+        _check_matches(["returned"], {"101001": None}, "清单.xlsx", NS(files=files))
+    message = str(e.value)
+    assert all(f"9{k:05d}" in message for k in range(8)) and ("900008" in message) is False
+    assert ("…" in message) is cut
+
+
+def test_closing_a_round_whose_temporary_folder_is_already_gone_is_quiet():
+    """A system cleaner (or a second close) may have removed the round's folder first: closing it
+    must not turn the end of a finished consolidation into an error."""
+    import shutil
+
+    from perfxl.consolidate import RoundStore
+
+    store = RoundStore()
+    store.add([("P", "项目")], [])
+    shutil.rmtree(store.folder)
+    store.close()
+    store.close()

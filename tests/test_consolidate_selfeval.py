@@ -282,14 +282,18 @@ def test_a_goals_round_takes_no_selfeval_workbook(round_, tmp_path):
         assert list(c.sheets.values()) == ["提交情况", "项目", "指标", "问题清单", "文件清单"]
 
 
-def test_a_round_of_the_wrong_form_only_is_a_clear_message(round_, tmp_path):
+@pytest.mark.parametrize("lang, words", [("zh", ("绩效自评表", "绩效目标表", "报送文件夹是否选错")),
+                                         ("en", ("selfeval forms", "goals form", "returns folder the wrong one"))])
+def test_a_round_of_the_wrong_form_only_is_a_clear_message(round_, tmp_path, monkeypatch, lang, words):
+    monkeypatch.setenv("PERFXL_LANG", lang)
     only = tmp_path / "only-selfeval"
     only.mkdir()
     for path in round_["inbox"].glob("*绩效自评表.xlsx"):
         (only / path.name).write_bytes(path.read_bytes())
     with pytest.raises(RoundMismatch) as e:
         consolidate([only], REGISTER, form="goals")
-    assert "绩效自评表" in str(e.value) and "绩效目标表" in str(e.value)
+    message = str(e.value)
+    assert message.startswith(str(only)) and all(w in message for w in words), message
 
 
 def test_cli_consolidates_a_selfeval_round(round_, tmp_path):
