@@ -71,6 +71,8 @@ def test_a_unit_sending_its_workbook_twice_is_x04_not_x01(tmp_path):
     run = check_paths([path, again])
     assert [_x01(c) for c in run.files] == [[], []]
     assert [sum(f.code == "X04" for f in c.report.findings) for c in run.files] == [1, 1]
+    # each file's X04 carries that file's own path (the summary's 问题清单 shows which copy it is)
+    assert [[f.value for f in c.report.findings if f.code == "X04"] for c in run.files] == [[c.path] for c in run.files]
 
 
 def test_check_across_on_checked_files_raises_x01_once_per_shared_code(tmp_path):

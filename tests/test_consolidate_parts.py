@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import pickle
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -165,3 +166,34 @@ def test_closing_a_round_whose_temporary_folder_is_already_gone_is_quiet():
     shutil.rmtree(store.folder)
     store.close()
     store.close()
+
+
+def test_a_file_whose_reading_failed_is_listed_with_its_checksum(tmp_path, monkeypatch):
+    """A file whose reading ended its worker (here a MemoryError) is still a file the round received: 文件清单
+    lists it as unreadable with its SHA-256, like every other file."""
+    import hashlib
+
+    import perfxl
+    from perfxl import check as check_mod
+    from perfxl.consolidate import consolidate
+
+    d = tmp_path / "in"
+    units = {}
+    for code in ("108001", "112001"):
+        u = perfxl.load_unit(Path(__file__).resolve().parents[1] / "samples" / "units" / f"{code}.json")
+        units[code] = u
+        perfxl.write_workbook(u, perfxl.load_framework("hebei-2023"), d)
+    broken = next(p for p in d.iterdir() if p.name.startswith("112001"))
+    real = check_mod.read_return
+
+    def read_return(path, **kw):
+        if Path(path).name == broken.name:
+            raise MemoryError  # what ends a worker: the parent gets Crashed
+        return real(path, **kw)
+
+    monkeypatch.setattr(check_mod, "read_return", read_return)
+    with consolidate([d], units, jobs=1) as c:
+        files = c.tables["files"].set_index("单位编码")
+    assert files.loc["112001", "状态"] == "无法读取"
+    assert files.loc["112001", "SHA-256"] == hashlib.sha256(broken.read_bytes()).hexdigest()
+    assert files.loc["108001", "状态"] == "采用"

@@ -313,3 +313,15 @@ def test_in_process_mode_for_mutation_testing_runs_tasks_here_with_the_same_resu
     assert forked[0] != os.getpid() and here[0] == os.getpid()
     assert isinstance(forked[1], Crashed) and isinstance(here[1], Crashed)
     assert (here[1].reason_zh, here[1].reason_en) == (forked[1].reason_zh, forked[1].reason_en)
+
+
+def test_the_limits_given_hold_for_every_file_of_a_run_of_several(tmp_path):
+    """check_paths hands its SandboxLimits to the pool that reads many files, not only to a lone
+    file's worker: with no time allowed, each file of the run is S01, and the run still ends."""
+    d = tmp_path / "in"
+    for code in ("108001", "112001"):
+        perfxl.write_workbook(perfxl.load_unit(SAMPLES / "units" / f"{code}.json"),
+                              perfxl.load_framework("hebei-2023"), d)
+    assert all(c.report.valid for c in check_paths([d], jobs=2).files)
+    run = check_paths([d], jobs=2, sandbox=SandboxLimits(wall_seconds=0.01))
+    assert len(run.files) == 2 and all([f.code for f in c.report.findings] == ["S01"] for c in run.files)
