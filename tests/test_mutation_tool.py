@@ -195,3 +195,27 @@ def test_a_sampled_score_counts_only_the_sample(tool, tmp_path, monkeypatch):
     assert (scores["archives"].killed, scores["archives"].survived, scores["archives"].mutants) == (1, 0, 1)
     assert scores["archives"].interval == tool.wilson(1, 1)
     assert "(sample)" in tool.table(list(scores.values()))
+
+
+def test_a_kept_sample_whose_mutants_vanished_is_refilled_to_its_size(tool, tmp_path):
+    names = [f"perfxl.check.x_f__mutmut_{i}" for i in range(1, 31)]
+    meta = _meta(tmp_path, "check", {n: None for n in names})
+    chosen = tool.mark_sample(tmp_path, ["check"], size=10, seed=3)["check"]
+    gone = set(chosen[:3])  # their function was rewritten with fewer mutants
+    meta.write_text(json.dumps({"exit_code_by_key": {n: None for n in names if n not in gone}}), "utf-8")
+    again = tool.mark_sample(tmp_path, ["check"], size=10, seed=3)["check"]
+    assert len(again) == 10 and set(chosen[3:]) <= set(again) and not gone & set(again)
+
+
+def test_rejudge_writes_only_the_changed_source_files_the_tested_modules_plain(tool, tmp_path, monkeypatch):
+    here = tmp_path / "kept"
+    (here / "perfxl").mkdir(parents=True)
+    fake_root = tmp_path / "root"
+    (fake_root / "perfxl").mkdir(parents=True)
+    (fake_root / "perfxl" / "rules.py").write_text("@check('F01')\ndef f():\n    return 1\n", "utf-8")
+    (fake_root / "perfxl" / "values.py").write_text("X = 1\n", "utf-8")
+    (here / "perfxl" / "values.py").write_text("X = 1\n", "utf-8")
+    monkeypatch.setattr(tool, "ROOT", fake_root)
+    assert tool.refresh_source(here, ["rules"]) == ["perfxl/rules.py"]
+    assert "f = check('F01')(f)" in (here / "perfxl" / "rules.py").read_text("utf-8")
+    assert tool.refresh_source(here, ["rules"]) == []  # nothing changed since

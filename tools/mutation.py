@@ -211,6 +211,29 @@ def refresh_tests(here: Path) -> None:
             shutil.copytree(ROOT / "tests", target, ignore=ignore)
 
 
+def refresh_source(here: Path, modules: list[str]) -> list[str]:
+    """The work tree's package into a kept scratch copy, the modules under test written plain
+    (``undecorate``), for ``--rejudge`` after the survivors' tests also mended the code they found.
+
+    Only files whose text changed are written, so mutmut (which compares modification times)
+    mutates again only those, and keeps every result of a function whose text is unchanged; the
+    mutants of a changed function are judged afresh. Returns the files written."""
+    written = []
+    for src in sorted((ROOT / "perfxl").rglob("*")):
+        if src.is_dir() or "__pycache__" in src.parts or src.suffix == ".pyc":
+            continue
+        rel = src.relative_to(ROOT)
+        target = here / rel
+        data = src.read_bytes()
+        if src.suffix == ".py" and rel.parent == Path("perfxl") and src.stem in modules:
+            data = undecorate(data.decode("utf-8")).encode("utf-8")
+        if not target.exists() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            written.append(str(rel))
+    return written
+
+
 def forget_survivors(here: Path) -> int:
     """Mark every survivor of a kept run as not judged, so the next ``mutmut run`` judges it again.
 
@@ -273,8 +296,13 @@ def mark_sample(here: Path, modules: list[str], size: int, seed: int) -> dict[st
         data = json.loads(meta.read_text("utf-8"))
         names = sorted(data.get("exit_code_by_key", {}))
         kept = known.get(module, {})
-        if kept.get("size") == size and kept.get("seed") == seed and set(kept["names"]) <= set(names):
-            chosen[module] = kept["names"]
+        if kept.get("size") == size and kept.get("seed") == seed:
+            # the same sample; a mutant that no longer exists (its function was rewritten since) is
+            # replaced by another drawn at random, so the sample stays uniform and of its size
+            still = [n for n in kept["names"] if n in set(names)]
+            rest = sorted(set(names) - set(still))
+            refill = random.Random(f"{seed}:{module}:refill").sample(rest, min(size - len(still), len(rest)))
+            chosen[module] = sorted(still + refill)
         else:
             chosen[module] = sorted(random.Random(f"{seed}:{module}").sample(names, min(size, len(names))))
         inside = set(chosen[module])
@@ -306,6 +334,7 @@ def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int, re
     command = [*mutmut, "run", "--max-children", str(jobs)]
     if rejudge and (here / "mutants").exists():
         refresh_tests(here)
+        refresh_source(here, modules)
         forget_survivors(here)
     chosen: dict[str, set[str]] = {}
     if sample:
