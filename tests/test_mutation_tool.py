@@ -219,3 +219,28 @@ def test_rejudge_writes_only_the_changed_source_files_the_tested_modules_plain(t
     assert tool.refresh_source(here, ["rules"]) == ["perfxl/rules.py"]
     assert "f = check('F01')(f)" in (here / "perfxl" / "rules.py").read_text("utf-8")
     assert tool.refresh_source(here, ["rules"]) == []  # nothing changed since
+
+
+def test_a_sample_made_smaller_is_a_random_part_of_it_whatever_was_judged(tool, tmp_path):
+    names = [f"perfxl.layout.x_f__mutmut_{i}" for i in range(1, 61)]
+    meta = _meta(tmp_path, "layout", {n: None for n in names})
+    big = tool.mark_sample(tmp_path, ["layout"], size=20, seed=5)["layout"]
+    codes = json.loads(meta.read_text("utf-8"))
+    codes["exit_code_by_key"].update({n: 1 for n in big[:5]})  # a stopped run judged a few
+    meta.write_text(json.dumps(codes), "utf-8")
+    small = tool.mark_sample(tmp_path, ["layout"], size=8, seed=5)["layout"]
+    assert len(small) == 8 and set(small) <= set(big)
+    assert small == tool.mark_sample(tmp_path, ["layout"], size=8, seed=5)["layout"]  # stable
+    after = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    assert all(after[n] in (None, 1) for n in small)
+    assert all(after[n] == tool.SKIPPED for n in set(big) - set(small) if n not in big[:5])
+    assert json.loads((tmp_path / "sample.json").read_text("utf-8"))["layout"]["size"] == 8
+
+
+def test_sample_sizes_one_for_all_or_one_per_module(tool):
+    assert tool.sample_sizes([], ["rules"]) == 0
+    assert tool.sample_sizes(["50"], ["rules", "layout"]) == 50
+    assert tool.sample_sizes(["50", "rules=20"], ["rules", "layout"]) == {"rules": 20, "layout": 50}
+    for bad in (["rules=0"], ["x=5", "50"], ["rules=20"], ["fifty"]):
+        with pytest.raises(ValueError):
+            tool.sample_sizes(bad, ["rules", "layout"])

@@ -281,30 +281,34 @@ def generate(mutmut: list[str], here: Path, jobs: int) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def mark_sample(here: Path, modules: list[str], size: int, seed: int) -> dict[str, list[str]]:
-    """Draw (or reuse) a uniform sample of ``size`` mutants per module and mark every other mutant not
-    yet judged as skipped, so ``mutmut run`` judges only the sample.
+def mark_sample(here: Path, modules: list[str], size: int | dict[str, int], seed: int) -> dict[str, list[str]]:
+    """Draw (or reuse) a uniform sample of ``size`` mutants per module (a number, or one per module)
+    and mark every other mutant not yet judged as skipped, so ``mutmut run`` judges only the sample.
 
     The draw is from all of a module's mutants, judged or not, seeded by (seed, module): mutmut judges
     the cheapest mutants first, so the ones a stopped run already judged are not a fair sample. The
-    sample is kept in ``sample.json`` and reused while its size and seed stay the same."""
+    sample is kept in ``sample.json``. Run again with the same seed, it is reused, and resized when
+    asked: made smaller by a seeded random subset of it (a uniform sample still, whatever was judged
+    first; results outside it stay in mutmut's records but leave the score), made larger, or
+    refilled where a mutant no longer exists (its function was rewritten), by more random draws."""
     record = here / "sample.json"
     known = json.loads(record.read_text("utf-8")) if record.exists() else {}
-    metas = {m: here / "mutants" / "perfxl" / f"{m}.py.meta" for m in modules}
     chosen: dict[str, list[str]] = {}
-    for module, meta in metas.items():
+    for module in modules:
+        want = size[module] if isinstance(size, dict) else size
+        meta = here / "mutants" / "perfxl" / f"{module}.py.meta"
         data = json.loads(meta.read_text("utf-8"))
         names = sorted(data.get("exit_code_by_key", {}))
         kept = known.get(module, {})
-        if kept.get("size") == size and kept.get("seed") == seed:
-            # the same sample; a mutant that no longer exists (its function was rewritten since) is
-            # replaced by another drawn at random, so the sample stays uniform and of its size
+        if kept.get("seed") == seed:
             still = [n for n in kept["names"] if n in set(names)]
+            if len(still) > want:
+                still = random.Random(f"{seed}:{module}:subset:{want}").sample(still, want)
             rest = sorted(set(names) - set(still))
-            refill = random.Random(f"{seed}:{module}:refill").sample(rest, min(size - len(still), len(rest)))
+            refill = random.Random(f"{seed}:{module}:refill").sample(rest, min(want - len(still), len(rest)))
             chosen[module] = sorted(still + refill)
         else:
-            chosen[module] = sorted(random.Random(f"{seed}:{module}").sample(names, min(size, len(names))))
+            chosen[module] = sorted(random.Random(f"{seed}:{module}").sample(names, min(want, len(names))))
         inside = set(chosen[module])
         codes = data["exit_code_by_key"]
         for name in names:
@@ -313,7 +317,7 @@ def mark_sample(here: Path, modules: list[str], size: int, seed: int) -> dict[st
             elif name not in inside and codes[name] is None:
                 codes[name] = SKIPPED
         meta.write_text(json.dumps(data), "utf-8")
-    known.update({m: {"size": size, "seed": seed, "names": chosen[m]} for m in modules})
+    known.update({m: {"size": len(chosen[m]), "seed": seed, "names": chosen[m]} for m in modules})
     record.write_text(json.dumps(known, indent=1) + "\n", "utf-8")
     return chosen
 
@@ -324,7 +328,7 @@ def _status(exit_code: int) -> str:
 
 
 def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int, rejudge: bool = False,
-                sample: int = 0, seed: int = 0) -> list[Score]:
+                sample: int | dict[str, int] = 0, seed: int = 0) -> list[Score]:
     """One mutmut run over ``modules``; the score of each from its own mutants (``perfxl.<module>.…``).
     With ``rejudge`` the survivors of earlier runs are judged again by the work tree's tests, in the same run.
     With ``sample`` only that many mutants per module (drawn by ``mark_sample``) are judged and scored."""
@@ -374,6 +378,24 @@ def run_modules(mutmut: list[str], here: Path, modules: list[str], jobs: int, re
     return list(scores.values())
 
 
+def sample_sizes(given: list[str], modules: list[str]) -> int | dict[str, int]:
+    """``--sample`` values: "50" for every module, "rules=20" for one; 0 is no sample."""
+    default, per = 0, {}
+    for item in given:
+        name, _, n = item.rpartition("=")
+        if not n.isdigit() or int(n) < 1 or (name and name not in modules):
+            raise ValueError(f"--sample {item}: give N or MODULE=N (N at least 1, MODULE one of those run)")
+        if name:
+            per[name] = int(n)
+        else:
+            default = int(n)
+    if not per:
+        return default
+    if not default and set(per) != set(modules):
+        raise ValueError("--sample MODULE=N for some modules needs --sample N for the others")
+    return {m: per.get(m, default) for m in modules}
+
+
 def table(scores: list[Score]) -> str:
     rows = [("module", "mutants", "killed", "survived", "(no tests)", "score", "95% interval", "time")]
     for s in scores:
@@ -405,10 +427,15 @@ def main(argv: list[str] | None = None) -> int:
                          "(after writing tests for them), then go on with the mutants not yet judged")
     ap.add_argument("--together", action="store_true",
                     help="one mutmut run for all the modules given (one stats run instead of one per module)")
-    ap.add_argument("--sample", type=int, default=0, metavar="N",
-                    help="judge a uniform random sample of N mutants per module (score with its 95%% interval)")
+    ap.add_argument("--sample", action="append", default=[], metavar="N|MODULE=N",
+                    help="judge a uniform random sample of N mutants per module (score with its 95%% interval); "
+                         "MODULE=N sets one module's size (repeatable), e.g. --sample 50 --sample rules=20")
     ap.add_argument("--seed", type=int, default=2026, help="the sample's seed (default: 2026)")
     args = ap.parse_args(argv)
+    try:
+        args.sample = sample_sizes(args.sample, args.modules)
+    except ValueError as e:
+        ap.error(str(e))
     unknown = [m for m in args.modules if not (ROOT / "perfxl" / f"{m}.py").is_file()]
     if unknown:
         ap.error(f"not a module of perfxl: {', '.join(unknown)}")
