@@ -207,3 +207,14 @@ def test_check_paths_holds_every_file_to_the_framework_given(tmp_path, hebei):
     assert "S05" not in [f.code for f in check_paths([path]).files[0].report.findings]
     other = perfxl.load_framework("mof-2021")
     assert "S05" in [f.code for f in check_paths([path], framework=other).files[0].report.findings]
+
+
+def test_a_unit_json_naming_an_unknown_framework_is_s05_under_its_own_file(tmp_path):
+    data = clean()
+    data["framework"] = "no-such-framework"
+    path = tmp_path / f"{data['unit']['code']}.json"
+    path.write_text(__import__("json").dumps(data, ensure_ascii=False), "utf-8")
+    checked = check_mod.check_file(path)
+    assert [f.code for f in checked.report.findings] == ["S05"]
+    assert checked.report.path == str(path) and checked.report.unit_code == data["unit"]["code"]
+    assert "no-such-framework" in checked.report.findings[0].message
