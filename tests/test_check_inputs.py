@@ -184,10 +184,13 @@ def test_register_values_a_workbook_changed_are_named_in_each_language():
     data["unit"]["department_name"] = "某某局"
     data["projects"][0]["name"] = "改过的名字"
     data["projects"][0]["purpose"] = ""
-    got = register_findings(unit_from_dict(data), {issued.unit.code: issued}, {})
+    where = {("unit",): ("封面", "B4"), ("project", 0, "name"): ("1.项目", "B3"), ("project", 0, "purpose"): ("1.项目", "B7")}
+    got = register_findings(unit_from_dict(data), {issued.unit.code: issued}, where)
     by = {(f.code, f.value): f for f in got}
     assert sorted(by) == [("S04", ""), ("S04", "改过的名字"), ("S08", "某某局")]
     s08 = by[("S08", "某某局")]
+    assert (s08.sheet, s08.cell) == ("封面", "B4")
+    assert [(f.sheet, f.cell) for f in (by[("S04", "改过的名字")], by[("S04", "")])] == [("1.项目", "B3"), ("1.项目", "B7")]
     assert f"主管部门名称“某某局”与清单的“{issued.unit.department_name}”不符" in s08.message
     assert f"its department name '某某局' differs from the register's '{issued.unit.department_name}'" \
         in s08.message_en

@@ -197,3 +197,22 @@ def test_a_file_whose_reading_failed_is_listed_with_its_checksum(tmp_path, monke
     assert files.loc["112001", "状态"] == "无法读取"
     assert files.loc["112001", "SHA-256"] == hashlib.sha256(broken.read_bytes()).hexdigest()
     assert files.loc["108001", "状态"] == "采用"
+
+
+def test_consolidation_reports_its_progress_once_per_file_after_saying_how_many(tmp_path):
+    """The CLI's progress bar and the web page's counter: told the number of returns first, then one
+    tick per file read."""
+    import perfxl
+    from perfxl.consolidate import consolidate
+
+    d = tmp_path / "in"
+    units = {}
+    for code in ("108001", "112001"):
+        units[code] = perfxl.load_unit(Path(__file__).resolve().parents[1] / "samples" / "units" / f"{code}.json")
+        perfxl.write_workbook(units[code], perfxl.load_framework("hebei-2023"), d)
+    (d / "说明.txt").write_text("不是报送文件", "utf-8")
+    events = []
+    with consolidate([d], units, progress=lambda x: events.append(("tick", x)),
+                     on_total=lambda n: events.append(("total", n))):
+        pass
+    assert events == [("total", 2), ("tick", None), ("tick", None)]
