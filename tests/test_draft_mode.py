@@ -18,7 +18,7 @@ from perfxl.cli import main
 from perfxl.layout import ProjectLayout
 from perfxl.model import unit_from_dict
 
-from conftest import table_file
+from conftest import SAMPLES, table_file
 from units import clean
 
 P1, P2 = "1.郭营子棚改本金利息", "2.土地成本核算专项"
@@ -105,3 +105,14 @@ def test_draft_mode_through_the_cli_gives_the_same_structural_findings(damaged, 
     assert r.exit_code == 1  # S04 and S07 are errors: a damaged draft is not valid
     (report,) = json.loads(r.stdout)["files"]
     assert {f["code"] for f in report["findings"]} == STRUCTURAL
+
+
+def test_draft_mode_on_a_self_evaluation_keeps_only_the_structural_findings(tmp_path):
+    """A self-evaluation's own rules (E codes) wait for submit mode, as the goal table's do."""
+    fw = perfxl.load_framework("hebei-2023")
+    se = perfxl.selfeval_from_goals(perfxl.load_unit(SAMPLES / "units" / "108001.json"), fw)
+    path = perfxl.write_selfeval_workbook(se, fw, tmp_path)  # nothing filled in: E findings
+    submit = {f.code for f in check_file(path).report.findings}
+    assert any(code.startswith("E") for code in submit)
+    draft = {f.code for f in check_file(path, mode="draft").report.findings}
+    assert draft == {code for code in submit if code.startswith("S")}
