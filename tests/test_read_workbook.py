@@ -30,3 +30,16 @@ def test_a_read_is_held_to_the_limits_it_is_given(tmp_path):
     read = perfxl.read_workbook(path, limits=Limits(max_cells=50))
     assert read.unit is None and [f.code for f in read.findings] == ["S01"]
     assert read.path == str(path)
+
+
+def test_a_workbook_with_macros_is_read_with_an_s06_warning_and_its_macros_never_run(tmp_path):
+    """An .xlsm (a unit's own macros, or a template saved "with macros"): its data is read as any
+    workbook's, and S06 tells the office the macros were there and were not run."""
+    import hostile
+
+    from perfxl.reader import open_return
+
+    path = hostile.xlsm_with_macros(tmp_path)
+    opened, result = open_return(path)
+    assert opened is not None and [(f.code, f.severity) for f in result.findings] == [("S06", "warning")]
+    assert opened.sheets["项目"][1][:2] == ["办公设备购置", 12.5]
