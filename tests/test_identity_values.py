@@ -214,3 +214,14 @@ def test_a_shown_value_is_cut_at_forty_characters():
     got = identity_problems(Identity(fields(budget_year="9" * 50)))
     assert got[0].value == "9" * 40 + "…"
     assert identity_problems(Identity(fields(budget_year="9" * 40)))[0].value == "9" * 40
+
+
+def test_a_list_field_is_refused_unparsed_only_past_the_longest_text_2000_items_can_take():
+    """The length guard before json.loads: 2,000 items of 255 characters fit in 518,002 characters
+    however they are spaced; one more character is refused without being parsed."""
+    from perfxl.integrity import _text_list
+
+    limit = 2000 * (255 + 4) + 2
+    fits = "[" + " " * (limit - len('["a"]')) + '"a"]'
+    assert len(fits) == limit and _text_list(fits) == ["a"]
+    assert _text_list(fits[:1] + " " + fits[1:]) is None

@@ -273,3 +273,19 @@ def test_helper_columns_are_hidden_locked_and_not_read_as_typed_outside(tmp_path
     assert helper.data_type == "f" and helper.protection.locked
     assert not [f for f in check_file(path).report.findings if f.code == "S07"]
     assert HELPER_COLS >= 1 + 4 * 6  # six milestones (the schema's maximum), four helpers each
+
+
+def test_a_validation_xlsxwriter_refuses_stops_the_writer_naming_its_cell(tmp_path):
+    """XlsxWriter only warns and returns -2 on a validation it cannot write (a list over 255
+    characters): the writer turns that into an error naming sheet and cell, never a silent template
+    without its dropdown."""
+    import xlsxwriter
+
+    from perfxl.writer import _Formats, _Sheet
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
+    ws = wb.add_worksheet("项目")
+    sheet = _Sheet(ws, _Formats(wb), [])
+    with pytest.warns(UserWarning), pytest.raises(AssertionError, match="data_validation rejected on 项目!C5"):
+        sheet.validate(4, 2, 4, 2, {"validate": "list", "source": ["甲" * 200, "乙" * 200]})
+    wb.close()
