@@ -289,3 +289,37 @@ def test_a_validation_xlsxwriter_refuses_stops_the_writer_naming_its_cell(tmp_pa
     with pytest.warns(UserWarning), pytest.raises(AssertionError, match="data_validation rejected on 项目!C5"):
         sheet.validate(4, 2, 4, 2, {"validate": "list", "source": ["甲" * 200, "乙" * 200]})
     wb.close()
+
+
+def _status_rules(ws, ref: str) -> list:
+    return [r for cf in ws.conditional_formatting if ref in str(cf.sqref) for r in cf.rules if r.type == "containsText"]
+
+
+@pytest.mark.parametrize("total, red", [(101.0, True), (None, False)])
+def test_the_workbooks_status_is_red_exactly_when_it_says_something_needs_changing(tmp_path, total, red):
+    """填报说明's 本工作簿自查 cell: its colour rules look for words its own formula writes, so "有 N 处需修改"
+    shows red and "自查通过" green, in every application that evaluates the rules."""
+    from perfxl.layout import INSTRUCTIONS_SHEET, InstructionsLayout
+    from perfxl.model import unit_from_dict
+    from units import clean
+
+    data = clean()
+    if total is not None:
+        data["projects"][0]["funds"]["total"] = total  # F01, a live error
+    path = perfxl.write_workbook(unit_from_dict(data), perfxl.load_framework("hebei-2023"), tmp_path)
+    ws = load_workbook(path, data_only=True)[INSTRUCTIONS_SHEET]
+    status = InstructionsLayout(len(data["projects"])).status.a1
+    text = ws[status].value
+    matching = [r for r in _status_rules(ws, status) if r.text in text]
+    assert len(matching) == 1, (text, [r.text for r in _status_rules(ws, status)])
+    fill = matching[0].dxf.fill.bgColor.rgb[-6:].upper()
+    assert (fill == "FFC7CE") is red and (fill == "C6EFCE") is not red
+
+
+def test_every_printed_sheet_numbers_its_pages(tmp_path):
+    path = perfxl.write_workbook(perfxl.load_unit(SAMPLES / "units" / "108001.json"),
+                                 perfxl.load_framework("hebei-2023"), tmp_path)
+    for ws in load_workbook(path).worksheets:
+        if ws.sheet_state == "visible":
+            centre = ws.oddFooter.center.text or ""
+            assert "&P" in centre and "&N" in centre and centre.startswith("第"), (ws.title, centre)
