@@ -3,6 +3,7 @@ reading crashed. Each becomes one S01 that says why in both languages, keeps the
 attributed to the unit its name carries, so the round still knows who sent it (issue 9's survivors)."""
 from __future__ import annotations
 
+import json
 import zipfile
 
 import pytest
@@ -216,7 +217,7 @@ def test_a_unit_json_naming_an_unknown_framework_is_s05_under_its_own_file(tmp_p
     data = clean()
     data["framework"] = "no-such-framework"
     path = tmp_path / f"{data['unit']['code']}.json"
-    path.write_text(__import__("json").dumps(data, ensure_ascii=False), "utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     checked = check_mod.check_file(path)
     assert [f.code for f in checked.report.findings] == ["S05"]
     assert checked.report.path == str(path) and checked.report.unit_code == data["unit"]["code"]

@@ -13,6 +13,7 @@ import pytest
 from perfxl.consolidate import CompactRegister, _Tables, _whole_numbers
 from perfxl.model import unit_from_dict
 
+from conftest import SAMPLES
 from units import clean
 
 
@@ -180,7 +181,7 @@ def test_a_file_whose_reading_failed_is_listed_with_its_checksum(tmp_path, monke
     d = tmp_path / "in"
     units = {}
     for code in ("108001", "112001"):
-        u = perfxl.load_unit(Path(__file__).resolve().parents[1] / "samples" / "units" / f"{code}.json")
+        u = perfxl.load_unit(SAMPLES / "units" / f"{code}.json")
         units[code] = u
         perfxl.write_workbook(u, perfxl.load_framework("hebei-2023"), d)
     broken = next(p for p in d.iterdir() if p.name.startswith("112001"))
@@ -208,7 +209,7 @@ def test_consolidation_reports_its_progress_once_per_file_after_saying_how_many(
     d = tmp_path / "in"
     units = {}
     for code in ("108001", "112001"):
-        units[code] = perfxl.load_unit(Path(__file__).resolve().parents[1] / "samples" / "units" / f"{code}.json")
+        units[code] = perfxl.load_unit(SAMPLES / "units" / f"{code}.json")
         perfxl.write_workbook(units[code], perfxl.load_framework("hebei-2023"), d)
     (d / "说明.txt").write_text("不是报送文件", "utf-8")
     events = []

@@ -301,7 +301,8 @@ def mark_sample(here: Path, modules: list[str], size: int | dict[str, int], seed
         names = sorted(data.get("exit_code_by_key", {}))
         kept = known.get(module, {})
         if kept.get("seed") == seed:
-            still = [n for n in kept["names"] if n in set(names)]
+            present = set(names)
+            still = [n for n in kept["names"] if n in present]
             if len(still) > want:
                 still = random.Random(f"{seed}:{module}:subset:{want}").sample(still, want)
             rest = sorted(set(names) - set(still))
