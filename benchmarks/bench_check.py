@@ -372,6 +372,17 @@ def _load() -> str:
     return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
+def round_digest(n_projects: int, wording: str = "unique") -> str:
+    """What a cached round's workbooks depend on, as 12 hex digits: the builder's code and the bytes
+    of its first workbook written now. The writer is deterministic, so any change to what it writes
+    (a live formula made absolute, a style) gives a new digest, where TEMPLATE_VERSION alone missed
+    changes that keep the layout: a round cached before them was measured as if it were current."""
+    source = inspect.getsource(synthetic_unit) + inspect.getsource(_trim) + inspect.getsource(shared_wording_unit)
+    first = perfxl.render_workbook(UNIT_MAKERS[wording](0, n_projects), perfxl.load_framework(FRAMEWORK))
+    text = (source + TEMPLATE_VERSION + perfxl.__version__).encode() + hashlib.sha256(first).digest()
+    return hashlib.sha256(text).hexdigest()[:12]
+
+
 def _cached_folder(cache: Path | None, n_units: int, n_projects: int, wording: str,
                    stack: contextlib.ExitStack) -> tuple[Path, bool]:
     """Where the round is written: a temporary folder removed at the end, or with ``--cache`` a folder
@@ -381,9 +392,7 @@ def _cached_folder(cache: Path | None, n_units: int, n_projects: int, wording: s
         folder = Path(tmp) / "returned"
         folder.mkdir()
         return folder, False
-    source = inspect.getsource(synthetic_unit) + inspect.getsource(_trim) + inspect.getsource(shared_wording_unit)
-    digest = hashlib.sha256((source + TEMPLATE_VERSION + perfxl.__version__).encode()).hexdigest()[:12]
-    folder = cache / f"check-{n_units}x{n_projects}-{wording}-{digest}" / "returned"
+    folder = cache / f"check-{n_units}x{n_projects}-{wording}-{round_digest(n_projects, wording)}" / "returned"
     done = folder.parent / "built"
     if done.exists() and len(list(folder.iterdir())) == n_units:
         return folder, True

@@ -200,16 +200,12 @@ def run_in_child(method: str, out: Path, *args: str) -> dict:
 
 # ---------------------------------------------------------------- the round, cached (issue 12)
 
-def _digest() -> str:
-    """What the cached workbooks depend on: the round builder's code and the template version."""
-    import hashlib
-    import inspect
-
+def _digest(n_projects: int) -> str:
+    """What the cached workbooks depend on (bench_check.round_digest: the builder's code and the
+    bytes of a workbook written now)."""
     import bench_check
-    from perfxl.layout import TEMPLATE_VERSION
 
-    text = inspect.getsource(bench_check.synthetic_unit) + inspect.getsource(bench_check._trim) + str(TEMPLATE_VERSION)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return bench_check.round_digest(n_projects)
 
 
 def cached_round(cache: Path, n_units: int, n_projects: int) -> dict:
@@ -218,13 +214,14 @@ def cached_round(cache: Path, n_units: int, n_projects: int) -> dict:
     the same workbook in every round), so 1,000 and 10,000 share their files."""
     import bench_check
 
-    root = cache / f"consolidate-{n_units}x{n_projects}-{_digest()}"
+    digest = _digest(n_projects)
+    root = cache / f"consolidate-{n_units}x{n_projects}-{digest}"
     folder, register, facts_file = root / "returned", root / "register.xlsx", root / "facts.json"
     if facts_file.is_file():
         return json.loads(facts_file.read_text(encoding="utf-8"))
     folder.mkdir(parents=True, exist_ok=True)
     names = [perfxl.workbook_filename(bench_check.synthetic_unit(i, n_projects)) for i in range(n_units)]
-    for bigger in sorted(cache.glob(f"consolidate-*x{n_projects}-{_digest()}")):
+    for bigger in sorted(cache.glob(f"consolidate-*x{n_projects}-{digest}")):
         if bigger == root:
             continue
         for name in names:
