@@ -126,9 +126,7 @@ def test_consolidate_register_matching_no_file_is_input_error(tmp_path):
 def test_a_register_given_as_data_is_called_the_register_once(tmp_path, monkeypatch, lang, wording):
     """A Python caller hands the register as data: there is no file to name, and the message says
     "the register" once, in the language in use."""
-    from perfxl.i18n import _ENV
-
-    monkeypatch.setenv(_ENV, lang)
+    monkeypatch.setenv("PERFXL_LANG", lang)
     folder = tmp_path / "returned"
     folder.mkdir()
     (folder / "115001.xlsx").write_bytes(_workbook(_unit("115001")))
