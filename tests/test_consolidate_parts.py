@@ -169,21 +169,27 @@ def test_closing_a_round_whose_temporary_folder_is_already_gone_is_quiet():
     store.close()
 
 
+def _two_returns(folder: Path) -> dict:
+    """The sample units 108001 and 112001 written as returned workbooks into ``folder``: the register
+    the two consolidation tests below hand over as data."""
+    import perfxl
+
+    units = {code: perfxl.load_unit(SAMPLES / "units" / f"{code}.json") for code in ("108001", "112001")}
+    for u in units.values():
+        perfxl.write_workbook(u, perfxl.load_framework("hebei-2023"), folder)
+    return units
+
+
 def test_a_file_whose_reading_failed_is_listed_with_its_checksum(tmp_path, monkeypatch):
     """A file whose reading ended its worker (here a MemoryError) is still a file the round received: 文件清单
     lists it as unreadable with its SHA-256, like every other file."""
     import hashlib
 
-    import perfxl
     from perfxl import check as check_mod
     from perfxl.consolidate import consolidate
 
     d = tmp_path / "in"
-    units = {}
-    for code in ("108001", "112001"):
-        u = perfxl.load_unit(SAMPLES / "units" / f"{code}.json")
-        units[code] = u
-        perfxl.write_workbook(u, perfxl.load_framework("hebei-2023"), d)
+    units = _two_returns(d)
     broken = next(p for p in d.iterdir() if p.name.startswith("112001"))
     real = check_mod.read_return
 
@@ -203,14 +209,10 @@ def test_a_file_whose_reading_failed_is_listed_with_its_checksum(tmp_path, monke
 def test_consolidation_reports_its_progress_once_per_file_after_saying_how_many(tmp_path):
     """The CLI's progress bar and the web page's counter: told the number of returns first, then one
     tick per file read."""
-    import perfxl
     from perfxl.consolidate import consolidate
 
     d = tmp_path / "in"
-    units = {}
-    for code in ("108001", "112001"):
-        units[code] = perfxl.load_unit(SAMPLES / "units" / f"{code}.json")
-        perfxl.write_workbook(units[code], perfxl.load_framework("hebei-2023"), d)
+    units = _two_returns(d)
     (d / "说明.txt").write_text("不是报送文件", "utf-8")
     events = []
     with consolidate([d], units, progress=lambda x: events.append(("tick", x)),
