@@ -137,3 +137,15 @@ def test_an_annotated_return_is_signed_with_the_offices_key(tmp_path, hebei):
     out = annotate(check_file(path, key=key), tmp_path / "r", key=key)
     assert [f.code for f in check_file(out, key=key).report.findings] == []
     assert "S04" in [f.code for f in check_file(out, key=b"another-key-0123456789abcdef-000").report.findings]
+
+
+def test_the_review_sheets_title_is_set_as_every_forms_title(tmp_path, hebei):
+    """审核意见 is the first sheet a unit opens: its title is set as a title (bold, centred, at least
+    the size of the tables' titles), not like the lines under it."""
+    path = perfxl.write_workbook(perfxl.load_unit(SAMPLES / "units" / "115001.json"), hebei, tmp_path / "in")
+    wb = load_workbook(annotate(check_file(path), tmp_path / "r"))
+    form_title = wb[wb.sheetnames[3]][ProjectLayout(hebei).title.a1]
+    title, line = wb[REVIEW_SHEET]["A1"], wb[REVIEW_SHEET]["A2"]
+    assert title.value.endswith("年预算绩效目标审核意见") and form_title.font.b
+    assert title.font.b and title.font.sz >= form_title.font.sz and title.alignment.horizontal == "center"
+    assert not line.font.b and line.font.sz < title.font.sz

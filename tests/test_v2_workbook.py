@@ -179,6 +179,20 @@ def test_only_the_annual_table_has_a_self_check_heading(tmp_path):
     assert wb[DEPARTMENT_SHEET].cell(D.indicator_header_row + 1, check + 1).value is None
 
 
+def test_the_self_check_column_of_the_period_and_department_tables_is_no_input(tmp_path):
+    """Those tables have no 自查 (above): a value found in that column (a tool that unprotected the
+    sheet) does not make an empty row an indicator, and is not typing outside the table either."""
+    u = unit_from_dict(sample())
+    n_period, n_dept = len(u.projects[0].period_indicators), len(u.department_goals.indicators)
+    period_row, dept_row = list(L.period_indicator_rows)[n_period + 1], list(D.indicator_rows)[n_dept + 1]
+    check = L.columns.check
+    path = _typed(tmp_path, {(P1, a1(period_row, check)): "✓", (DEPARTMENT_SHEET, a1(dept_row, check)): "✓"})
+    read = read_workbook(path, framework=MOF13)
+    assert [f.code for f in read.findings] == []
+    assert len(read.unit.projects[0].period_indicators) == n_period
+    assert len(read.unit.department_goals.indicators) == n_dept
+
+
 def test_hebei_and_mof_2021_keep_the_seed_layout_cell_for_cell():
     for fw in (HEBEI, perfxl.load_framework("mof-2021")):
         P, Q = ProjectLayout(fw), DepartmentLayout(fw)
