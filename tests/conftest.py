@@ -84,8 +84,7 @@ def pytest_configure(config):
 
 # Tests about the isolation itself (worker deaths, limits, watchdog, hostile files that would abort the
 # process): left out when the sandbox runs tasks in-process for mutation testing (perfxl.sandbox).
-_ISOLATION_FILES = {"test_sandbox.py", "test_hostile_check.py", "test_fuzz.py",
-                    "test_scale_check.py", "test_safe_open.py"}
+_ISOLATION_FILES = {"test_sandbox.py", "test_hostile_check.py", "test_fuzz.py", "test_safe_open.py"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -325,3 +325,27 @@ def test_the_limits_given_hold_for_every_file_of_a_run_of_several(tmp_path):
     assert all(c.report.valid for c in check_paths([d], jobs=2).files)
     run = check_paths([d], jobs=2, sandbox=SandboxLimits(wall_seconds=0.01))
     assert len(run.files) == 2 and all([f.code for f in c.report.findings] == ["S01"] for c in run.files)
+
+
+# ---------------------------------------------------------------- the pool keeps a worker's next item in hand (issue 12)
+
+
+def test_the_item_a_worker_holds_behind_a_dying_one_goes_to_another_worker():
+    with Pool(_task, None, jobs=1, depth=3) as pool:
+        got = dict(pool.run([("ok", 1), ("abort", None), ("ok", 2), ("ok", 3), ("abort", None), ("ok", 4)]))
+    assert [got[i] for i in (0, 2, 3, 5)] == [2, 4, 6, 8]
+    assert isinstance(got[1], Crashed) and isinstance(got[4], Crashed)
+
+
+def test_the_item_a_worker_holds_behind_a_timed_out_one_is_not_blamed():
+    with Pool(_task, None, jobs=1, depth=2, limits=SandboxLimits(wall_seconds=0.5)) as pool:
+        got = dict(pool.run([("sleep", 30), ("ok", 5)]))
+    assert isinstance(got[0], Crashed) and got[1] == 10
+
+
+def test_a_worker_is_given_its_next_item_before_it_answers_the_last():
+    # depth 2: two items sent to the one worker at once, so one worker reads them all
+    with Pool(_task, None, jobs=1, depth=2) as pool:
+        got = dict(pool.run([("pid", None)] * 6))
+        assert all(len(w.sent) <= 2 for w in pool._workers)
+    assert len(set(got.values())) == 1

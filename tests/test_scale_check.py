@@ -1,5 +1,6 @@
-"""Checking a province round (issue 12): the checks across files stay linear in the round, a worker
-keeps its next file in hand, and ``check`` uses the usable cores by default.
+"""Checking a province round (issue 12): the checks across files stay linear in the round, and
+``check`` uses the usable cores by default (how a worker keeps its next file in hand is in
+test_sandbox.py, with the other tests that need real worker processes).
 
 Speed is measured in ``benchmarks/bench_check.py``, never here: these tests assert the algorithmic
 properties behind it, by counting the work ``copied_across`` and ``CopyIndex`` report
@@ -20,7 +21,7 @@ from perfxl.findings import FileReport
 from perfxl.layout import a1, rowcol
 from perfxl.model import unit_from_dict
 from perfxl.rules import COMMON_WORDING_UNITS, AcrossWork, CopyIndex, copied_across
-from perfxl.sandbox import MAX_DEFAULT_JOBS, Crashed, Pool, SandboxLimits, default_jobs
+from perfxl.sandbox import MAX_DEFAULT_JOBS, default_jobs
 
 from units import clean
 
@@ -121,33 +122,6 @@ def test_copy_index_cuts_each_projects_own_texts_once_not_once_per_indicator():
                 lookups += 1
     own_texts = sum(2 + len(p.goals) for p in unit.projects)
     assert index.grams_made == own_texts + lookups
-
-
-# ---------------------------------------------------------------- the pool
-
-
-from test_sandbox import _task  # the pool's test task: ok, abort, sleep, pid …
-
-
-def test_the_item_a_worker_holds_behind_a_dying_one_goes_to_another_worker():
-    with Pool(_task, None, jobs=1, depth=3) as pool:
-        got = dict(pool.run([("ok", 1), ("abort", None), ("ok", 2), ("ok", 3), ("abort", None), ("ok", 4)]))
-    assert [got[i] for i in (0, 2, 3, 5)] == [2, 4, 6, 8]
-    assert isinstance(got[1], Crashed) and isinstance(got[4], Crashed)
-
-
-def test_the_item_a_worker_holds_behind_a_timed_out_one_is_not_blamed():
-    with Pool(_task, None, jobs=1, depth=2, limits=SandboxLimits(wall_seconds=0.5)) as pool:
-        got = dict(pool.run([("sleep", 30), ("ok", 5)]))
-    assert isinstance(got[0], Crashed) and got[1] == 10
-
-
-def test_a_worker_is_given_its_next_item_before_it_answers_the_last():
-    # depth 2: two items sent to the one worker at once, so one worker reads them all
-    with Pool(_task, None, jobs=1, depth=2) as pool:
-        got = dict(pool.run([("pid", None)] * 6))
-        assert all(len(w.sent) <= 2 for w in pool._workers)
-    assert len(set(got.values())) == 1
 
 
 # ---------------------------------------------------------------- default --jobs
