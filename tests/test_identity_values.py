@@ -198,9 +198,12 @@ def test_a_project_list_too_long_to_be_one_is_refused_before_it_is_parsed():
 
 
 def test_codes_and_sheets_of_different_lengths_are_a_problem_of_the_sheets():
-    got = problems(Identity(fields(project_codes=json.dumps(["P1", "P2"]), project_sheets=json.dumps(["s"]))))
+    ident = Identity(fields(project_codes=json.dumps(["P1", "P2"]), project_sheets=json.dumps(["s"])))
+    got = problems(ident)
     assert list(got) == ["project_sheets"] and "1 个工作表" in got["project_sheets"][0]
     assert "2 个" in got["project_sheets"][0]
+    # the finding shows the list the office would look at: the sheets as the identity holds them
+    assert [p.value for p in identity_problems(ident)] == [json.dumps(["s"])]
 
 
 def test_missing_project_lists_mean_no_projects():

@@ -185,6 +185,18 @@ def test_framework_field_is_never_opened_as_a_path(issued, tmp_path, value, monk
     assert shipped.exists()
 
 
+@pytest.mark.parametrize("length", [60, 61])
+def test_an_unknown_framework_id_is_shown_whole_up_to_sixty_characters_then_cut(issued, tmp_path, length):
+    """A forged id can be any length: S05 shows it whole while it fits a message (60 characters),
+    else its first 60 and "…"."""
+    fid = "".join(chr(ord("a") + i % 26) for i in range(length))
+    forged = forge(issued["plain"], tmp_path / "f.xlsx", fields={"framework": fid}, resign="sha256")
+    found = check_file(forged).report.findings
+    shown = fid if length <= 60 else fid[:60] + "…"
+    assert [f.code for f in found] == ["S05"] and found[0].value == shown
+    assert f"“{shown}”" in found[0].message
+
+
 def test_the_office_framework_file_is_used_for_a_workbook_naming_its_id(issued, tmp_path):
     """A province's own framework is given by the office (--framework FILE), never found from the workbook."""
     data = json.loads((SAMPLES.parent / "workbook_templates" / "frameworks" / "hebei-2023.json").read_text("utf-8"))
