@@ -185,6 +185,16 @@ def test_framework_field_is_never_opened_as_a_path(issued, tmp_path, value, monk
     assert shipped.exists()
 
 
+def test_an_identity_without_a_unit_code_is_read_as_no_code_and_c03_says_so(issued, tmp_path):
+    """Nothing stands in for a missing 单位编码: the report names no unit, and C03 says the code is
+    missing (not that some placeholder code is malformed)."""
+    forged = forge(issued["plain"], tmp_path / "f.xlsx", fields={"unit_code": ""}, resign="sha256")
+    got = check_file(forged)
+    assert got.unit is not None and got.unit.unit.code == "" and got.report.unit_code in ("", None)
+    c03 = [f for f in got.report.findings if f.code == "C03"]
+    assert len(c03) == 1 and c03[0].value in ("", None) and "缺失" in c03[0].message
+
+
 @pytest.mark.parametrize("length", [60, 61])
 def test_an_unknown_framework_id_is_shown_whole_up_to_sixty_characters_then_cut(issued, tmp_path, length):
     """A forged id can be any length: S05 shows it whole while it fits a message (60 characters),
