@@ -323,3 +323,46 @@ def test_every_printed_sheet_numbers_its_pages(tmp_path):
         if ws.sheet_state == "visible":
             centre = ws.oddFooter.center.text or ""
             assert "&P" in centre and "&N" in centre and centre.startswith("第"), (ws.title, centre)
+
+
+def test_the_rule_list_of_the_instructions_centres_code_severity_and_how_checked(templates):
+    """填报说明's rule list reads as a table: 代码, 类别 and 检查方式 centred in their narrow columns,
+    the rule's text from the left."""
+    from perfxl.catalogue import SEVERITY_ZH
+    from perfxl.layout import INSTRUCTIONS_SHEET
+
+    ws = load_workbook(templates[0])[INSTRUCTIONS_SHEET]
+    rows = [r for r in ws.iter_rows() if isinstance(r[0].value, str) and re.fullmatch(r"[A-Z]\d\d", r[0].value)]
+    assert len(rows) > 20
+    for r in rows:
+        assert [c.alignment.horizontal for c in r[:4]] == ["center", "center", "center", "left"], r[0].value
+        assert r[1].value in SEVERITY_ZH.values() and r[2].value in ("表内自查", "由财政部门收到后检查")
+
+
+@pytest.mark.parametrize("fw_id", ["hebei-2023", "mof-2013"])  # mof-2013: 实施期 and department tables too
+def test_the_hidden_helper_cells_all_have_the_helpers_plain_style(tmp_path, fw_id):
+    """Every formula of the live 自查 outside the 自查 column, and the 二级 dropdowns' inherited-一级
+    helpers of the other tables, sit in the hidden helper columns in one plain style (9 pt, no border,
+    no wrap): nothing in them can make a row taller than its inputs."""
+    import json
+
+    from perfxl.layout import CHECK_COL, HELPER_COL, HELPER_COLS
+    from perfxl.model import unit_from_dict
+
+    fw = perfxl.load_framework(fw_id)
+    data = json.loads((SAMPLES / ("frameworks/mof-2013.json" if fw_id == "mof-2013" else "units/115001.json"))
+                      .read_text("utf-8"))
+    wb = load_workbook(perfxl.write_workbook(unit_from_dict(data), fw, tmp_path))
+    ws = wb.worksheets[2]  # the first project's sheet, after 填报说明 and 部门整体绩效目标
+    L = ProjectLayout(fw)
+    assert ws.title not in (DEPARTMENT_SHEET, "填报说明") and ws[L.title.a1].value
+    helpers = {c.coordinate: c for row in ws.iter_rows(min_col=HELPER_COL + 1, max_col=HELPER_COL + HELPER_COLS)
+               for c in row if c.data_type == "f"}
+    assert len(helpers) > 100
+    if fw_id == "mof-2013":  # the inherited 一级 of every 实施期 row is among them
+        assert {f"{ws.cell(1, HELPER_COL + 1).column_letter}{r + 1}" for r in L.period_indicator_rows} <= set(helpers)
+    for c in helpers.values():
+        assert c.font.sz == 9 and not c.alignment.wrap_text, c.coordinate
+        assert all(getattr(c.border, side).style is None for side in ("left", "right", "top", "bottom")), c.coordinate
+    marks = [row[0] for row in ws.iter_rows(min_col=CHECK_COL + 1, max_col=CHECK_COL + 1) if row[0].data_type == "f"]
+    assert marks and all(c.font.sz != 9 or c.alignment.wrap_text for c in marks)
