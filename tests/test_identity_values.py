@@ -228,3 +228,17 @@ def test_a_list_field_is_refused_unparsed_only_past_the_longest_text_2000_items_
     fits = "[" + " " * (limit - len('["a"]')) + '"a"]'
     assert len(fits) == limit and _text_list(fits) == ["a"]
     assert _text_list(fits[:1] + " " + fits[1:]) is None
+
+
+def test_the_signed_form_of_an_identity_never_changes_so_issued_workbooks_keep_verifying():
+    """Workbooks are issued in one month and come back in another, perhaps after perfxl was updated:
+    the bytes a signature covers (JSON of the fields and the locked cells: its keys, compact
+    separators, Chinese kept as UTF-8) are a contract with every workbook in circulation. These
+    digests were recorded with perfxl 0.1.0; a change of the signed form fails here before it turns
+    every returned workbook into S04."""
+    f = {"unit_code": "115001", "unit_name": "承德市双滦区财政局", "budget_year": "2024",
+         "project_codes": '["13081123P000000000001"]'}
+    locked = [LockedCell("1.郭营子棚改本金利息", "B3", "郭营子棚改本金利息"), LockedCell("1.郭营子棚改本金利息", "H4", "5295")]
+    assert sign(f, locked, None) == (SHA256_METHOD, "76fff3e6b5decb85f2530b8b0ff295b3288ea7265b0731eb83bfe363401c011d")
+    assert sign(f, locked, b"office-key") == (
+        HMAC_METHOD, "1569cc1e63d408a7a9fe193838bf4a9bd215aa477b54b1040671b336ceaca780")
