@@ -64,6 +64,8 @@ def a1(row: int, col: int) -> str:
 
 
 def _a1(row: int, col: int) -> str:
+    if row < 0 or col < 0:  # a layout bug: say so at once (the loop below would never end)
+        raise ValueError(f"no cell at row {row}, column {col} (0-based)")
     letters = ""
     col += 1
     while col:

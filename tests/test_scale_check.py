@@ -159,3 +159,11 @@ def test_cell_addresses_are_the_same_inside_and_outside_the_cached_area():
             assert rowcol(a1(row, col)) == (row, col)
     assert a1(6, 1) == "B7" and a1(36, 42) == "AQ37" and a1(0, 16_383) == "XFD1"
     assert a1(6, 1) is a1(6, 1)  # made once, then looked up
+
+
+@pytest.mark.parametrize("row, col", [(-1, 0), (0, -1), (-3, -3)])
+def test_an_address_left_of_column_a_or_above_row_1_is_refused_at_once(row, col):
+    """A layout that works out a negative row or column is a bug: it fails where it happens (it made
+    one mutation-test run loop for 27 minutes)."""
+    with pytest.raises(ValueError, match="no cell"):
+        a1(row, col)
