@@ -3,7 +3,7 @@ from openpyxl import load_workbook
 
 import perfxl
 from perfxl.check import annotate, check_file
-from perfxl.layout import REVIEW_SHEET, ProjectLayout, a1
+from perfxl.layout import REVIEW_SHEET, ProjectLayout, a1, project_sheet_names
 from perfxl.model import unit_from_dict, unit_to_dict
 from perfxl.reader import read_workbook
 from perfxl.writer import INPUT_FILL, MARK_FILLS
@@ -142,9 +142,10 @@ def test_an_annotated_return_is_signed_with_the_offices_key(tmp_path, hebei):
 def test_the_review_sheets_title_is_set_as_every_forms_title(tmp_path, hebei):
     """审核意见 is the first sheet a unit opens: its title is set as a title (bold, centred, at least
     the size of the tables' titles), not like the lines under it."""
-    path = perfxl.write_workbook(perfxl.load_unit(SAMPLES / "units" / "115001.json"), hebei, tmp_path / "in")
+    seed = perfxl.load_unit(SAMPLES / "units" / "115001.json")
+    path = perfxl.write_workbook(seed, hebei, tmp_path / "in")
     wb = load_workbook(annotate(check_file(path), tmp_path / "r"))
-    form_title = wb[wb.sheetnames[3]][ProjectLayout(hebei).title.a1]
+    form_title = wb[project_sheet_names([p.name for p in seed.projects])[0]][ProjectLayout(hebei).title.a1]
     title, line = wb[REVIEW_SHEET]["A1"], wb[REVIEW_SHEET]["A2"]
     assert title.value.endswith("年预算绩效目标审核意见") and form_title.font.b
     assert title.font.b and title.font.sz >= form_title.font.sz and title.alignment.horizontal == "center"

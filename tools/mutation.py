@@ -305,7 +305,7 @@ def mark_sample(here: Path, modules: list[str], size: int | dict[str, int], seed
             still = [n for n in kept["names"] if n in present]
             if len(still) > want:
                 still = random.Random(f"{seed}:{module}:subset:{want}").sample(still, want)
-            rest = sorted(set(names) - set(still))
+            rest = sorted(present - set(still))
             refill = random.Random(f"{seed}:{module}:refill").sample(rest, min(want - len(still), len(rest)))
             chosen[module] = sorted(still + refill)
         else:
