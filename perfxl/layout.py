@@ -18,7 +18,8 @@ from .frameworks import Framework
 from .text import clean_text, truncate_utf16
 
 __all__ = ["TEMPLATE_ID", "TEMPLATE_VERSION", "INSTRUCTIONS_SHEET", "DEPARTMENT_SHEET", "LISTS_SHEET",
-           "IDENTITY_SHEET", "REVIEW_SHEET", "HELPER_COL", "HELPER_COLS", "PRINT_LAST_COL", "a1", "rowcol", "Span", "ProjectLayout", "DepartmentLayout",
+           "IDENTITY_SHEET", "REVIEW_SHEET", "HELPER_COL", "HELPER_COLS", "LEVEL1_HELPER_COL", "calc_sheet_name",
+           "calc_sheet_names", "in_calc_sheet", "is_calc_sheet", "PRINT_LAST_COL", "a1", "rowcol", "Span", "ProjectLayout", "DepartmentLayout",
            "InstructionsLayout", "IndicatorColumns", "project_sheet_names", "extra_columns", "V2_LABELS",
            "EXTRA_INDICATOR_HEADINGS", "CHECK_OK", "CHECK_ERROR", "CHECK_WARNING", "Form", "GOALS_FORM",
            "SELFEVAL_FORM", "FORMS", "form_of"]
@@ -44,6 +45,34 @@ WIDTHS = (14, 14, 18, 30, 6, 14, 9, 22, 16, 20, 26)  # A..K, in characters of th
 # reader does (perfxl.live): never typed into, never read back, not part of the printed form.
 HELPER_COL = LAST_COL + 1
 HELPER_COLS = 32        # L .. AQ: enough for six spend-plan milestones (4 each) and the indicator reading
+# Where those helper cells are written. The goal table keeps on its own sheet only the helpers a
+# dropdown reads (a validation list may not refer to another sheet in Excel 2007): column L of the
+# tables the live checks do not cover, and LEVEL1_HELPER_COL of the indicator table (the 一级 a row has
+# or inherits). Every other helper of form sheet i (0: 部门整体绩效目标, i: the i-th project) is on the
+# very hidden sheet calc_sheet_name(i), in the same row and column. ``perfxl check`` never reads a
+# calc sheet (three quarters of a return's XML): the helpers compute the live 自查, which check
+# computes again from the inputs.
+LEVEL1_HELPER_COL = HELPER_COL + 2
+CALC_SHEET_PREFIX = "_calc"
+
+
+def calc_sheet_name(i: int) -> str:
+    return f"{CALC_SHEET_PREFIX}{i}"
+
+
+def calc_sheet_names(projects: int) -> list[str]:
+    """The calc sheets of a goal-table workbook with ``projects`` project sheets."""
+    return [calc_sheet_name(i) for i in range(projects + 1)]
+
+
+def in_calc_sheet(col: int) -> bool:
+    """Whether a live-check helper in column ``col`` is on the calc sheet (else on the form sheet)."""
+    return HELPER_COL <= col < HELPER_COL + HELPER_COLS and col != LEVEL1_HELPER_COL
+
+
+def is_calc_sheet(name: str) -> bool:
+    tail = name[len(CALC_SHEET_PREFIX):]
+    return name.startswith(CALC_SHEET_PREFIX) and tail.isascii() and tail.isdigit()
 
 
 _A1_CACHE: dict[tuple[int, int], str] = {}

@@ -35,6 +35,18 @@ I14, which ``check`` places on the indicator table's header cell: the live mark 
 column, i.e. of live error findings on the sheet; 填报说明 lists every data sheet with its count and a
 link, and the workbook's count is their sum (a SUM over that list, short for any number of projects).
 
+Where the helpers are
+---------------------
+The formulas build each row's reading in hidden helper cells, columns L..AQ of its row
+(``_Live.h``). On the goal table those cells are written to the form sheet's very hidden calc sheet
+(``layout.calc_sheet_name``: ``_calc0`` for 部门整体绩效目标, ``_calcN`` for the N-th project), in the same
+row and column, except the 一级 helper the 二级 dropdown reads (``layout.LEVEL1_HELPER_COL``: Excel
+2007 refuses a validation list that refers to another sheet). The formulas here are built as if all
+were on one sheet; the writer names the other sheet of each reference that crosses
+(``formula_text.place``). ``perfxl check`` never parses a calc sheet (``safe_open``'s ``unread``): it
+was three quarters of a return's XML, and check computes the rules from the inputs anyway. The
+self-evaluation keeps its helpers on its sheet (its reader reads the approved targets there).
+
 What a cell means (the reader and the live formulas agree)
 --------------------------------------------------------
 * **Numbers are read as stored, whatever the cell's number format.** A formula cannot see a format
@@ -92,7 +104,7 @@ from typing import Any, Iterable
 from .catalogue import CATALOGUE, LIVE_MESSAGES, SELFEVAL_LIVE_MESSAGES
 from .findings import SEVERITY_ORDER, Finding
 from .frameworks import Framework
-from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, HELPER_COL, DepartmentLayout,
+from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, HELPER_COL, LEVEL1_HELPER_COL, DepartmentLayout,
                      ProjectLayout, a1, rowcol)
 from .values import EXCEL_ERRORS, KNOWN_UNITS, OPERATOR_SPELLINGS
 
@@ -632,6 +644,7 @@ class DepartmentLive(_Live):
 # Helper columns of an indicator row (0 is the body; see ProjectLive._reading and _value).
 (_NE, _L1, _L2, _NAME, _OPC, _S, _L0, _PL, _P, _SG, _RUN, _Q, _FR, _EX, _TK, _RS, _UL, _ULC, _UU, _SB, _SFX,
  _FX, _ST, _NUM, _KIND, _U, _IOP, _OPE, _UCR, _UC, _JUNK) = range(1, 32)
+assert HELPER_COL + _L1 == LEVEL1_HELPER_COL  # the 二级 dropdown reads it on the form sheet (layout)
 _SUFFIXES = ("及以上", "或以上", "以上", "及以下", "或以下", "以下", "以内")  # values._SUFFIXES: after number and unit
 _SUFFIX_ARRAY = "{" + ",".join(q(x) for x in _SUFFIXES) + "}"
 _OP_CHARS = "<>=≥≧⩾≤≦⩽"          # the characters of the symbol spellings (a word spelling has none)

@@ -23,7 +23,8 @@ from .integrity import Identity, Verification, canonical, parse_identity_rows, v
 from .layout import EXTRA_INDICATOR_HEADINGS, V2_LABELS
 from .layout import (DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LAST_COL, LISTS_SHEET,
                      REVIEW_SHEET, SELFEVAL_FORM,
-                     TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1, form_of, rowcol)
+                     TEMPLATE_VERSION, DepartmentLayout, ProjectLayout, Span, a1, calc_sheet_names, form_of,
+                     is_calc_sheet, rowcol)
 from .model import (ATTRIBUTES, FUND_LEVELS, FUND_SOURCES, DepartmentGoals, FundSource, Funds, Indicator, Period,
                     Project, Section, Unit, UnitData, interpret_value)
 from .safe_open import DEFAULT_LIMITS, Limits, open_workbook
@@ -166,7 +167,7 @@ def open_return(path: str | Path, *, limits: Limits = DEFAULT_LIMITS, sandboxed:
     """Open a returned file: (the opened workbook, or None when it cannot be read; a ReadResult that
     already carries what the opening found: S01/S02, S06 for macros, the saved time, percent cells).
     Shared by ``read_workbook`` and the office's guarded ``check.read_return``."""
-    opened = open_workbook(Path(path), limits=limits, sandboxed=sandboxed)
+    opened = open_workbook(Path(path), limits=limits, sandboxed=sandboxed, unread=is_calc_sheet)
     result = ReadResult(str(path))
     if opened.problem:
         result.findings.append(finding(opened.problem, reason=opened.reason_zh, reason_en=opened.reason_en))
@@ -278,6 +279,8 @@ def _check_sheets(r: ReadResult, grid: Grid, ident: Identity, head: tuple[str, .
                   tail: tuple[str, ...] = (LISTS_SHEET, IDENTITY_SHEET)) -> None:
     """S07 for each sheet missing or extra; ``head`` and ``tail`` are the form's sheets before and after the projects'."""
     expected = [*head, *ident.project_sheets, *tail]
+    if ident.get("calc_sheets") == "1":  # the live checks' helpers (layout.calc_sheet_name; not read)
+        expected += calc_sheet_names(len(ident.project_sheets))
     if ident.get("review_sheet") == "1":
         expected.append(REVIEW_SHEET)
     missing = [s for s in expected if s not in grid]
@@ -346,15 +349,20 @@ def _getter(grid: Grid, issued: dict[tuple[str, str], str], cleaned: list[tuple[
     with control characters is cleaned (perfxl.text) and its cell added to ``cleaned``.
 
     ``get(sheet, span)``, and ``get.rc(sheet, row, col)`` for the same without a Span. An A1 address
-    is made only for a cell that needs one (a sheet with an issued value, a cell to clean): reading a
-    round of thousands of workbooks looks up millions of cells."""
-    locked_sheets = {sheet for sheet, _ in issued}
+    is made only for a cell to clean, and the issued cells are looked up by (sheet, row, column):
+    reading a round of thousands of workbooks looks up millions of cells. ``get.issued_rows`` holds
+    the (sheet, row) of every issued cell, so a reader may skip a blank row without looking up its
+    cells one by one."""
+    issued_at: dict[tuple[str, int, int], str] = {}
+    for (sheet, ref), text in issued.items():
+        row, col = rowcol(ref)
+        if a1(row, col) == ref:  # a reference as the writer spells it; nothing else can name a cell
+            issued_at[(sheet, row, col)] = text
 
     def rc(sheet: str, row: int, col: int) -> Any:
-        if sheet in locked_sheets:
-            ref = a1(row, col)
-            if (sheet, ref) in issued:
-                text = issued[(sheet, ref)]
+        if issued_at:
+            text = issued_at.get((sheet, row, col))
+            if text is not None:
                 number = parse_number(text)
                 return number if number is not None and canonical(number) == text else text
         value = _at(grid, sheet, row, col)
@@ -371,7 +379,7 @@ def _getter(grid: Grid, issued: dict[tuple[str, str], str], cleaned: list[tuple[
 
     get.rc = rc  # type: ignore[attr-defined]
     get.grid = grid  # type: ignore[attr-defined]
-    get.locked_sheets = locked_sheets  # type: ignore[attr-defined]
+    get.issued_rows = {(sheet, row) for sheet, row, _ in issued_at}  # type: ignore[attr-defined]
     return get
 
 
@@ -464,11 +472,11 @@ def _read_project(r: ReadResult, get, fw: Framework, sheet: str, pi: int, issued
     level1 = level2 = None
     rc = get.rc
     rows = get.grid.get(sheet) or []
-    plain = sheet not in get.locked_sheets  # no issued value to put in place of a typed one
+    issued_rows = get.issued_rows
     inputs, every = _indicator_columns(fw)
     first, stop = inputs[0][1], inputs[-1][1] + 1
     for row in L.indicator_rows:
-        if plain:
+        if (sheet, row) not in issued_rows:  # no issued value to put in place of a typed one
             raw = rows[row][first:stop] if row < len(rows) else []
             if raw.count(None) == len(raw):
                 continue  # a blank row (the common case: most of the table is left empty)

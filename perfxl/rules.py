@@ -9,6 +9,7 @@ Structural rules (S01–S07) come from the reader, which alone sees the file; th
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Iterator
@@ -273,11 +274,29 @@ def _g01(ctx: Context):
 
 
 def _placeholder(ctx: Context, text: str) -> str | None:
-    for pattern in ctx.t["placeholder_patterns"]:
+    """The first of the framework's placeholder patterns that matches, in its order."""
+    patterns = ctx.t["placeholder_patterns"]
+    screen = _any_of(tuple(patterns))
+    if screen is not None and screen.search(text) is None:
+        return None  # most texts match none: one search instead of one per pattern
+    for pattern in patterns:
         m = re.search(pattern, text)
         if m:
             return m.group(0)
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern | None:
+    """One regular expression matching where any of ``patterns`` does (None if they cannot be joined,
+    e.g. a pattern with inline flags or a back-reference, which joining would renumber: then each
+    is tried)."""
+    if any(re.search(r"\\[1-9]|\(\?P=", p) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+    except re.error:
+        return None
 
 
 @check("G02")

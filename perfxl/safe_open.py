@@ -123,7 +123,7 @@ import zlib
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Callable, Iterator
 import xml.sax.handler
 import xml.sax.xmlreader
 from xml.parsers import expat
@@ -180,6 +180,9 @@ class OpenResult:
     sheet_states: dict[str, str] = field(default_factory=dict)  # 'visible' | 'hidden' | 'veryHidden'
     doc_props: dict[str, str] = field(default_factory=dict)  # custom properties; 'dcterms:created'/'dcterms:modified'
     percent_cells: set[tuple[str, str]] = field(default_factory=set)  # (sheet, 'B7') of numbers in percent-formatted cells
+    # Hidden sheets the caller asked not to read (``unread``): in ``sheets`` with no rows, named here.
+    unread_sheets: list[str] = field(default_factory=list)
+    unread: Callable[[str], bool] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -206,7 +209,8 @@ def _s02(zh: str, en: str) -> _Finding:
 # entry point
 
 
-def open_workbook(path: str | os.PathLike, *, limits: Limits = DEFAULT_LIMITS, sandboxed: bool = False) -> OpenResult:
+def open_workbook(path: str | os.PathLike, *, limits: Limits = DEFAULT_LIMITS, sandboxed: bool = False,
+                  unread: Callable[[str], bool] | None = None) -> OpenResult:
     """Check ``path`` and, if it is safe, read every sheet as rows of cell values.
 
     Never raises because of what the file contains (any unexpected error becomes S01 naming it) and
@@ -218,9 +222,14 @@ def open_workbook(path: str | os.PathLike, *, limits: Limits = DEFAULT_LIMITS, s
     mirror calamine cell by cell are skipped, since an allocation calamine cannot make now ends only
     that process (see "Sandboxed reading" below). MemoryError is then raised, not turned into S01, so
     the sandbox can retire the worker.
+
+    ``unread(name)``: a sheet it accepts is not parsed when the file marks it hidden or very hidden
+    (the checks of the zip and of the sheet list still cover it); it is in ``sheets`` with no rows
+    and listed in ``unread_sheets``. The reader passes the goal table's calc sheets, which hold only
+    the live checks' formulas (layout.calc_sheet_name); a visible sheet is always read.
     """
     spath = os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else str(path)
-    res = OpenResult(path=spath)
+    res = OpenResult(path=spath, unread=unread)
     try:
         data = _read_input(spath, limits)
         _dispatch(data, res, limits, sandboxed)
@@ -1169,7 +1178,9 @@ def _read_ooxml(data: bytes, by_key: dict[str, _Member], res: OpenResult, limits
     pct_by_part: dict[str, set[int]] = {}
     if sandboxed:
         for name, m in parts:
-            if m.key not in pct_by_part:
+            if _unread(res, name):
+                pct_by_part.setdefault(m.key, set())
+            elif m.key not in pct_by_part:
                 pct_by_part[m.key] = _quick_percent_cells(data, m, limits, pct_styles) if pct_styles else set()
     else:
         budget = _Budget(limits)
@@ -1831,6 +1842,10 @@ def _calamine_read(data: bytes, res: OpenResult, expected: list[str] | None, *, 
         sheets: dict[str, list[list]] = {}
         area = text = 0
         for name in names:
+            if _unread(res, name):
+                sheets[name] = []
+                res.unread_sheets.append(name)
+                continue
             try:
                 sheet = wb.get_sheet_by_name(name)
                 if grid_limits is not None:
@@ -1855,6 +1870,12 @@ def _calamine_read(data: bytes, res: OpenResult, expected: list[str] | None, *, 
             wb.close()
         except Exception:  # noqa: BLE001
             pass
+
+
+def _unread(res: OpenResult, name: str) -> bool:
+    """A sheet the caller asked not to read, and the file hides (OpenResult.unread)."""
+    return (res.unread is not None and res.sheet_states.get(name, "visible") in ("hidden", "veryHidden")
+            and res.unread(name))
 
 
 def _extent_ok(sheet, name: str, limits: Limits, area_so_far: int) -> int:

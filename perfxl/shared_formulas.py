@@ -16,22 +16,19 @@ from __future__ import annotations
 
 import re
 
+from .formula_text import REF, map_refs
 from .layout import a1
-
-# A cell reference outside quotes: optional $ column, letters, optional $ row, digits; not part of
-# a name (pxl_L1), a number (1E5), a function (LOG10() or a longer token.
-_REF = re.compile(r"(?<![A-Za-z_\d.])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\d(A-Za-z_.])")
 
 
 def shift_rows(formula: str, rows: int) -> str:
-    """``formula`` as Excel reads it ``rows`` further down: relative row numbers grow by ``rows``."""
+    """``formula`` as Excel reads it ``rows`` further down: relative row numbers grow by ``rows``
+    (not in quoted text or quoted sheet names: perfxl.formula_text)."""
     def move(m: re.Match) -> str:
         if m.group(3):
             return m.group(0)
         return f"{m.group(1)}{m.group(2)}{int(m.group(4)) + rows}"
 
-    parts = formula.split('"')  # even parts are outside quotes ("" inside a text splits into two odd-even parts)
-    return '"'.join(_REF.sub(move, p) if i % 2 == 0 else p for i, p in enumerate(parts))
+    return map_refs(formula, REF, move)
 
 
 def find_groups(formulas: dict[tuple[int, int], str]) -> dict[tuple[int, int], tuple[int, str | None]]:

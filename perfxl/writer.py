@@ -30,10 +30,11 @@ from .i18n import t
 from .integrity import LockedCell, canonical, identity_rows, sign
 from .shared_formulas import apply as apply_shared, find_groups
 from .layout import EXTRA_INDICATOR_HEADINGS, V2_LABELS
+from .formula_text import row_placer
 from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS,
                      IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, PRINT_LAST_COL, REVIEW_SHEET, TEMPLATE_ID,
                      TEMPLATE_VERSION, WIDTHS, DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1,
-                     project_sheet_names)
+                     calc_sheet_names, in_calc_sheet, project_sheet_names)
 from .model import FUND_LEVELS, FUND_SOURCES, ATTRIBUTES, Indicator, Project, UnitData, interpret_value
 from .text import clean_text, clean_unit, filename_part
 
@@ -335,6 +336,7 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
     for ws in (dept, instructions, *projects):
         ws._prepare_formula = _as_written  # see _as_written
     _lists(wb, framework)
+    calcs = _calc_sheets(wb, fmt, locked, len(projects))
 
     dept_sheet = _Sheet(dept, fmt, locked, marks)
     _department_sheet(dept_sheet, unit, framework)
@@ -344,8 +346,8 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
         _project_sheet(project_sheets[-1], unit, p, i, framework)
     # Second pass: every formula, each with its cached result = the Python rules on what was written.
     findings_now = _live_findings(unit, framework, dept_sheet, project_sheets)
-    counts = [_department_live(dept_sheet, framework, findings_now)]
-    counts += [_project_live(sh, unit, framework, findings_now) for sh in project_sheets]
+    counts = [_department_live(dept_sheet, framework, findings_now, calcs[0])]
+    counts += [_project_live(sh, unit, framework, findings_now, calc) for sh, calc in zip(project_sheets, calcs[1:])]
     _instructions_sheet(_Sheet(instructions, fmt, locked), unit, framework, counts)
     if review is not None:
         _review_sheet(review, fmt, unit, findings or [])
@@ -357,6 +359,7 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
         "department_code": unit.unit.department_code or "", "department_name": unit.unit.department_name or "",
         "project_codes": _json_list([p.code for p in unit.projects]),
         "project_sheets": _json_list(sheet_names),
+        "calc_sheets": "1",  # the helpers are on calc sheets (layout.calc_sheet_names); earlier workbooks have none
     }
     if review is not None:
         fields["review_sheet"] = "1"
@@ -578,19 +581,30 @@ def _live_findings(unit: UnitData, fw: Framework, dept: _Sheet, projects: list[_
     return check_unit(read.unit, fw, locations=read.locations, select=LIVE_CODES)
 
 
-def _write_live(sh: _Sheet, cells: list, now: dict, L: ProjectLayout | DepartmentLayout) -> tuple[str, Span, int]:
+def _write_live(sh: _Sheet, cells: list, now: dict, L: ProjectLayout | DepartmentLayout,
+                calc: _Sheet | None = None) -> tuple[str, Span, int]:
     """Write a sheet's live formulas (helpers, 自查 cells, sums and counts) with their cached results,
-    then its status: the number of ✗ in the 自查 column, and in words."""
+    then its status: the number of ✗ in the 自查 column, and in words. With ``calc`` (the goal
+    table), the helpers layout.in_calc_sheet names go to that sheet, and every formula names the
+    sheet of each cell it reads on the other one (formula_text.place)."""
     hidden = sh.fmt(border=0, font_size=9, text_wrap=False)
+    placer = row_placer(sh.ws.name, calc.ws.name, in_calc_sheet) if calc is not None else None
+
+    def placed(formula: str, on_calc: bool, row: int) -> str:
+        return formula if placer is None else placer(formula, on_calc, row)
+
     for c in cells:
         f = sh.fmt.check if c.col == CHECK_COL else hidden
-        sh.formula(c.row, c.col, c.formula, c.value, f)
+        if calc is not None and in_calc_sheet(c.col):
+            calc.formula(c.row, c.col, placed(c.formula, True, c.row), c.value, hidden)
+        else:
+            sh.formula(c.row, c.col, placed(c.formula, False, c.row), c.value, f)
     # An explicit number format: a General formula cell takes the format of what it adds up in
     # Calc, so a percent-formatted share made the 合计 show "8030.00%" for 80.3.
     plan_sum = getattr(L, "plan_sum", None)
     for (row, col), (formula, value) in now.items():
         share = plan_sum is not None and (row, col) == (plan_sum.row, plan_sum.col)
-        sh.formula(row, col, formula, value, sh.fmt(align="center", num_format="0.00" if share else "0"))
+        sh.formula(row, col, placed(formula, False, row), value, sh.fmt(align="center", num_format="0.00" if share else "0"))
     errors = sum(str(c.value).count(CHECK_ERROR) for c in cells if c.col == CHECK_COL)
     sh.label(Span(L.status_row, 0), "本表自查")
     rng = f"{a1(0, CHECK_COL)}:{a1(L.status_row - 1, CHECK_COL)}"
@@ -613,18 +627,31 @@ def _status_text(errors: int) -> str:
     return "自查通过" if errors == 0 else f"有 {errors} 处需修改"
 
 
-def _department_live(sh: _Sheet, fw: Framework, findings: list[Finding]) -> tuple[str, Span, int]:
+def _department_live(sh: _Sheet, fw: Framework, findings: list[Finding], calc: _Sheet) -> tuple[str, Span, int]:
     from .live import DepartmentLive
 
-    return _write_live(sh, DepartmentLive(fw).build(sh.values, findings), {}, DepartmentLayout(fw))
+    return _write_live(sh, DepartmentLive(fw).build(sh.values, findings), {}, DepartmentLayout(fw), calc)
 
 
-def _project_live(sh: _Sheet, unit: UnitData, fw: Framework, findings: list[Finding]) -> tuple[str, Span, int]:
+def _project_live(sh: _Sheet, unit: UnitData, fw: Framework, findings: list[Finding],
+                  calc: _Sheet) -> tuple[str, Span, int]:
     from .live import ProjectLive
 
     live = ProjectLive(fw, unit.money_unit)
     cells = live.build(sh.ws.name, sh.values, findings)
-    return _write_live(sh, cells, live.now, live.L)
+    return _write_live(sh, cells, live.now, live.L, calc)
+
+
+def _calc_sheets(wb: Any, fmt: _Formats, locked: list[LockedCell], projects: int) -> list[_Sheet]:
+    """The very hidden sheets of the live checks' helpers (layout.calc_sheet_name), after _lists."""
+    out = []
+    for name in calc_sheet_names(projects):
+        ws = wb.add_worksheet(name)
+        ws._prepare_formula = _as_written
+        ws.protect()
+        ws.very_hidden()
+        out.append(_Sheet(ws, fmt, locked))
+    return out
 
 
 def typed_value(ind: Indicator) -> Any:

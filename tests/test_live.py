@@ -24,7 +24,7 @@ import perfxl
 from perfxl.check import check_file
 from perfxl.cli import main
 from perfxl.frameworks import framework_from_dict
-from perfxl.layout import (CHECK_COL, DEPARTMENT_SHEET, HELPER_COL, INSTRUCTIONS_SHEET, PRINT_LAST_COL,
+from perfxl.layout import (CHECK_COL, DEPARTMENT_SHEET, HELPER_COL, calc_sheet_name, in_calc_sheet, INSTRUCTIONS_SHEET, PRINT_LAST_COL,
                            DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1, project_sheet_names)
 from perfxl.live import (LIVE_CODES, ProjectLive, expected_marks, mark_text, parse_mark, rules_catalogue)
 from perfxl.model import unit_from_dict
@@ -144,7 +144,8 @@ def test_a_rule_the_framework_disables_has_no_live_form(tmp_path):
     data["rules"] = {"I06": {"enabled": False}, "I09": {"severity": "error"}}
     fw = framework_from_dict(data, "test.json")
     wb = load_workbook(io.BytesIO(perfxl.render_workbook(unit_from_dict(clean()), fw)))
-    formulas = " ".join(c.value for row in wb[P1].iter_rows() for c in row if c.data_type == "f")
+    formulas = " ".join(c.value for ws in (wb[P1], wb[calc_sheet_name(1)]) for row in ws.iter_rows() for c in row
+                        if c.data_type == "f")  # the 自查 cells and the helpers that build their text
     assert " I06 " not in formulas and "✗ I09 " in formulas and "△ I09 " not in formulas
     entry = {e["code"]: e for e in rules_catalogue(fw)}
     assert entry["I06"]["setting"] == "off" and entry["I09"]["severity"] == "error"
@@ -468,7 +469,8 @@ def test_live_helpers_equal_libreoffices_recalculation_for_typed_values(tmp_path
         live = ProjectLive(HEBEI, "万元")
         live._reading(r, _row(value, operator), {"L1": "产出指标", "L2": "数量指标"} if r > rows[0] else None)
         for c in live.cells:
-            got = seen[sheet].cell(c.row + 1, c.col + 1).value
+            on = calc_sheet_name(sheets.index(sheet) + 1) if in_calc_sheet(c.col) else sheet
+            got = seen[on].cell(c.row + 1, c.col + 1).value
             if not same(norm(got), norm(c.value)):
                 diffs.append((value, operator, a1(c.row, c.col), got, c.value))
     assert not diffs, diffs[:10]

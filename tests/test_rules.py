@@ -184,6 +184,25 @@ def test_framework_rule_settings_disable_and_reseverity():
     assert found["I09"] == "warning"  # 90 is now below the province's 95
 
 
+@pytest.mark.parametrize("patterns, goal, hit", [
+    (["XXX", "(待)(定)\\2?"], "目标待定", "待定"),        # a back-reference: the patterns are tried one by one
+    (["(?i)tbd", "请填写"], "Goal TBD", "TBD"),         # inline flags: cannot be joined either
+    (["请填写", "目标内容\\d*"], "目标内容3，请填写", "请填写"),  # the first pattern in the framework's order wins
+    (["请填写", "XXX"], "完成改造", None),
+])
+def test_g02_finds_the_first_placeholder_pattern_in_the_frameworks_order(patterns, goal, hit):
+    """G02 screens a text with all of the framework's patterns joined (one search for the common
+    clean text), then names the first that matches: the same as trying each, whatever they hold."""
+    from importlib import resources
+    import json
+    d = json.loads(resources.files("perfxl.templates").joinpath("frameworks", "hebei-2023.json").read_text("utf-8"))
+    d["thresholds"]["placeholder_patterns"] = patterns
+    data = clean()
+    p(data)["goals"] = [goal]
+    found = [f for f in run(data, framework_from_dict(d)) if f.code == "G02"]
+    assert [f.params.get("text") for f in found] == ([hit] if hit else [])
+
+
 def test_draft_mode_runs_structure_rules_only():
     data = clean()
     p(data)["funds"]["total"] = 101.0

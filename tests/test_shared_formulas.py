@@ -23,6 +23,7 @@ from conftest import SAMPLES
     ("INDIRECT(\"pxl_L2_\"&MATCH(L10,pxl_L1,0))", 1, "INDIRECT(\"pxl_L2_\"&MATCH(L11,pxl_L1,0))"),  # names stay
     ("LOG10(A1)+1E5+A1:B3", 1, "LOG10(A2)+1E5+A2:B4"),    # functions and numbers stay, ranges move
     ("'_lists'!A1+_lists!$B$2", 1, "'_lists'!A2+_lists!$B$2"),
+    ("'3.G20峰会''A1'!C5&'_calc3'!$L$5:L9", 2, "'3.G20峰会''A1'!C7&'_calc3'!$L$5:L11"),  # quoted sheet names stay
 ])
 def test_shift_moves_relative_rows_as_excel_fills_down(formula, rows, moved):
     assert shift_rows(formula, rows) == moved
@@ -52,8 +53,15 @@ def written(tmp_path_factory):
     return perfxl.write_workbook(unit, perfxl.load_framework("hebei-2023"), tmp_path_factory.mktemp("w"))
 
 
+def _part(path, sheet: str) -> str:
+    """The XML of ``sheet`` (XlsxWriter numbers the parts in the workbook's order)."""
+    return f"xl/worksheets/sheet{load_workbook(path).sheetnames.index(sheet) + 1}.xml"
+
+
 def test_the_indicator_rows_helpers_are_shared_and_the_sheet_shrinks(written):
-    xml = zipfile.ZipFile(written).read("xl/worksheets/sheet3.xml").decode()
+    from perfxl.layout import calc_sheet_name
+
+    xml = zipfile.ZipFile(written).read(_part(written, calc_sheet_name(1))).decode()
     anchors = re.findall(r'<f t="shared" ref="([A-Z]+)(\d+):([A-Z]+)(\d+)" si="\d+">', xml)
     L = ProjectLayout(perfxl.load_framework("hebei-2023"))
     assert len(anchors) > 20
@@ -65,7 +73,7 @@ def test_the_indicator_rows_helpers_are_shared_and_the_sheet_shrinks(written):
     marks = cell(0, HELPER_COL).rstrip("0123456789")
     assert (marks, str(L.indicator_rows.start + 2), marks, str(L.indicator_rows.stop)) in anchors
     stored = sum(len(f) for f in re.findall(r"<f[^>]*>(.*?)</f>", xml))
-    ws = load_workbook(written)["1.郭营子棚改本金利息"]
+    ws = load_workbook(written)[calc_sheet_name(1)]
     every = sum(len(c.value) for row in ws.iter_rows() for c in row if c.data_type == "f")
     assert stored < every / 2, (stored, every)  # one copy of each run instead of one per row
 
@@ -73,16 +81,19 @@ def test_the_indicator_rows_helpers_are_shared_and_the_sheet_shrinks(written):
 def test_every_cell_still_reads_its_own_formula_and_cached_value(written, tmp_path):
     """openpyxl expands shared formulas: each cell's formula is the first one moved to its row,
     and the cached values (what check and Protected View see) are all still there."""
+    from perfxl.layout import calc_sheet_name
+
     wb = load_workbook(written)
     values = load_workbook(written, data_only=True)
-    ws, vs = wb["1.郭营子棚改本金利息"], values["1.郭营子棚改本金利息"]
-    xml = zipfile.ZipFile(written).read("xl/worksheets/sheet3.xml").decode()
-    followers = re.findall(r'<c r="([A-Z]+\d+)"[^>]*><f t="shared" si="\d+"/>(<v>[^<]*</v>)?', xml)
-    assert followers
-    for ref, v in followers:
-        assert ws[ref].value.startswith("="), ref
-        if v and v != "<v></v>":  # "" results are written as an empty <v>, read as None
-            assert vs[ref].value is not None, ref
+    for sheet in ("1.郭营子棚改本金利息", calc_sheet_name(1)):  # the 自查 column, the helpers
+        ws, vs = wb[sheet], values[sheet]
+        xml = zipfile.ZipFile(written).read(_part(written, sheet)).decode()
+        followers = re.findall(r'<c r="([A-Z]+\d+)"[^>]*><f t="shared" si="\d+"/>(<v>[^<]*</v>)?', xml)
+        assert followers, sheet
+        for ref, v in followers:
+            assert ws[ref].value.startswith("="), ref
+            if v and v != "<v></v>":  # "" results are written as an empty <v>, read as None
+                assert vs[ref].value is not None, ref
     assert perfxl.check_file(written).report.findings == perfxl.check_file(written).report.findings
 
 
@@ -128,3 +139,56 @@ def test_the_quick_grouping_finds_exactly_the_runs_of_the_plain_rule(framework, 
         plain = _row_by_row(formulas)
         assert set(quick) == set(plain)
         assert {k for k, (_, ref) in quick.items() if ref} == {k for k, (_, ref) in plain.items() if ref}
+
+
+@pytest.mark.parametrize("formula, on_calc, placed", [
+    # on the form sheet: the helpers (L, M …) are on the calc sheet, the inputs and the 一级 helper (N) are not
+    ('IF(L20="","✓",MID(L20,2,2000))', False, "IF('_calc1'!L20=\"\",\"✓\",MID('_calc1'!L20,2,2000))"),
+    ("SUMPRODUCT(($M$20:$M$39=1)*($N$20:$N$39=\"产出指标\"))", False,
+     "SUMPRODUCT(('_calc1'!$M$20:$M$39=1)*($N$20:$N$39=\"产出指标\"))"),
+    # on the calc sheet: the form's cells get its (quoted) name; text, names and functions stay
+    ('IF(TRIM(C20)="",N19,"C20 G01")&LOG10(P20)&pxl_L1', True,
+     "IF(TRIM('3.G20''s'!C20)=\"\",'3.G20''s'!N19,\"C20 G01\")&LOG10(P20)&pxl_L1"),
+    ("SUMPRODUCT(LEN(A20:J20))+$C$8", True, "SUMPRODUCT(LEN('3.G20''s'!A20:J20))+'3.G20''s'!$C$8"),
+    ("'_lists'!A1+B2", True, "'_lists'!A1+'3.G20''s'!B2"),       # a reference on a named sheet stays
+])
+def test_a_formula_names_the_other_sheet_of_every_cell_it_reads_there(formula, on_calc, placed):
+    from perfxl.formula_text import place
+    from perfxl.layout import in_calc_sheet
+
+    form = "3.G20's" if on_calc else "1.项目"
+    assert place(formula, on_calc, form, "_calc1", in_calc_sheet) == placed
+
+
+def test_a_range_across_the_form_and_its_calc_sheet_is_the_writers_bug():
+    from perfxl.formula_text import place
+    from perfxl.layout import in_calc_sheet
+
+    with pytest.raises(ValueError, match="spans"):
+        place("SUM(K5:M5)", False, "1.项目", "_calc1", in_calc_sheet)
+
+
+@pytest.mark.parametrize("fw_id", ["hebei-2023", "mof-2013"])
+def test_placing_by_row_copies_gives_what_placing_each_formula_gives(fw_id):
+    """row_placer places a row copy once, its row numbers and the sheet names standing in (a cache
+    kept across sheets and workbooks): every live formula of a workbook, on sheets named with digits
+    and quotes, comes out as place() makes it."""
+    import json
+
+    from perfxl.formula_text import place, row_placer
+    from perfxl.layout import in_calc_sheet
+    from perfxl.live import ProjectLive
+    from perfxl.model import unit_from_dict
+
+    data = json.loads((SAMPLES / ("frameworks/mof-2013.json" if fw_id == "mof-2013" else "units/115001.json"))
+                      .read_text("utf-8"))
+    unit = unit_from_dict(data)
+    fw = perfxl.load_framework(fw_id)
+    live = ProjectLive(fw, unit.money_unit)
+    cells = live.build("x", {}, [])
+    assert len(cells) > 500
+    for form, calc in (("12.G20峰会'A1'保障", "_calc12"), ("1.项目", "_calc1"), ("12.G20峰会'A1'保障", "_calc12")):
+        placer = row_placer(form, calc, in_calc_sheet)
+        for c in cells:
+            for on_calc in (True, False):
+                assert placer(c.formula, on_calc, c.row) == place(c.formula, on_calc, form, calc, in_calc_sheet), c

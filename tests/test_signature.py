@@ -26,7 +26,7 @@ UNSIGNED = ("signature", "signature_method")
 # What a workbook says about itself, as the reader relies on it; a writer that stops writing one fails here.
 IDENTITY_FIELDS = {"template_id", "template_version", "perfxl_version", "framework", "framework_version",
                    "budget_year", "money_unit", "unit_code", "unit_name", "department_code", "department_name",
-                   "project_codes", "project_sheets"}
+                   "project_codes", "project_sheets", "calc_sheets"}
 
 
 @pytest.fixture(scope="module", params=[None, KEY], ids=["sha256", "hmac"])

@@ -18,7 +18,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.cell_range import CellRange
 
 import perfxl
-from perfxl.layout import (DEPARTMENT_SHEET, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, REVIEW_SHEET,
+from perfxl.layout import (is_calc_sheet, DEPARTMENT_SHEET, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, REVIEW_SHEET,
                            DepartmentLayout, ProjectLayout, Span, project_sheet_names)
 from perfxl.model import unit_from_dict
 
@@ -341,7 +341,8 @@ def test_annotated_return_is_protected_the_same_way(generated):
     wb = load_workbook(io.BytesIO(perfxl.render_workbook(unit, fw, findings=[])))
     assert wb.sheetnames[0] == REVIEW_SHEET
     for ws in wb.worksheets:
-        expected = ALLOWED_ON_HIDDEN_SHEETS if ws.title in (LISTS_SHEET, IDENTITY_SHEET) else ALLOWED_ON_DATA_SHEETS
+        hidden = ws.title in (LISTS_SHEET, IDENTITY_SHEET) or is_calc_sheet(ws.title)
+        expected = ALLOWED_ON_HIDDEN_SHEETS if hidden else ALLOWED_ON_DATA_SHEETS
         assert allowed(ws) == expected, ws.title
     assert wb.security.lockStructure
 

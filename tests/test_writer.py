@@ -263,14 +263,19 @@ def test_value_column_is_text_so_a_typed_percent_stays_text(seed_unit, hebei):
 
 
 def test_helper_columns_are_hidden_locked_and_not_read_as_typed_outside(tmp_path, seed_unit, hebei):
+    """The 一级 helper the 二级 dropdown reads stays on the form sheet, hidden and locked; the other
+    helpers of the row are on the project's very hidden calc sheet, same row and column."""
     from perfxl.check import check_file
-    from perfxl.layout import HELPER_COL, HELPER_COLS, a1
+    from perfxl.layout import HELPER_COL, HELPER_COLS, LEVEL1_HELPER_COL, a1, calc_sheet_name
     path = perfxl.write_workbook(seed_unit, hebei, tmp_path)
-    ws = load_workbook(path)["1.郭营子棚改本金利息"]
+    wb = load_workbook(path)
+    ws, calc = wb["1.郭营子棚改本金利息"], wb[calc_sheet_name(1)]
     first = a1(0, HELPER_COL).rstrip("1")
     assert ws.column_dimensions[first].hidden
-    helper = ws.cell(ProjectLayout(hebei).first_indicator_row + 1, HELPER_COL + 2)
-    assert helper.data_type == "f" and helper.protection.locked
+    row = ProjectLayout(hebei).first_indicator_row + 1
+    level1 = ws.cell(row, LEVEL1_HELPER_COL + 1)
+    assert level1.data_type == "f" and level1.protection.locked and calc.cell(row, LEVEL1_HELPER_COL + 1).value is None
+    assert ws.cell(row, HELPER_COL + 2).value is None and calc.cell(row, HELPER_COL + 2).data_type == "f"
     assert not [f for f in check_file(path).report.findings if f.code == "S07"]
     assert HELPER_COLS >= 1 + 4 * 6  # six milestones (the schema's maximum), four helpers each
 
@@ -346,7 +351,7 @@ def test_the_hidden_helper_cells_all_have_the_helpers_plain_style(tmp_path, fw_i
     no wrap): nothing in them can make a row taller than its inputs."""
     import json
 
-    from perfxl.layout import CHECK_COL, HELPER_COL, HELPER_COLS, a1
+    from perfxl.layout import CHECK_COL, HELPER_COL, HELPER_COLS, a1, calc_sheet_name
     from perfxl.model import unit_from_dict
 
     fw = perfxl.load_framework(fw_id)
@@ -356,11 +361,12 @@ def test_the_hidden_helper_cells_all_have_the_helpers_plain_style(tmp_path, fw_i
     wb = load_workbook(perfxl.write_workbook(unit, fw, tmp_path))
     ws = wb[project_sheet_names([p.name for p in unit.projects])[0]]
     L = ProjectLayout(fw)
-    helpers = {c.coordinate: c for row in ws.iter_rows(min_col=HELPER_COL + 1, max_col=HELPER_COL + HELPER_COLS)
+    helpers = {f"{sheet.title}!{c.coordinate}": c for sheet in (ws, wb[calc_sheet_name(1)])
+               for row in sheet.iter_rows(min_col=HELPER_COL + 1, max_col=HELPER_COL + HELPER_COLS)
                for c in row if c.data_type == "f"}
     assert len(helpers) > 100
     if fw_id == "mof-2013":  # the inherited 一级 of every 实施期 row is among them
-        assert {a1(r, HELPER_COL) for r in L.period_indicator_rows} <= set(helpers)
+        assert {f"{ws.title}!{a1(r, HELPER_COL)}" for r in L.period_indicator_rows} <= set(helpers)
     for c in helpers.values():
         assert c.font.sz == 9 and not c.alignment.wrap_text, c.coordinate
         assert all(getattr(c.border, side).style is None for side in ("left", "right", "top", "bottom")), c.coordinate

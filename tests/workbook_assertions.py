@@ -16,7 +16,7 @@ from perfxl.frameworks import Framework
 from perfxl.integrity import canonical
 from perfxl.layout import (DEPARTMENT_SHEET, IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, REVIEW_SHEET,
                            DepartmentLayout,
-                           ProjectLayout, Span, project_sheet_names)
+                           ProjectLayout, Span, calc_sheet_names, project_sheet_names)
 from perfxl.model import UnitData
 from perfxl.reader import load_grid, verify_grid
 
@@ -50,9 +50,13 @@ def assert_unit_workbook(path: Path, unit: UnitData, fw: Framework, *, key: byte
     names = project_sheet_names([p.name for p in unit.projects])
     review = [REVIEW_SHEET] if REVIEW_SHEET in wb.sheetnames else []  # annotated returns lead with it
     assert wb.sheetnames[:2 + len(names) + len(review)] == [*review, INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, *names]
-    assert set(wb.sheetnames) == {*review, INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, LISTS_SHEET, IDENTITY_SHEET, *names}
+    calcs = calc_sheet_names(len(names))
+    assert set(wb.sheetnames) == {*review, INSTRUCTIONS_SHEET, DEPARTMENT_SHEET, LISTS_SHEET, IDENTITY_SHEET, *names, *calcs}
+    assert wb.sheetnames[-1] == IDENTITY_SHEET and wb.sheetnames[-2 - len(calcs):-1] == [LISTS_SHEET, *calcs]
     assert wb[INSTRUCTIONS_SHEET].sheet_state == "visible"
     assert wb[LISTS_SHEET].sheet_state == "hidden"
+    for calc in calcs:  # the live checks' helpers: never shown, so never typed into (LibreOffice keeps "hidden")
+        assert wb[calc].sheet_state in ("veryHidden", "hidden") and wb[calc].protection.sheet
     assert wb[IDENTITY_SHEET].sheet_state in ("veryHidden", "hidden")  # LibreOffice keeps only "hidden"
     if structure_locked:
         assert wb.security is not None and wb.security.lockStructure
