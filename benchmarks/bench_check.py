@@ -48,6 +48,7 @@ import statistics
 import sys
 import tempfile
 import time
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -446,7 +447,11 @@ def main(argv: list[str] | None = None) -> int:
         if len(paths) != n_units:
             raise SystemExit(f"expected {n_units} workbooks, found {len(paths)} (unit codes not unique?)")
         how = f"reused from {folder.parent}" if reused else f"written in {build_seconds:.1f} s (untimed, {WRITERS} processes)"
-        print(f"workbooks:  {n_units} {how}, {size / n_units / 1024:.1f} KB on average, {n_projects + 4} sheets each")
+        with zipfile.ZipFile(paths[0]) as z:  # the form sheets and the very hidden ones (_lists, _calcN, _perfxl)
+            parts = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+            inflated = sum(z.getinfo(n).file_size for n in z.namelist()) / 1024
+        print(f"workbooks:  {n_units} {how}, {size / n_units / 1024:.1f} KB on average ({inflated:.0f} KB inflated), "
+              f"{len(parts)} sheets each ({n_projects + 2} forms; check parses {n_projects + 4})")
         print()
 
         # Warm-up, untimed: lazy imports and caches a long run amortises.
