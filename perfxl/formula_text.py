@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from .layout import rowcol
+
 _TEXT = r'"(?:[^"]|"")*"'                 # text in double quotes ("" inside is one quote)
 _SHEET = r"'(?:[^']|'')*'!"               # a quoted sheet name and its "!"
 _CELL = r"\$?[A-Z]{1,3}\$?[\d\0\1]+"
@@ -42,20 +44,16 @@ def map_refs(formula: str, pattern: re.Pattern, repl: Callable[[re.Match], str])
     return pattern.sub(one, formula)
 
 
-def col_index(ref: str) -> int:
-    """ "$AB12" → 27: the 0-based column of a cell reference."""
-    n = 0
-    for ch in ref:
-        if ch == "$":
-            continue
-        if not "A" <= ch <= "Z":
-            break
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'!"
+    """A sheet's name as a formula or a link writes it before "!": quoted, quotes doubled."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+_STAND_INS = str.maketrans("\0\1", "11")
+
+
+def _col(ref: str) -> int:
+    return rowcol(ref.translate(_STAND_INS))[1]
 
 
 def place(formula: str, on_calc: bool, form_sheet: str, calc_sheet: str, in_calc: Callable[[int], bool]) -> str:
@@ -65,12 +63,12 @@ def place(formula: str, on_calc: bool, form_sheet: str, calc_sheet: str, in_calc
     one sheet (ValueError otherwise: the writer's bug, not the user's)."""
     def repl(m: re.Match) -> str:
         first, last = m.group(1), m.group(2)
-        home = in_calc(col_index(first))
-        if last is not None and in_calc(col_index(last)) != home:
+        home = in_calc(_col(first))
+        if last is not None and in_calc(_col(last)) != home:
             raise ValueError(f"range {m.group(0)} spans the form sheet and its calc sheet: {formula}")
         if home == on_calc:
             return m.group(0)
-        return quote_sheet(calc_sheet if home else form_sheet) + m.group(0)
+        return quote_sheet(calc_sheet if home else form_sheet) + "!" + m.group(0)
 
     return map_refs(formula, _PLACE, repl)
 
@@ -92,7 +90,7 @@ def row_placer(form_sheet: str, calc_sheet: str, in_calc: Callable[[int], bool])
     digits), and the numbers and names are put back for each cell. Placing only inserts sheet names
     before references, so it commutes with putting them back. (A sheet name has no control
     character: layout.project_sheet_names.)"""
-    form_q, calc_q = quote_sheet(form_sheet)[:-1], quote_sheet(calc_sheet)[:-1]
+    names = {"\2": form_sheet.replace("'", "''"), "\3": calc_sheet.replace("'", "''")}  # inside place()'s quotes
 
     def placed(formula: str, on_calc: bool, row: int) -> str:
         own, above = str(row + 1), str(row)
@@ -101,8 +99,7 @@ def row_placer(form_sheet: str, calc_sheet: str, in_calc: Callable[[int], bool])
         if done is None:
             if len(_PLACED) >= _PLACED_MAX:
                 _PLACED.clear()
-            done = place(key[2], on_calc, "\2", "\3", in_calc)  # quoted as '\2'!: the names come quoted
-            done = _PLACED[key] = done.replace("'\2'", "\2").replace("'\3'", "\3")
-        return done.replace("\0", own).replace("\1", above).replace("\2", form_q).replace("\3", calc_q)
+            done = _PLACED[key] = place(key[2], on_calc, "\2", "\3", in_calc)
+        return done.replace("\0", own).replace("\1", above).replace("\2", names["\2"]).replace("\3", names["\3"])
 
     return placed

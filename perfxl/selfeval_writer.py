@@ -23,6 +23,7 @@ from typing import Any
 
 from . import __version__
 from .findings import Finding
+from .formula_text import quote_sheet
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .integrity import LockedCell
 from .layout import CHECK_COL, INSTRUCTIONS_SHEET, REVIEW_SHEET, InstructionsLayout, Span, a1
@@ -37,7 +38,7 @@ from .selfeval_rules import ProjectScores, run_selfeval_rules, score_project, wi
 from .selfeval_scoring import Scoring, kind_of, scoring_of
 from .text import filename_part
 from .writer import (_PROTECT, NUM_FMT_MONEY, _as_written, _check_formats, _decimal_rule, _json_list, _list_rule,
-                     _page_setup, _review_sheet, _Sheet, _sheet_ref, _text_rule, _unit_line, _write_live, finish_workbook,
+                     _page_setup, _review_sheet, _Sheet, _text_rule, _unit_line, _write_live, finish_workbook,
                      new_workbook, rules_table, workbook_status)
 
 __all__ = ["render_selfeval_workbook", "write_selfeval_workbook", "selfeval_filename"]
@@ -351,10 +352,10 @@ def _summary_sheet(sh: _Sheet, unit: SelfEvalUnit, names: list[str], results: li
     for i, (r, name, p, res) in enumerate(zip(S.rows, names, unit.projects, results), start=1):
         ws.write_number(r, S.COLUMNS["number"], i, fmt(align="center"))
         ws.write_string(r, S.COLUMNS["code"], p.code, fmt(align="left"))
-        ws.write_url(r, S.COLUMNS["name"], f"internal:{_sheet_ref(name)}!A1", link, p.name)
+        ws.write_url(r, S.COLUMNS["name"], f"internal:{quote_sheet(name)}!A1", link, p.name)
         for key in ("budget", "executed", "rate", "total_score", "grade"):
             span, value = res[key]
-            ref = f"{_sheet_ref(name)}!{span.a1}"
+            ref = f"{quote_sheet(name)}!{span.a1}"
             numeric = key != "grade"
             sh.formula(r, S.COLUMNS[key], f'=IF({ref}="","",{ref})', "" if value is None else value,
                        fmt(align="center", **({"num_format": _NUM_FMT_SCORE} if numeric else {})))

@@ -30,7 +30,7 @@ from .i18n import t
 from .integrity import LockedCell, canonical, identity_rows, sign
 from .shared_formulas import apply as apply_shared, find_groups
 from .layout import EXTRA_INDICATOR_HEADINGS, V2_LABELS
-from .formula_text import row_placer
+from .formula_text import quote_sheet, row_placer
 from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS,
                      IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, PRINT_LAST_COL, REVIEW_SHEET, TEMPLATE_ID,
                      TEMPLATE_VERSION, WIDTHS, DepartmentLayout, InstructionsLayout, ProjectLayout, Span, a1,
@@ -278,10 +278,6 @@ def _list_rule(source: str, title: str, message: str, strict: bool = True) -> di
 
 # ---------------------------------------------------------------- the workbook
 
-def _sheet_ref(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
 def _lists(wb: Any, fw: Framework) -> None:
     """Dropdown sources on a hidden sheet behind workbook names (pxl_L1, pxl_L2_1.., pxl_OPS, pxl_UNITS,
     pxl_BASIS) and the lists the live checks look things up in (perfxl.live.list_columns); the prefix
@@ -299,7 +295,7 @@ def _lists(wb: Any, fw: Framework) -> None:
         ws.write_string(0, col, name)
         for r, item in enumerate(items, start=1):
             ws.write_string(r, col, item)
-        ref = f"{_sheet_ref(LISTS_SHEET)}!${_col(col)}$2:${_col(col)}${max(len(items), 1) + 1}"
+        ref = f"{quote_sheet(LISTS_SHEET)}!${_col(col)}$2:${_col(col)}${max(len(items), 1) + 1}"
         wb.define_name(name, "=" + ref)
     ws.protect()
     ws.hide()
@@ -1016,8 +1012,8 @@ def workbook_status(sh: _Sheet, L: InstructionsLayout, counts: list[tuple[str, S
         sh.label(Span(L.sheets_header_row, c), h)
     link = fmt(font_color="#0563C1", underline=1, align="left")
     for r, (name, span, errors) in zip(rows, counts):
-        ws.write_url(r, 0, f"internal:{_sheet_ref(name)}!A1", link, name)
-        sh.formula(r, 1, f"={_sheet_ref(name)}!{span.a1}", errors, fmt(align="center"))
+        ws.write_url(r, 0, f"internal:{quote_sheet(name)}!A1", link, name)
+        sh.formula(r, 1, f"={quote_sheet(name)}!{span.a1}", errors, fmt(align="center"))
         sh.formula(r, 2, f'=IF({a1(r, 1)}=0,"自查通过","有 "&{a1(r, 1)}&" 处需修改，点左侧表名前往")',
                    "自查通过" if errors == 0 else f"有 {errors} 处需修改，点左侧表名前往", fmt(align="left"))
     col_b = f"{a1(rows.start, 1)}:{a1(rows.stop - 1, 1)}"
@@ -1176,7 +1172,7 @@ def _review_sheet(ws: Worksheet, fmt: _Formats, unit: UnitData, findings: list[F
                         fmt(align="center", bg_color=_MARK[f.severity]))
         ws.write_string(r, 2, f.code, fmt(align="center"))
         if f.sheet and f.cell:
-            ws.write_url(r, 3, f"internal:{_sheet_ref(f.sheet)}!{f.cell}", link, f"{f.sheet} {f.cell}")
+            ws.write_url(r, 3, f"internal:{quote_sheet(f.sheet)}!{f.cell}", link, f"{f.sheet} {f.cell}")
         else:
             ws.write_string(r, 3, f.sheet or "整个文件", fmt(align="left"))
         ws.write_string(r, 4, f.message, fmt(align="left"))
