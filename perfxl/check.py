@@ -95,6 +95,8 @@ def mark_explained(findings: list[Finding], unit: UnitData, locations: dict[tupl
 
     Errors cannot be explained away: they must be fixed.
     """
+    if not any(f.severity != "error" and f.sheet for f in findings):
+        return  # nothing to explain: most returns, and the index below is a pass over every location
     by_cell = {v: k for k, v in locations.items()}
     sheet_notes: dict[str, str | None] = {}
     for key, (sheet, _) in locations.items():

@@ -163,11 +163,18 @@ def read_workbook(path: str | Path, *, key: bytes | None = None, framework: Fram
     return read_grid(opened.sheets, str(path), key=key, framework=framework, result=result)
 
 
+def _not_read(sheet: str) -> bool:
+    """Sheets nothing is read from, left unparsed when the file hides them (safe_open's ``unread``):
+    the calc sheets (the live checks' formulas, computed again by the rules) and the dropdown lists
+    (typed values are held to the framework, never to the lists a workbook carries)."""
+    return sheet == LISTS_SHEET or is_calc_sheet(sheet)
+
+
 def open_return(path: str | Path, *, limits: Limits = DEFAULT_LIMITS, sandboxed: bool = False):
     """Open a returned file: (the opened workbook, or None when it cannot be read; a ReadResult that
     already carries what the opening found: S01/S02, S06 for macros, the saved time, percent cells).
     Shared by ``read_workbook`` and the office's guarded ``check.read_return``."""
-    opened = open_workbook(Path(path), limits=limits, sandboxed=sandboxed, unread=is_calc_sheet)
+    opened = open_workbook(Path(path), limits=limits, sandboxed=sandboxed, unread=_not_read)
     result = ReadResult(str(path))
     if opened.problem:
         result.findings.append(finding(opened.problem, reason=opened.reason_zh, reason_en=opened.reason_en))

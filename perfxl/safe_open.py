@@ -112,6 +112,7 @@ runs this in a child process with resource limits: ``perfxl.sandbox`` (see "Sand
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -123,7 +124,7 @@ import zlib
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 import xml.sax.handler
 import xml.sax.xmlreader
 from xml.parsers import expat
@@ -692,10 +693,34 @@ class _Collector(xml.sax.handler.ContentHandler):
 
 def _sax_elements(data: bytes, m: _Member, limits: Limits, wanted: set[str]) -> list[tuple[str, dict[str, str], str]]:
     """Stream a small part through expat with defusedxml's guards (see :func:`_sax_parse`) and return the
-    wanted elements."""
-    handler = _Collector(wanted, limits.max_members, m.name)
-    _sax_parse(data, m, limits, handler)
-    return [(qn, attrs, "".join(text)) for qn, attrs, text in handler.out]
+    wanted elements. Callers only read the result: it may be shared (:func:`_parsed_once`)."""
+    def parse(raw: bytes) -> list[tuple[str, dict[str, str], str]]:
+        handler = _Collector(wanted, limits.max_members, m.name)
+        _parse_raw(raw, m, handler)
+        return [(qn, attrs, "".join(text)) for qn, attrs, text in handler.out]
+
+    return _parsed_once(_read_member(data, m, limits.max_xml_part_bytes), m.name,
+                        (frozenset(wanted), limits.max_members), parse)
+
+
+# What a part's bytes parsed to, by a cryptographic digest of the bytes: the small parts of a round's
+# workbooks (content types, workbook.xml, its relationships, styles) are mostly the same bytes, written
+# by the same template, and a worker reads hundreds of them. Equal digests mean equal bytes, so a
+# cached result is exactly what parsing would give, also for a file made to look like another; a part
+# that failed to parse is never cached (it raises every time).
+_PARSED: dict[tuple, Any] = {}
+_PARSED_MAX = 256
+
+
+def _parsed_once(raw: bytes, name: str, how: tuple, parse: Callable[[bytes], Any]) -> Any:
+    key = (how, name, hashlib.blake2b(raw, digest_size=20).digest())
+    got = _PARSED.get(key)
+    if got is None:
+        got = parse(raw)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = got
+    return got
 
 
 def _sax_parse(data: bytes, m: _Member, limits: Limits, handler: xml.sax.handler.ContentHandler) -> None:
@@ -707,7 +732,11 @@ def _sax_parse(data: bytes, m: _Member, limits: Limits, handler: xml.sax.handler
     forbid_external=True)`` does, without its import path: ``defusedxml.sax`` loads
     ``xml.sax.expatreader`` → ``xml.sax.saxutils`` → ``urllib.request`` → ``ssl``, 20–40 ms at every
     start of ``perfxl check``. The same handlers raise the same defusedxml exceptions."""
-    raw = _read_member(data, m, limits.max_xml_part_bytes)
+    _parse_raw(_read_member(data, m, limits.max_xml_part_bytes), m, handler)
+
+
+def _parse_raw(raw: bytes, m: _Member, handler: xml.sax.handler.ContentHandler) -> None:
+    """:func:`_sax_parse` of a part's inflated bytes."""
     p = expat.ParserCreate(encoding="UTF-8")
     p.buffer_text = True
     p.StartDoctypeDeclHandler = _forbid_dtd
@@ -964,9 +993,13 @@ def _percent_styles(data: bytes, m: _Member | None, limits: Limits) -> frozenset
     Parsed like the other small parts: size-limited, defusedxml's guards, a DTD or malformed XML is S01."""
     if m is None:
         return frozenset()
-    handler = _PercentStyles()
-    _sax_parse(data, m, limits, handler)
-    return handler.percent_xfs()
+
+    def parse(raw: bytes) -> frozenset[str]:
+        handler = _PercentStyles()
+        _parse_raw(raw, m, handler)
+        return handler.percent_xfs()
+
+    return _parsed_once(_read_member(data, m, limits.max_xml_part_bytes), m.name, ("percent styles",), parse)
 
 
 def _scan_xlsx_sheet(data: bytes, m: _Member, sheet: str, sst: array, limits: Limits,
@@ -1909,7 +1942,19 @@ def _check_prologs(data: bytes, members: list[_Member]) -> None:
 _PROLOG_MAX = 1 << 20
 
 
+# The prolog every writer of the formats puts first (an XML declaration, then the root element's
+# name), matched in the first inflated bytes: the common case, decided without the loop below.
+_PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml[^<>?]*\?>)?\s*<[A-Za-z_]")
+
+
 def _prolog_ok(data: bytes, m: _Member) -> None:
+    if m.method == zipfile.ZIP_DEFLATED:
+        try:
+            head = zlib.decompressobj(-15).decompress(data[m.data_start:min(m.data_end, m.data_start + 512)], 256)
+        except zlib.error:
+            head = b""
+        if _PLAIN_PROLOG.match(head):
+            return
     buf = b""
     pos = 0
     for piece in _member_head_chunks(data, m):

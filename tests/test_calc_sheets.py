@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 import perfxl
-from perfxl.layout import CHECK_COL, LEVEL1_HELPER_COL, ProjectLayout, calc_sheet_names, is_calc_sheet, project_sheet_names
+from perfxl.layout import CHECK_COL, LEVEL1_HELPER_COL, LISTS_SHEET, ProjectLayout, calc_sheet_names, is_calc_sheet, project_sheet_names
 from perfxl.reader import open_return
 from perfxl.safe_open import open_workbook
 
@@ -36,12 +36,12 @@ def _seen(findings) -> list[tuple]:
 def test_check_reads_no_calc_sheet_and_only_the_form_columns(issued, seed):
     opened, _ = open_return(issued)
     calcs = calc_sheet_names(len(seed.projects))
-    assert opened.unread_sheets == calcs
-    assert all(opened.sheets[c] == [] for c in calcs)
+    assert opened.unread_sheets == [LISTS_SHEET, *calcs]  # the dropdown lists are not read either
+    assert all(opened.sheets[c] == [] for c in [LISTS_SHEET, *calcs])
     for name in project_sheet_names([p.name for p in seed.projects]):  # nothing right of the 一级 helper
         assert max(len(row) for row in opened.sheets[name]) <= LEVEL1_HELPER_COL + 1
     everything = open_workbook(issued)  # a caller that asks for every sheet still gets them
-    assert everything.unread_sheets == [] and all(everything.sheets[c] for c in calcs[1:])  # _calc0's are all "" now
+    assert everything.unread_sheets == [] and all(everything.sheets[c] for c in [LISTS_SHEET, *calcs[1:]])  # _calc0's are all "" now
 
 
 def test_a_workbook_issued_before_the_calc_sheets_checks_as_one_issued_now(issued):

@@ -448,6 +448,28 @@ def test_percent_formatted_cells_xlsx(tmp_path):
     assert res.percent_cells == {("项目1", "A1"), ("项目1", "B1")}
 
 
+def test_small_parts_are_parsed_once_by_their_bytes(tmp_path):
+    """A worker parses the small parts it has seen before only once (safe_open._parsed_once): by a
+    digest of their bytes, so a file whose styles differ gets its own answer, and a part that is
+    refused is refused every time, also after the same file opened cleanly elsewhere."""
+    src = _percent_xlsx(tmp_path)
+    first, again = (open_workbook(src, sandboxed=True) for _ in range(2))
+    assert first.percent_cells == again.percent_cells == {("项目1", "A1"), ("项目1", "B1")}
+    data = src.read_bytes()
+    styles = zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml").decode()
+    assert 'numFmtId="9"' in styles
+    other = tmp_path / "other-styles.xlsx"
+    other.write_bytes(H.rezip(data, {"xl/styles.xml": styles.replace('numFmtId="9"', 'numFmtId="0"')}))
+    assert open_workbook(other, sandboxed=True).percent_cells == {("项目1", "B1")}  # 0% is General now
+    assert open_workbook(src, sandboxed=True).percent_cells == first.percent_cells
+    workbook = zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode()
+    bad = tmp_path / "dtd.xlsx"
+    bad.write_bytes(H.rezip(data, {"xl/workbook.xml": workbook.replace("<workbook", '<!DOCTYPE w [<!ENTITY e "x">]><workbook', 1)}))
+    for _ in range(2):
+        res = open_workbook(bad, sandboxed=True)
+        assert res.problem == "S01" and "DTD" in res.reason_zh and "xl/workbook.xml" in res.reason_zh
+
+
 @pytest.mark.parametrize("code, percent", [
     ("0%", True), ("0.00%", True), ("#,##0.0%;[Red]-0.0%", True), ("0.0;-0.0%", True),
     ('"Rate "0%', True), ('0.0"%"', False), ("0.0\\%", False), ('"%"0', False), ("0.00", False),
