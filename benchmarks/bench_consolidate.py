@@ -102,7 +102,8 @@ def _perfxl(folder: Path, register: Path, out: Path, jobs: int) -> dict:
 
     paths = sorted(folder.iterdir())
     t0 = time.perf_counter()
-    read_register_compact(register)                    # untimed: what reading the register costs (in a child)
+    with tempfile.TemporaryDirectory() as scratch:     # untimed: what reading the register costs (in a child),
+        read_register_compact(register, scratch)       # its units on disk, as consolidate keeps them
     register_seconds = time.perf_counter() - t0
     with perfxl.consolidate([paths[0]], register, jobs=1) as warm:   # warm-up, untimed
         perfxl.summary_workbook(warm)

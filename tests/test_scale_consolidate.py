@@ -27,7 +27,7 @@ import perfxl.summary as summary
 from perfxl.check import CheckRun, check_paths
 from perfxl.cli import main
 from perfxl.errors import RegisterError
-from perfxl.consolidate import CompactRegister, Received, RoundStore, consolidate, decide_round
+from perfxl.consolidate import REGISTER_FILE, CompactRegister, Received, RoundStore, consolidate, decide_round
 from perfxl.findings import FileReport
 from perfxl.model import Unit, UnitData
 from perfxl.summary import EXCEL_MAX_ROWS, overflowing, write_csv, write_parquet, write_summary
@@ -86,6 +86,7 @@ def test_a_worker_hands_back_a_few_facts_and_its_rows_wait_on_disk(across_round)
         assert sum(len(p) for p in rows) == rec.indicators > 0
         spill = Path(c.store.folder)
         assert any(spill.iterdir())
+        assert (spill / REGISTER_FILE).is_file() and c.register["108001"].unit.code == "108001"  # the register waits there too
     assert not spill.exists()  # closing the round removes its temporary files
 
 
@@ -96,14 +97,23 @@ def test_a_register_that_cannot_be_used_raises_its_own_error(across_round, tmp_p
         consolidate([across_round], bad)
 
 
-def test_compact_register_looks_units_up_as_the_register_does():
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_compact_register_looks_units_up_as_the_register_does(on_disk, tmp_path):
     units = perfxl.read_register(REGISTER, 2023)
-    reg = CompactRegister(units)
+    reg = CompactRegister(units, str(tmp_path) if on_disk else None)
     assert list(reg) == [u.unit.code for u in units] and len(reg) == len(units)
-    for u in units:
+    for u in reversed(units):  # not in the file's order
         assert reg[u.unit.code] == u and reg.get(u.unit.code) == u
     assert "999999" not in reg and reg.get("999999") is None
     assert len(pickle.dumps(reg)) < len(pickle.dumps({u.unit.code: u for u in units}))
+    travelled = pickle.loads(pickle.dumps(reg))  # as a spawned worker gets it
+    assert [travelled[u.unit.code] for u in units] == units
+    if on_disk:  # the units wait in the file: what the process keeps is offsets and facts
+        assert (tmp_path / REGISTER_FILE).stat().st_size > 0 and not reg._blobs
+        assert len(pickle.dumps(reg)) < len(pickle.dumps(CompactRegister(units))) / 2
+        (tmp_path / REGISTER_FILE).write_bytes(b"")
+        with pytest.raises(OSError, match="cut short"):
+            CompactRegister.__getitem__(travelled, units[1].unit.code)
 
 
 def test_streamed_tables_are_the_dataframes_rows(across_round, tmp_path):
