@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import pickle
 import re
@@ -203,7 +204,7 @@ def compact_round(n_units: int, n_projects: int, n_indicators: int, *, formula: 
         files.append(Received(path, FileReport(path, code, []), size=76_000, readable=True, unit_code=code,
                               unit_name=name, department_code=code[:3], department_name=f"第{code[:3]}主管部门",
                               budget_year=2024, framework=("hebei-2023", level1, ("3月底", "6月底", "10月底", "12月底")),
-                              project_codes=tuple(codes), budget=100.5 * n_projects,
+                              project_codes=json.dumps(codes), budget=100.5 * n_projects,
                               indicators=n_projects * n_indicators, flags=4 if text_value else 0,
                               spill=store.add(projects, indicators)))
         reg[code] = UnitData(2024, Unit(code, name, code[:3], f"第{code[:3]}主管部门"))
