@@ -1003,39 +1003,59 @@ def _x01(taken: list[Received], store: RoundStore) -> None:
                     what_en=f"also appears in unit {first.unit_code}'s workbook ({os.path.basename(first.path)})"))
 
 
+def _shared_wordings(copy_keys: list[bytes], most: int) -> tuple[list[int], set[int]]:
+    """(the units, by index, that hold a wording 2 to ``most`` units hold; those wordings' hashes), from
+    each unit's ``Received.copy_keys`` (0: too short to compare, never shared).
+
+    12 bytes an indicator, sorted by wording then unit: (wording, unit) pairs without a copy of them.
+    Every step lets go of what the next no longer needs: at 10,000 returns (700,000 indicators) this
+    is the peak of the decisions across the round."""
+    import numpy as np
+
+    counts = np.fromiter((len(b) // 8 for b in copy_keys), dtype=np.int64, count=len(copy_keys))
+    keys = np.empty(int(counts.sum()), dtype=np.int64)
+    pos = 0
+    for b, n in zip(copy_keys, counts.tolist()):
+        keys[pos:pos + n] = np.frombuffer(b, dtype=np.int64)
+        pos += n
+    owner = np.repeat(np.arange(len(copy_keys), dtype=np.int32), counts)
+    keep = keys != 0
+    keys = keys[keep]
+    owner = owner[keep]
+    del keep, counts
+    if not len(keys):
+        return [], set()
+    order = np.argsort(keys, kind="stable")  # owners ascend already: stable keeps them so within a wording
+    keys = keys[order]
+    owner = owner[order]
+    del order
+    first = np.ones(len(keys), dtype=bool)  # the first indicator of each (wording, unit)
+    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
+    keys = keys[first]
+    owner = owner[first]
+    del first
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))  # each wording's first pair
+    holders = np.diff(np.append(starts, len(keys)))                          # the units holding it
+    sharing = (holders > 1) & (holders <= most)
+    if not sharing.any():
+        return [], set()
+    return np.unique(owner[np.repeat(sharing, holders)]).tolist(), set(keys[starts[sharing]].tolist())
+
+
 def _x02(taken: list[Received], store: RoundStore) -> None:
     """X02 by rules.copied_across, given only the units holding a wording that 2 to COMMON_WORDING_UNITS
     units share word for word (found by hash; the others cannot be flagged), rebuilt from the spill
     with their projects whole and every other indicator's wording left out (the positions kept)."""
-    import numpy as np
-
     from .rules import COMMON_WORDING_UNITS, copied_across
 
     if len(taken) < 2:
         return
-    # 12 bytes an indicator, sorted by wording then unit: (wording, unit) pairs without a copy of them
-    keys = np.frombuffer(b"".join(r.copy_keys for r in taken), dtype=np.int64)
-    owner = np.repeat(np.arange(len(taken), dtype=np.int32), [len(r.copy_keys) // 8 for r in taken])
-    keep = keys != 0
-    keys, owner = keys[keep], owner[keep]
-    if not len(keys):
+    candidates, shared_set = _shared_wordings([r.copy_keys for r in taken], COMMON_WORDING_UNITS)
+    if not candidates:
         return
-    order = np.lexsort((owner, keys))
-    keys, owner = keys[order], owner[order]
-    del order
-    first = np.ones(len(keys), dtype=bool)  # the first indicator of each (wording, unit)
-    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
-    keys, owner = keys[first], owner[first]
-    wording, holders = np.unique(keys, return_counts=True)
-    sharing = (holders > 1) & (holders <= COMMON_WORDING_UNITS)
-    shared = wording[sharing]
-    if not len(shared):
-        return
-    candidates = np.unique(owner[np.isin(keys, shared)])
-    shared_set = set(shared.tolist())
     thin: list[UnitData] = []
     by_id: dict[int, tuple[Received, list]] = {}
-    for i in candidates.tolist():
+    for i in candidates:
         r = taken[i]
         hashes = array("q")
         hashes.frombytes(r.copy_keys)

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import pickle
+import random
 import re
 import zipfile
 from pathlib import Path
@@ -295,3 +296,26 @@ def test_the_findings_workbook_is_the_same_bytes_a_second_later(across_round):
     first = findings_workbook(report)
     time.sleep(1.1)
     assert first == findings_workbook(report)
+
+
+def test_shared_wordings_are_those_two_to_five_units_hold():
+    """X02's candidates (consolidate._shared_wordings), against counting by hand: every wording hash
+    (0 is too short to compare) that 2 to 5 units hold, and the units holding one; a unit that repeats
+    a wording counts once."""
+    from array import array
+
+    from perfxl.consolidate import _shared_wordings
+
+    rng = random.Random(12)
+    for _ in range(500):
+        units = [[rng.choice([0, 1, 2, 3, -5, 2 ** 62, rng.randint(-9, 9)]) for _ in range(rng.randint(0, 8))]
+                 for _ in range(rng.randint(0, 12))]
+        holders: dict[int, set[int]] = {}
+        for i, keys in enumerate(units):
+            for k in keys:
+                if k:
+                    holders.setdefault(k, set()).add(i)
+        shared = {k for k, who in holders.items() if 2 <= len(who) <= 5}
+        expected = sorted({i for k in shared for i in holders[k]})
+        got = _shared_wordings([array("q", keys).tobytes() for keys in units], 5)
+        assert got == (expected, shared), units
