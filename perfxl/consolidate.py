@@ -379,12 +379,11 @@ class RoundStore:
         """The Received :class:`_Compactor` wrote, from where it said it waits. Texts many files repeat
         (a department's code and name, the form, the spill file's name) are kept once."""
         rec = self._blob(where, 0)
-        keep = self._texts.setdefault
-        rec.department_code, rec.department_name = keep(rec.department_code, rec.department_code), keep(
-            rec.department_name, rec.department_name)
-        rec.form = keep(rec.form, rec.form)
+        one = lambda text: self._texts.setdefault(text, text)  # noqa: E731
+        rec.department_code, rec.department_name, rec.form = (
+            one(rec.department_code), one(rec.department_name), one(rec.form))
         if rec.spill:
-            rec.spill = (keep(rec.spill[0], rec.spill[0]), *rec.spill[1:])
+            rec.spill = (one(rec.spill[0]), *rec.spill[1:])
         return rec
 
     def projects(self, rec: Received) -> list:

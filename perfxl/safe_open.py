@@ -114,6 +114,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import re
 import stat
@@ -696,7 +697,7 @@ def _sax_elements(data: bytes, m: _Member, limits: Limits, wanted: set[str]) -> 
     wanted elements. Callers only read the result: it may be shared (:func:`_parsed_once`)."""
     def parse(raw: bytes) -> list[tuple[str, dict[str, str], str]]:
         handler = _Collector(wanted, limits.max_members, m.name)
-        _parse_raw(raw, m, handler)
+        _sax_parse(raw, m, handler)
         return [(qn, attrs, "".join(text)) for qn, attrs, text in handler.out]
 
     return _parsed_once(_read_member(data, m, limits.max_xml_part_bytes), m.name,
@@ -723,20 +724,15 @@ def _parsed_once(raw: bytes, name: str, how: tuple, parse: Callable[[bytes], Any
     return got
 
 
-def _sax_parse(data: bytes, m: _Member, limits: Limits, handler: xml.sax.handler.ContentHandler) -> None:
-    """Feed a small part (at most ``max_xml_part_bytes`` inflated) to ``handler`` through expat with
-    defusedxml's guards: DTDs, entity declarations and external references forbidden, encoding
-    forced to UTF-8, as calamine reads it. A DTD or malformed XML is S01.
+def _sax_parse(raw: bytes, m: _Member, handler: xml.sax.handler.ContentHandler) -> None:
+    """Feed a small part's inflated bytes (read with ``_read_member`` under ``max_xml_part_bytes``) to
+    ``handler`` through expat with defusedxml's guards: DTDs, entity declarations and external
+    references forbidden, encoding forced to UTF-8, as calamine reads it. A DTD or malformed XML is S01.
 
     This is what ``defusedxml.sax.parse(..., forbid_dtd=True, forbid_entities=True,
     forbid_external=True)`` does, without its import path: ``defusedxml.sax`` loads
     ``xml.sax.expatreader`` → ``xml.sax.saxutils`` → ``urllib.request`` → ``ssl``, 20–40 ms at every
     start of ``perfxl check``. The same handlers raise the same defusedxml exceptions."""
-    _parse_raw(_read_member(data, m, limits.max_xml_part_bytes), m, handler)
-
-
-def _parse_raw(raw: bytes, m: _Member, handler: xml.sax.handler.ContentHandler) -> None:
-    """:func:`_sax_parse` of a part's inflated bytes."""
     p = expat.ParserCreate(encoding="UTF-8")
     p.buffer_text = True
     p.StartDoctypeDeclHandler = _forbid_dtd
@@ -996,7 +992,7 @@ def _percent_styles(data: bytes, m: _Member | None, limits: Limits) -> frozenset
 
     def parse(raw: bytes) -> frozenset[str]:
         handler = _PercentStyles()
-        _parse_raw(raw, m, handler)
+        _sax_parse(raw, m, handler)
         return handler.percent_xfs()
 
     return _parsed_once(_read_member(data, m, limits.max_xml_part_bytes), m.name, ("percent styles",), parse)
@@ -1948,16 +1944,13 @@ _PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml[^<>?]*\?>)?\s*<[A-Za-z_
 
 
 def _prolog_ok(data: bytes, m: _Member) -> None:
-    if m.method == zipfile.ZIP_DEFLATED:
-        try:
-            head = zlib.decompressobj(-15).decompress(data[m.data_start:min(m.data_end, m.data_start + 512)], 256)
-        except zlib.error:
-            head = b""
-        if _PLAIN_PROLOG.match(head):
-            return
+    chunks = _member_head_chunks(data, m)
+    first = next(chunks, b"")
+    if _PLAIN_PROLOG.match(first):
+        return
     buf = b""
     pos = 0
-    for piece in _member_head_chunks(data, m):
+    for piece in itertools.chain((first,), chunks):
         if not buf and (piece[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in piece[:4]):
             raise _s01(f"XML 部件“{m.name}”不是 UTF-8 编码", f"XML part {m.name!r} is not UTF-8")
         buf += piece

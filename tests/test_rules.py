@@ -224,6 +224,17 @@ def test_explained_warning_is_reported_as_explained():
     assert {f.code: f for f in run(u)}["I11"].explanation == "本表提示已核实"
 
 
+def test_a_warning_alone_is_explained_too():
+    """A return whose only findings are warnings (no error to fix) still has them explained: the
+    shortcut for returns with nothing to explain must not take them."""
+    u = unit_from_dict(clean())
+    u.projects[0].indicators[0].basis = None
+    u.projects[0].indicators[0].explanation = "依据为还款合同，无对应类别"
+    found = run(u)
+    assert {f.severity for f in found} == {"warning"}
+    assert [f.explained for f in found if f.code == "I11"] == [True]
+
+
 def test_x02_across_units_verbatim_copy_but_not_common_wording():
     from perfxl.rules import COMMON_WORDING_UNITS, copied_across
 

@@ -199,6 +199,13 @@ def test_dtd_in_a_worksheet(tmp_path):
     check(H.doctype_in_sheet_xlsx(tmp_path), "S01", "xl/worksheets/sheet1.xml", "DTD")
 
 
+def test_dtd_in_a_worksheet_is_refused_by_its_prolog_when_sandboxed(tmp_path):
+    """A sandboxed open leaves the worksheets to calamine and looks only at each part's prolog: the
+    DTD is named there, not left for calamine to fail on as a damaged sheet."""
+    res = open_workbook(H.doctype_in_sheet_xlsx(tmp_path), sandboxed=True)
+    assert res.problem == "S01" and "xl/worksheets/sheet1.xml" in res.reason_zh and "DTD" in res.reason_zh
+
+
 @pytest.mark.parametrize("builder, part", [(H.xml_bomb_xlsx, "xl/workbook.xml"),
                                            (H.xxe_custom_props, "docProps/custom.xml"),
                                            (H.doctype_in_sheet_xlsx, "xl/worksheets/sheet1.xml")])
