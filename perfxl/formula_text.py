@@ -93,6 +93,9 @@ def row_placer(form_sheet: str, calc_sheet: str, in_calc: Callable[[int], bool])
     names = {"\2": form_sheet.replace("'", "''"), "\3": calc_sheet.replace("'", "''")}  # inside place()'s quotes
 
     def placed(formula: str, on_calc: bool, row: int) -> str:
+        return with_names(stand_in(formula, on_calc, row))
+
+    def stand_in(formula: str, on_calc: bool, row: int) -> str:
         own, above = str(row + 1), str(row)
         key = (in_calc, on_calc, formula.replace(own, "\0").replace(above, "\1"))
         done = _PLACED.get(key)
@@ -100,6 +103,14 @@ def row_placer(form_sheet: str, calc_sheet: str, in_calc: Callable[[int], bool])
             if len(_PLACED) >= _PLACED_MAX:
                 _PLACED.clear()
             done = _PLACED[key] = place(key[2], on_calc, "\2", "\3", in_calc)
-        return done.replace("\0", own).replace("\1", above).replace("\2", names["\2"]).replace("\3", names["\3"])
+        return done.replace("\0", own).replace("\1", above)
 
+    def with_names(text: str) -> str:
+        return text.replace("\2", names["\2"]).replace("\3", names["\3"])
+
+    # The placed text with the sheet names still standing as \2 \3 (always in quotes), and the
+    # names put in: shared_formulas.find_groups runs on the first, which is the same for every
+    # project sheet of every unit (a sheet name in quotes never moves, so the runs are the same).
+    placed.stand_in = stand_in  # type: ignore[attr-defined]
+    placed.with_names = with_names  # type: ignore[attr-defined]
     return placed

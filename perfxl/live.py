@@ -730,6 +730,8 @@ _PREFIXES = [k for k in OPERATOR_SPELLINGS if k != "定性"]  # pxl_OPPRE
 _SENTINEL_ROW = 1048575  # Excel's last row (0-based): no literal in the 指标值 formulas contains 1048576
 _VALUE_FORMULAS: dict[tuple, dict[int, str]] = {}  # ProjectLive._value_formulas
 _ROW_PARTS: dict[tuple, tuple[Framework, list]] = {}  # ProjectLive._row_parts (the framework kept: ids stay unique)
+_READINGS: dict[tuple, tuple[Framework, list, dict]] = {}  # ProjectLive._reading_once
+_READINGS_MAX = 4096
 
 
 class ProjectLive(_Live):
@@ -857,7 +859,7 @@ class ProjectLive(_Live):
         out: list[dict] = []
         for i, r in enumerate(rows):
             raw = {name: values.get((r, col)) for name, col in c.items() if name != "check"}
-            now = self._reading(r, raw, out[-1] if out else None, self._p_declared(values, r))
+            now = self._reading_once(r, raw, out[-1] if out else None, self._p_declared(values, r))
             out.append(now)
             self.mark(r, self._row_parts(r, rows[0], total), marks, gate=(f"{self.h(r, _NE)}=1", now["NE"] == 1))
         return out
@@ -902,6 +904,25 @@ class ProjectLive(_Live):
     def _p_declared(self, values: dict, r: int) -> bool:
         col = dict(self.L.extra_columns).get("value_type")
         return col is not None and p_ws(values.get((r, col))).replace(" ", "") in ("定量", "定量指标")
+
+    def _reading_once(self, r: int, raw: dict, prev: dict | None, declared: bool) -> dict:
+        """:meth:`_reading`, worked out once for each row and what it holds and inherits: most rows of
+        most sheets are blank, and every blank row r of every project sheet has the same helpers
+        (a fifth of the time to write a template from the register went into building them again).
+        The key is all that _reading reads: the row, each cell's value and type, the 一级/二级 it
+        inherits and whether it is declared 定量; the framework is kept, so ids stay unique."""
+        key = (id(self.fw), r, tuple((k, v.__class__, v) for k, v in raw.items()),
+               None if prev is None else (prev["L1"], prev["L2"]), declared)
+        hit = _READINGS.get(key)
+        if hit is None or hit[0] is not self.fw:
+            start = len(self.cells)
+            now = self._reading(r, raw, prev, declared)
+            if len(_READINGS) >= _READINGS_MAX:
+                _READINGS.clear()
+            hit = _READINGS[key] = (self.fw, self.cells[start:], dict(now))
+        else:
+            self.cells.extend(hit[1])  # Formula records are never changed once made
+        return dict(hit[2])
 
     def _reading(self, r: int, raw: dict, prev: dict | None, declared: bool = False) -> dict:
         """The hidden helpers of one indicator row: what the reader makes of it (module docstring)."""

@@ -803,10 +803,16 @@ class CopyIndex:
 
     def hits(self, p: Project, text: str) -> tuple[str, Project] | None:
         self.grams_made += 1
+        owner = self.owner
+        # Runs another project owns are few (most runs of an indicator are nobody's): they are found
+        # by a dict lookup first, and only they are searched for in the project's own texts.
+        found = [g for g in _grams(text) if g in owner and owner[g] is not p]
+        if not found:
+            return None
         own = self.own(p)
-        for g in sorted(g for g in _grams(text) if g not in own):
-            other = self.owner.get(g)
-            if other is not None and other is not p and other.code != p.code:
+        for g in sorted(found):
+            other = owner[g]
+            if g not in own and other.code != p.code:
                 return g, other
         return None
 

@@ -81,6 +81,25 @@ def find_groups(formulas: dict[tuple[int, int], str]) -> dict[tuple[int, int], t
     return out
 
 
+_GROUPS: dict[tuple, dict[tuple[int, int], tuple[int, str | None]]] = {}
+_GROUPS_MAX = 64
+
+
+def groups(formulas: dict[tuple[int, int], str]) -> dict[tuple[int, int], tuple[int, str | None]]:
+    """:func:`find_groups`, found once for each distinct sheet of formulas (the same cells, texts and
+    order) and then looked up: the department and project sheets of a round's units carry the same
+    formulas, and their calc sheets too once the sheet names stand as formula_text.row_placer's
+    stand-ins. Finding the runs was about a quarter of the time to write a workbook. The key is the
+    whole text, so two sheets share an answer only when they are the same sheet of formulas."""
+    key = tuple(formulas.items())
+    got = _GROUPS.get(key)
+    if got is None:
+        if len(_GROUPS) >= _GROUPS_MAX:
+            _GROUPS.clear()
+        got = _GROUPS[key] = find_groups(formulas)
+    return got
+
+
 _CELL_FORMULA = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)><f>(.*?)</f>', re.S)
 
 

@@ -21,6 +21,11 @@ from typing import Any, Callable, Iterable
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+try:  # how Worksheet.write_formula stores a formula cell (XlsxWriter 3.x); else write_formula is used
+    from xlsxwriter.worksheet import CellFormulaTuple as _FormulaCell
+except ImportError:  # pragma: no cover - a future XlsxWriter
+    _FormulaCell = None
+
 from . import __version__
 from .catalogue import FIELD_RULES, SEVERITY_ZH
 from .findings import SEVERITY_ORDER, Finding
@@ -28,7 +33,7 @@ from .errors import PerfxlError
 from .frameworks import OPERATOR_FROM_JSON, Framework
 from .i18n import t
 from .integrity import LockedCell, canonical, identity_rows, sign
-from .shared_formulas import apply as apply_shared, find_groups
+from .shared_formulas import apply as apply_shared, groups
 from .layout import EXTRA_INDICATOR_HEADINGS, V2_LABELS
 from .formula_text import quote_sheet, row_placer
 from .layout import (CHECK_COL, CHECK_ERROR, CHECK_OK, CHECK_WARNING, DEPARTMENT_SHEET, HELPER_COL, HELPER_COLS,
@@ -127,6 +132,21 @@ def _as_written(formula: str, expand_future_functions: bool = False) -> str:
     return formula[1:] if formula.startswith("=") else formula
 
 
+def _write_formula(ws: Worksheet, row: int, col: int, formula: str, f: Any, value: Any) -> None:
+    """``ws.write_formula`` less its search of every formula for Excel 365's dynamic-array functions
+    (a sixth of the time to write a workbook: seven thousand formulas a unit). The workbook uses
+    Excel 2007 functions only (tests/test_writer.py::test_only_excel_2007_functions), so the cell is
+    stored as write_formula stores a plain formula; anything else goes through write_formula."""
+    table = getattr(ws, "table", None)
+    if table is None or ws.constant_memory or formula.startswith("{") or _FormulaCell is None:
+        if ws.write_formula(row, col, formula, f, value) != 0:
+            raise AssertionError(f"write_formula rejected {ws.name}!{a1(row, col)}")
+        return
+    if ws._check_dimensions(row, col):
+        raise AssertionError(f"cell outside the sheet: {ws.name}!{a1(row, col)}")
+    table[row][col] = _FormulaCell(ws._prepare_formula(formula), f, value)
+
+
 class _Sheet:
     """A worksheet plus the bookkeeping every sheet shares: locked register values to sign, a data
     validation checked at once (XlsxWriter warns and returns -1/-2 instead of raising), and the
@@ -139,11 +159,16 @@ class _Sheet:
         self.values: dict[tuple[int, int], Any] = {}  # what a reader will find: the live checks' cached results
         self.blank_inputs: list[Span] = []  # single input fields, yellow while blank (_fill_while_blank)
 
-    def formula(self, row: int, col: int, formula: str, value: Any, f: Any = None) -> None:
-        """A formula with its cached result (what Protected View shows before anything computes)."""
-        self.ws.write_formula(row, col, formula, f if f is not None else self.fmt.check, value)
+    def formula(self, row: int, col: int, formula: str, value: Any, f: Any = None, shape: str | None = None) -> None:
+        """A formula with its cached result (what Protected View shows before anything computes).
+
+        ``shape``: the formula with the sheet names it quotes standing as formula_text.row_placer's
+        stand-ins, when it has them; the runs of shared formulas are found on that (the same text on
+        every project sheet of every unit, so finding them is done once: shared_formulas.groups)."""
+        _write_formula(self.ws, row, col, formula, f if f is not None else self.fmt.check, value)
         # kept for shared_formulas: runs of row copies are stored once when the file is finished
-        self.ws.__dict__.setdefault("_perfxl_formulas", {})[(row, col)] = formula[1:] if formula.startswith("=") else formula
+        text = formula if shape is None else shape
+        self.ws.__dict__.setdefault("_perfxl_formulas", {})[(row, col)] = text[1:] if text.startswith("=") else text
 
     def put(self, span: Span, value: Any, f: Any) -> None:
         found = self.marks.get((self.ws.name, span.a1))
@@ -398,7 +423,7 @@ def finish_workbook(buf: io.BytesIO, wb: Any, fields: dict[str, str], locked: li
         wb.set_custom_property(name, value)
 
     first.activate()  # the first sheet must stay visible and active: hidden sheets come last
-    shared = {f"xl/worksheets/sheet{i}.xml": find_groups(ws._perfxl_formulas)
+    shared = {f"xl/worksheets/sheet{i}.xml": groups(ws._perfxl_formulas)
               for i, ws in enumerate(wb.worksheets(), start=1) if getattr(ws, "_perfxl_formulas", None)}
     wb.close()
     return _lock_structure(buf.getvalue(), password, shared)
@@ -586,21 +611,25 @@ def _write_live(sh: _Sheet, cells: list, now: dict, L: ProjectLayout | Departmen
     hidden = sh.fmt(border=0, font_size=9, text_wrap=False)
     placer = row_placer(sh.ws.name, calc.ws.name, in_calc_sheet) if calc is not None else None
 
-    def placed(formula: str, on_calc: bool, row: int) -> str:
-        return formula if placer is None else placer(formula, on_calc, row)
+    def write(on: _Sheet, row: int, col: int, formula: str, value: Any, f: Any, on_calc: bool) -> None:
+        if placer is None:
+            on.formula(row, col, formula, value, f)
+        else:
+            shape = placer.stand_in(formula, on_calc, row)
+            on.formula(row, col, placer.with_names(shape), value, f, shape=shape)
 
     for c in cells:
         f = sh.fmt.check if c.col == CHECK_COL else hidden
         if calc is not None and in_calc_sheet(c.col):
-            calc.formula(c.row, c.col, placed(c.formula, True, c.row), c.value, hidden)
+            write(calc, c.row, c.col, c.formula, c.value, hidden, True)
         else:
-            sh.formula(c.row, c.col, placed(c.formula, False, c.row), c.value, f)
+            write(sh, c.row, c.col, c.formula, c.value, f, False)
     # An explicit number format: a General formula cell takes the format of what it adds up in
     # Calc, so a percent-formatted share made the 合计 show "8030.00%" for 80.3.
     plan_sum = getattr(L, "plan_sum", None)
     for (row, col), (formula, value) in now.items():
         share = plan_sum is not None and (row, col) == (plan_sum.row, plan_sum.col)
-        sh.formula(row, col, placed(formula, False, row), value, sh.fmt(align="center", num_format="0.00" if share else "0"))
+        write(sh, row, col, formula, value, sh.fmt(align="center", num_format="0.00" if share else "0"), False)
     errors = sum(str(c.value).count(CHECK_ERROR) for c in cells if c.col == CHECK_COL)
     sh.label(Span(L.status_row, 0), "本表自查")
     rng = f"{a1(0, CHECK_COL)}:{a1(L.status_row - 1, CHECK_COL)}"

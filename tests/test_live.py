@@ -504,3 +504,33 @@ def test_department_sheet_prints_on_one_page(tmp_path, soffice, seed_unit):
     dept = [i for i, page in enumerate(pages) if "部门整体绩效目标" in page.replace(" ", "") and "三、工作保障措施" in page]
     assert len(dept) == 1 and "一、总体绩效目标" in pages[dept[0]]
     assert "自查" not in "".join(pages[dept[0]:]).replace(" ", "")  # the 自查 column and status are not printed
+
+
+def test_a_row_worked_out_once_is_what_working_it_out_again_gives(monkeypatch):
+    """A row's helpers are reused for the same row holding the same values and inheriting the same
+    一级/二级 (live._READINGS): on sheets that hold the same number as int, float and text, blank
+    rows under different levels and rows moved up or down, every cell is what _reading makes afresh."""
+    L = ProjectLayout(HEBEI)
+    col = L.columns
+    rows = list(L.indicator_rows)
+    level = {"level1": "产出指标", "level2": "数量指标"}
+    fills = [
+        [{**level, "name": "完成率", "operator": "≥", "value": 1, "unit": "%"}, {}, {"name": "时效", "value": "≥80%"}],
+        [{**level, "name": "完成率", "operator": "≥", "value": 1.0, "unit": "%"}, {}, {"name": "时效", "value": "≥80%"}],
+        [{**level, "name": "完成率", "operator": "≥", "value": "1", "unit": "%"}, {}, {"name": "时效", "value": "≥80%"}],
+        [{"level1": "效益指标", "level2": "社会效益指标", "name": "完成率", "value": 1}, {}, {"name": "时效", "value": "≥80%"}],
+        [{}, {**level, "name": "完成率", "operator": "≥", "value": 1, "unit": "%"}, {}, {"name": "时效", "value": "≥80%"}],
+        [],
+    ]
+
+    def sheet(fill: list[dict]) -> dict:
+        return {(r, getattr(col, name)): v for r, typed in zip(rows, fill) for name, v in typed.items()}
+
+    def cells(fill: list[dict]) -> list[tuple]:
+        return [(c.row, c.col, c.formula, c.value) for c in ProjectLive(HEBEI, "万元").build("1.项目", sheet(fill), [])]
+
+    reused = [cells(f) for f in fills + fills[::-1]]
+    monkeypatch.setattr(ProjectLive, "_reading_once", lambda self, r, raw, prev, declared: self._reading(r, raw, prev, declared))
+    afresh = [cells(f) for f in fills + fills[::-1]]
+    assert reused == afresh
+    assert len({tuple(x) for x in afresh}) == len(fills) - 1  # all differ but 1 and 1.0: the same number

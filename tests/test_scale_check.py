@@ -115,13 +115,17 @@ def test_copy_index_cuts_each_projects_own_texts_once_not_once_per_indicator():
     unit = unit_from_dict(clean())
     index = CopyIndex(unit.projects)
     lookups = 0
-    for _ in range(3):  # looking every indicator up three times
+    for _ in range(3):  # looking every indicator up three times, each naming the other project
         for p in unit.projects:
+            other = next(o for o in unit.projects if o is not p)
             for ind in p.indicators:
-                index.hits(p, ind.description or ind.name)
+                assert index.hits(p, other.name + (ind.description or ind.name))
                 lookups += 1
     own_texts = sum(2 + len(p.goals) for p in unit.projects)
     assert index.grams_made == own_texts + lookups
+    # a text naming no other project's own runs is looked up without the project's texts at all
+    fresh = CopyIndex(unit.projects)
+    assert fresh.hits(unit.projects[0], "完成年度目标任务的情况") is None and fresh.grams_made == 1
 
 
 # ---------------------------------------------------------------- default --jobs

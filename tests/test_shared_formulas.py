@@ -2,6 +2,7 @@
 computes never changes, the file gets smaller, and every reader sees every cell's formula."""
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 
@@ -9,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 import perfxl
-from perfxl.layout import ProjectLayout
+from perfxl.layout import ProjectLayout, rowcol
 from perfxl.shared_formulas import find_groups, shift_rows
 
 from conftest import SAMPLES
@@ -127,12 +128,12 @@ def test_the_quick_grouping_finds_exactly_the_runs_of_the_plain_rule(framework, 
     import perfxl.writer as w
 
     seen = []
-    real = w.find_groups
-    w.find_groups = lambda formulas: seen.append(dict(formulas)) or real(formulas)
+    real = w.groups
+    w.groups = lambda formulas: seen.append(dict(formulas)) or real(formulas)
     try:
         render_workbook(perfxl.load_unit(SAMPLES / sample), perfxl.load_framework(framework))
     finally:
-        w.find_groups = real
+        w.groups = real
     assert len(seen) >= 3
     for formulas in seen:
         quick = {k: (si, ref.replace("$", "") if ref else None) for k, (si, ref) in find_groups(formulas).items()}
@@ -192,3 +193,78 @@ def test_placing_by_row_copies_gives_what_placing_each_formula_gives(fw_id):
         for c in cells:
             for on_calc in (True, False):
                 assert placer(c.formula, on_calc, c.row) == place(c.formula, on_calc, form, calc, in_calc_sheet), c
+
+
+def _stored_formulas(data: bytes) -> dict[tuple[str, str], str]:
+    """Every formula cell of a workbook as Excel reads it: a shared formula's followers get the
+    first cell's formula moved down to their row (shift_rows), keyed by (part, cell)."""
+    from html import unescape
+
+    cell = re.compile(r'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f>(.*?)</f>|<f t="shared" ref="[^"]+" si="(\d+)">(.*?)</f>'
+                      r'|<f t="shared" si="(\d+)"/>)', re.S)
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for part in sorted(n for n in z.namelist() if n.startswith("xl/worksheets/sheet")):
+            anchors: dict[str, tuple[int, str]] = {}
+            for col, row, plain, si, text, follower in cell.findall(z.read(part).decode("utf-8")):
+                if plain:
+                    out[(part, col + row)] = unescape(plain)
+                elif si:
+                    anchors[si] = (int(row), unescape(text))
+                    out[(part, col + row)] = anchors[si][1]
+                else:
+                    first_row, first = anchors[follower]
+                    out[(part, col + row)] = shift_rows(first, int(row) - first_row)
+    return out
+
+
+def _part_xml(data: bytes, part: str) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read(part).decode("utf-8")
+
+
+def _parts(data: bytes) -> list[bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+
+
+def test_the_runs_found_once_give_every_unit_its_own_formulas(monkeypatch):
+    """The runs are found once per sheet of formulas, with the sheet names standing in
+    (shared_formulas.groups): units whose project sheets are named with digits, quotes and row-like
+    text ("3.G20峰会'A1'") still read, in every cell, exactly the formula the writer wrote for it."""
+    import copy
+
+    import perfxl.writer as w
+
+    written: dict[str, str] = {}
+    real = w._write_formula
+
+    def record(ws, row, col, formula, f, value):
+        written[f"{ws.name}!{w.a1(row, col)}"] = formula[1:] if formula.startswith("=") else formula
+        real(ws, row, col, formula, f, value)
+
+    monkeypatch.setattr(w, "_write_formula", record)
+    fw = perfxl.load_framework("hebei-2023")
+    base = perfxl.load_unit(SAMPLES / "units" / "115001.json")
+    for names in (("郭营子棚改本金利息", "G20峰会'A1'保障"), ("第10行项目", "A1B2''C3")):
+        unit = copy.deepcopy(base)
+        for p, name in zip(unit.projects, names):
+            p.name = name
+        written.clear()
+        data = w.render_workbook(unit, fw)
+        sheets = load_workbook(io.BytesIO(data)).sheetnames
+        stored = _stored_formulas(data)
+        assert any("'" in k.split("!")[0] for k in written) and len(written) > 500
+        by_part = {f"xl/worksheets/sheet{sheets.index(k.split('!')[0]) + 1}.xml": k.split("!")[0] for k in written}
+        for (part, ref), formula in stored.items():
+            assert written[f"{by_part[part]}!{ref}"] == formula, (by_part[part], ref)
+        assert len(stored) == len(written)
+        followers = sum(z.count(b'<f t="shared" si=') for z in _parts(data))
+        assert followers > len(written) / 2  # most cells are stored as moved copies of a run's first
+        # and the runs are those found on the formulas as written, names and all
+        for part, xml in zip(sorted(by_part), (_part_xml(data, p) for p in sorted(by_part))):
+            sheet = by_part[part]
+            as_written = {rowcol(k.split("!")[1]): f for k, f in written.items() if k.split("!")[0] == sheet}
+            expected = {w.a1(*rc): ref for rc, (_, ref) in find_groups(as_written).items()}
+            got = dict(re.findall(r'<c r="([A-Z]+\d+)"[^>]*><f t="shared" (?:ref="([^"]+)" )?si=', xml))
+            assert got == {k: v or "" for k, v in expected.items()}, sheet
