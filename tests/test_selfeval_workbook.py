@@ -362,3 +362,17 @@ def test_check_with_a_register_names_a_selfeval_unit_or_project_the_register_lac
     s08 = [f for f in check_file(path, register=load_register_index(table_file(tmp_path / "o.xlsx", other))).report.findings
            if f.code == "S08"]
     assert len(s08) == 1 and s08[0].sheet and s08[0].cell
+
+
+def test_the_selfeval_workbook_uses_excel_2007_functions_only(tmp_path):
+    """As the goal table (tests/test_writer.py): staff open it in Excel 2007 and later, and the writer
+    stores its formulas without XlsxWriter's rewriting of newer functions (writer._write_formula)."""
+    import re
+
+    from openpyxl import load_workbook
+    from test_writer import EXCEL_2007
+
+    wb = load_workbook(filled_workbook(tmp_path))
+    used = {name for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"
+            for name in re.findall(r"([A-Z][A-Z0-9.]*)\(", c.value)}
+    assert used and used <= EXCEL_2007, used - EXCEL_2007
