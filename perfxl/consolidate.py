@@ -159,7 +159,7 @@ class Received:
     project_codes: str = "[]"            # the projects' 项目编码 as one JSON list (a third of a tuple's memory): codes()
     budget: float = 0.0                  # the projects' 预算数 that are numbers, added up
     indicators: int = 0
-    copy_keys: bytes = b""               # 8-byte hashes of the indicators' wordings (0: too short to compare)
+    copy_keys: bytes = b""               # 8-byte hashes of the indicators' wordings (0: too short to compare); emptied once X02 has run
     flags: int = 0                       # _TEXT_* bits: a "value" column held text
     v2: int = 0                          # _V2_* bits: the schema-v2 column groups this return calls for
     spill: tuple | None = None           # (file name, offset, lengths of projects, indicators[, department])
@@ -906,6 +906,8 @@ def decide_round(run: CheckRun, reg: Mapping[str, UnitData], store: RoundStore, 
             f"Give it with --year."))
     taken = across(run.files, store,
                    lambda r: r.readable and r.unit_code in reg and r.budget_year == year and r.form == form)
+    for r in run.files:  # X02 has compared the wordings: nothing after reads them (600 bytes a file)
+        r.copy_keys = b""
     taken_ids = {id(r) for r in taken}
     status: dict[str, str] = {}
     for r in run.files:

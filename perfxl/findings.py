@@ -69,9 +69,10 @@ def _show(v: Any) -> Any:
     return v
 
 
-@dataclass
+@dataclass(slots=True)
 class FileReport:
-    """One input file's findings (and, when it was readable, what unit it belongs to)."""
+    """One input file's findings (and, when it was readable, what unit it belongs to). Slots: a
+    round keeps one for each of its thousands of files."""
 
     path: str
     unit_code: str | None = None
