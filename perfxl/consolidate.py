@@ -43,6 +43,7 @@ import os
 import pickle
 import re
 import shutil
+import sys
 import tempfile
 import weakref
 import zlib
@@ -1004,13 +1005,14 @@ def _x01(taken: list[Received], store: RoundStore) -> None:
                     what_en=f"also appears in unit {first.unit_code}'s workbook ({os.path.basename(first.path)})"))
 
 
-def _shared_wordings(copy_keys: list[bytes], most: int) -> tuple[list[int], set[int]]:
+def _shared_wordings(copy_keys: list[bytes], most: int, parts: int = 8) -> tuple[list[int], set[int]]:
     """(the units, by index, that hold a wording 2 to ``most`` units hold; those wordings' hashes), from
     each unit's ``Received.copy_keys`` (0: too short to compare, never shared).
 
-    12 bytes an indicator, sorted by wording then unit: (wording, unit) pairs without a copy of them.
-    Every step lets go of what the next no longer needs: at 10,000 returns (700,000 indicators) this
-    is the peak of the decisions across the round."""
+    12 bytes an indicator (hash and unit), then sorted by wording and unit one part of the hashes at a
+    time (``parts`` by their top bits: a wording falls in one part, so each part's counts are whole).
+    At 10,000 returns (700,000 indicators) this is the peak of the decisions across the round: sorting
+    all of it at once held about 20 MB, a part at a time holds the 8 MB of hashes and units."""
     import numpy as np
 
     counts = np.fromiter((len(b) // 8 for b in copy_keys), dtype=np.int64, count=len(copy_keys))
@@ -1020,27 +1022,37 @@ def _shared_wordings(copy_keys: list[bytes], most: int) -> tuple[list[int], set[
         keys[pos:pos + n] = np.frombuffer(b, dtype=np.int64)
         pos += n
     owner = np.repeat(np.arange(len(copy_keys), dtype=np.int32), counts)
-    keep = keys != 0
-    keys = keys[keep]
-    owner = owner[keep]
-    del keep, counts
-    if not len(keys):
-        return [], set()
-    order = np.argsort(keys, kind="stable")  # owners ascend already: stable keeps them so within a wording
-    keys = keys[order]
-    owner = owner[order]
-    del order
-    first = np.ones(len(keys), dtype=bool)  # the first indicator of each (wording, unit)
-    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
-    keys = keys[first]
-    owner = owner[first]
-    del first
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))  # each wording's first pair
-    holders = np.diff(np.append(starts, len(keys)))                          # the units holding it
-    sharing = (holders > 1) & (holders <= most)
-    if not sharing.any():
-        return [], set()
-    return np.unique(owner[np.repeat(sharing, holders)]).tolist(), set(keys[starts[sharing]].tolist())
+    del counts
+    # each hash's top byte, seen in place (no copy), its top 3 bits naming the part
+    top = keys.view(np.uint8)[7::8] if sys.byteorder == "little" else keys.view(np.uint8)[0::8]
+    bits = (parts - 1).bit_length()
+    if parts < 1 or parts != 1 << bits or bits > 8:
+        raise ValueError(f"parts must be a power of two up to 256, not {parts}")
+    units: set[int] = set()
+    shared: set[int] = set()
+    for part in range(parts):
+        at = np.flatnonzero((top >> (8 - bits)) == part) if bits else np.arange(len(keys))
+        k, o = keys[at], owner[at]
+        del at
+        nonzero = k != 0
+        k, o = k[nonzero], o[nonzero]
+        del nonzero
+        if not len(k):
+            continue
+        order = np.argsort(k, kind="stable")  # owners ascend already: stable keeps them so within a wording
+        k, o = k[order], o[order]
+        del order
+        first = np.ones(len(k), dtype=bool)  # the first indicator of each (wording, unit)
+        first[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
+        k, o = k[first], o[first]
+        del first
+        starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))  # each wording's first pair
+        holders = np.diff(np.append(starts, len(k)))                       # the units holding it
+        sharing = (holders > 1) & (holders <= most)
+        if sharing.any():
+            units.update(np.unique(o[np.repeat(sharing, holders)]).tolist())
+            shared.update(k[starts[sharing]].tolist())
+    return sorted(units), shared
 
 
 def _x02(taken: list[Received], store: RoundStore) -> None:

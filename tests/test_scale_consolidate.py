@@ -308,7 +308,8 @@ def test_shared_wordings_are_those_two_to_five_units_hold():
 
     rng = random.Random(12)
     for _ in range(500):
-        units = [[rng.choice([0, 1, 2, 3, -5, 2 ** 62, rng.randint(-9, 9)]) for _ in range(rng.randint(0, 8))]
+        wide = [rng.getrandbits(64) - 2 ** 63 for _ in range(4)]  # hashes in every part (their top bits)
+        units = [[rng.choice([0, 1, 2, 3, -5, 2 ** 62, rng.randint(-9, 9), *wide]) for _ in range(rng.randint(0, 8))]
                  for _ in range(rng.randint(0, 12))]
         holders: dict[int, set[int]] = {}
         for i, keys in enumerate(units):
@@ -317,5 +318,6 @@ def test_shared_wordings_are_those_two_to_five_units_hold():
                     holders.setdefault(k, set()).add(i)
         shared = {k for k, who in holders.items() if 2 <= len(who) <= 5}
         expected = sorted({i for k in shared for i in holders[k]})
-        got = _shared_wordings([array("q", keys).tobytes() for keys in units], 5)
-        assert got == (expected, shared), units
+        for parts in (1, 2, 8, 16):  # sorted a part at a time: the same whatever the parts
+            got = _shared_wordings([array("q", keys).tobytes() for keys in units], 5, parts)
+            assert got == (expected, shared), (units, parts)
