@@ -265,8 +265,11 @@ def test_a_signal_ends_the_run_within_two_seconds_leaving_nothing_behind(big_rou
             if command == "consolidate" else
             ["check", str(big_round), "--format", "json", "-o", str(previous), "--jobs", "2"])
     env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
+    # Ctrl-C as in a terminal: SIGINT at its default in the run, whatever this pytest process inherited or
+    # was left with (an ignored signal stays ignored across exec, and Python then installs no handler)
     proc = subprocess.Popen([sys.executable, "-c", "from perfxl.cli import main; main()", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while not _temp_folders(tmp) and time.monotonic() < deadline and proc.poll() is None:
