@@ -731,7 +731,7 @@ _SENTINEL_ROW = 1048575  # Excel's last row (0-based): no literal in the 指标�
 _VALUE_FORMULAS: dict[tuple, dict[int, str]] = {}  # ProjectLive._value_formulas
 _ROW_PARTS: dict[tuple, tuple[Framework, list]] = {}  # ProjectLive._row_parts (the framework kept: ids stay unique)
 _READINGS: dict[tuple, tuple[Framework, list, dict]] = {}  # ProjectLive._reading_once
-_READINGS_MAX = 4096
+_READINGS_MAX = 1024  # blank rows: the table's rows times the 一级/二级 they inherit
 
 
 class ProjectLive(_Live):
@@ -906,11 +906,15 @@ class ProjectLive(_Live):
         return col is not None and p_ws(values.get((r, col))).replace(" ", "") in ("定量", "定量指标")
 
     def _reading_once(self, r: int, raw: dict, prev: dict | None, declared: bool) -> dict:
-        """:meth:`_reading`, worked out once for each row and what it holds and inherits: most rows of
+        """:meth:`_reading`, worked out once for each blank row and what it inherits: most rows of
         most sheets are blank, and every blank row r of every project sheet has the same helpers
         (a fifth of the time to write a template from the register went into building them again).
+        A filled row is worked out each time: its values rarely repeat, and its 35 helpers (about
+        15 KB) would fill the cache of a writer process with rows never asked for again.
         The key is all that _reading reads: the row, each cell's value and type, the 一级/二级 it
         inherits and whether it is declared 定量; the framework is kept, so ids stay unique."""
+        if any(v is not None for v in raw.values()):
+            return self._reading(r, raw, prev, declared)
         key = (id(self.fw), r, tuple((k, v.__class__, v) for k, v in raw.items()),
                None if prev is None else (prev["L1"], prev["L2"]), declared)
         hit = _READINGS.get(key)

@@ -507,9 +507,10 @@ def test_department_sheet_prints_on_one_page(tmp_path, soffice, seed_unit):
 
 
 def test_a_row_worked_out_once_is_what_working_it_out_again_gives(monkeypatch):
-    """A row's helpers are reused for the same row holding the same values and inheriting the same
-    一级/二级 (live._READINGS): on sheets that hold the same number as int, float and text, blank
-    rows under different levels and rows moved up or down, every cell is what _reading makes afresh."""
+    """A blank row's helpers are reused for the same row inheriting the same 一级/二级
+    (live._READINGS; a filled row is worked out each time): on sheets that hold the same number as
+    int, float and text, blank rows under different levels and rows moved up or down, every cell is
+    what _reading makes afresh."""
     L = ProjectLayout(HEBEI)
     col = L.columns
     rows = list(L.indicator_rows)

@@ -195,7 +195,13 @@ def test_placing_by_row_copies_gives_what_placing_each_formula_gives(fw_id):
                 assert placer(c.formula, on_calc, c.row) == place(c.formula, on_calc, form, calc, in_calc_sheet), c
 
 
-def _stored_formulas(data: bytes) -> dict[tuple[str, str], str]:
+def _sheet_parts(data: bytes) -> dict[str, str]:
+    """Every worksheet part's XML, by part name."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n: z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
+
+
+def _stored_formulas(parts: dict[str, str]) -> dict[tuple[str, str], str]:
     """Every formula cell of a workbook as Excel reads it: a shared formula's followers get the
     first cell's formula moved down to their row (shift_rows), keyed by (part, cell)."""
     from html import unescape
@@ -203,29 +209,18 @@ def _stored_formulas(data: bytes) -> dict[tuple[str, str], str]:
     cell = re.compile(r'<c r="([A-Z]+)(\d+)"[^>]*>(?:<f>(.*?)</f>|<f t="shared" ref="[^"]+" si="(\d+)">(.*?)</f>'
                       r'|<f t="shared" si="(\d+)"/>)', re.S)
     out = {}
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        for part in sorted(n for n in z.namelist() if n.startswith("xl/worksheets/sheet")):
-            anchors: dict[str, tuple[int, str]] = {}
-            for col, row, plain, si, text, follower in cell.findall(z.read(part).decode("utf-8")):
-                if plain:
-                    out[(part, col + row)] = unescape(plain)
-                elif si:
-                    anchors[si] = (int(row), unescape(text))
-                    out[(part, col + row)] = anchors[si][1]
-                else:
-                    first_row, first = anchors[follower]
-                    out[(part, col + row)] = shift_rows(first, int(row) - first_row)
+    for part, xml in sorted(parts.items()):
+        anchors: dict[str, tuple[int, str]] = {}
+        for col, row, plain, si, text, follower in cell.findall(xml):
+            if plain:
+                out[(part, col + row)] = unescape(plain)
+            elif si:
+                anchors[si] = (int(row), unescape(text))
+                out[(part, col + row)] = anchors[si][1]
+            else:
+                first_row, first = anchors[follower]
+                out[(part, col + row)] = shift_rows(first, int(row) - first_row)
     return out
-
-
-def _part_xml(data: bytes, part: str) -> str:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return z.read(part).decode("utf-8")
-
-
-def _parts(data: bytes) -> list[bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
 
 
 def test_the_runs_found_once_give_every_unit_its_own_formulas(monkeypatch):
@@ -252,18 +247,19 @@ def test_the_runs_found_once_give_every_unit_its_own_formulas(monkeypatch):
             p.name = name
         written.clear()
         data = w.render_workbook(unit, fw)
+        parts = _sheet_parts(data)
         sheets = load_workbook(io.BytesIO(data)).sheetnames
-        stored = _stored_formulas(data)
+        sheet_of = {f"xl/worksheets/sheet{i}.xml": name for i, name in enumerate(sheets, start=1)}
+        stored = _stored_formulas(parts)
         assert any("'" in k.split("!")[0] for k in written) and len(written) > 500
-        by_part = {f"xl/worksheets/sheet{sheets.index(k.split('!')[0]) + 1}.xml": k.split("!")[0] for k in written}
         for (part, ref), formula in stored.items():
-            assert written[f"{by_part[part]}!{ref}"] == formula, (by_part[part], ref)
+            assert written[f"{sheet_of[part]}!{ref}"] == formula, (sheet_of[part], ref)
         assert len(stored) == len(written)
-        followers = sum(z.count(b'<f t="shared" si=') for z in _parts(data))
+        followers = sum(xml.count('<f t="shared" si=') for xml in parts.values())
         assert followers > len(written) / 2  # most cells are stored as moved copies of a run's first
         # and the runs are those found on the formulas as written, names and all
-        for part, xml in zip(sorted(by_part), (_part_xml(data, p) for p in sorted(by_part))):
-            sheet = by_part[part]
+        for part, xml in parts.items():
+            sheet = sheet_of[part]
             as_written = {rowcol(k.split("!")[1]): f for k, f in written.items() if k.split("!")[0] == sheet}
             expected = {w.a1(*rc): ref for rc, (_, ref) in find_groups(as_written).items()}
             got = dict(re.findall(r'<c r="([A-Z]+\d+)"[^>]*><f t="shared" (?:ref="([^"]+)" )?si=', xml))
