@@ -100,12 +100,8 @@ def _perfxl(folder: Path, register: Path, out: Path, jobs: int) -> dict:
     does), then Parquet; this process's peak RSS after each stage."""
     from perfxl.consolidate import read_register_compact
 
-    paths = sorted(folder.iterdir())
-    t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as scratch:     # untimed: what reading the register costs (in a child),
-        read_register_compact(register, scratch)       # its units on disk, as consolidate keeps them
-    register_seconds = time.perf_counter() - t0
-    with perfxl.consolidate([paths[0]], register, jobs=1) as warm:   # warm-up, untimed
+    first = min(folder.iterdir())   # not a list of every path: this process's peak is consolidate's
+    with perfxl.consolidate([first], register, jobs=1) as warm:   # warm-up, untimed
         perfxl.summary_workbook(warm)
     target = out / f"summary-jobs{jobs}.xlsx"
     stages: dict = {"start": {"seconds": 0.0, "peak_mb": maxrss_mb(), "rss_mb": rss_mb(), "load": os.getloadavg()[0]}}
@@ -120,6 +116,10 @@ def _perfxl(folder: Path, register: Path, out: Path, jobs: int) -> dict:
     from perfxl.summary import write_parquet
     write_parquet(result, out / f"parquet-jobs{jobs}")
     _stage(stages, "parquet", t3)
+    r0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:     # what reading the register costs (in a child), its
+        read_register_compact(register, scratch)       # units on disk as consolidate keeps them: after the
+    register_seconds = time.perf_counter() - r0        # stages, so that its peak is not taken for theirs
     overview = dict(zip(result.overview["项目"], result.overview["数值"]))
     codes = Counter(f.code for r in result.run.files for f in r.report.findings)
     res = {"count": len(result.run.files), "seconds": t3 - t0, "cpu": cpu,

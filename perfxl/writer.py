@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
 try:  # how Worksheet.write_formula stores a formula cell (XlsxWriter 3.x); else write_formula is used
@@ -388,10 +389,29 @@ def render_workbook(unit: UnitData, framework: Framework, *, password: str | Non
                            key=key, password=password)
 
 
+class _StoredBuffer(io.BytesIO):
+    """The buffer XlsxWriter writes a form's package into. Its parts are stored, not compressed:
+    _lock_structure rewrites every part and compresses it then, once (compressing twice was a sixth
+    of a template's time)."""
+
+
+def _package_zip(file: Any, *args: Any, **kwargs: Any) -> zipfile.ZipFile:
+    """XlsxWriter's ZipFile, storing the parts when the package goes to a _StoredBuffer."""
+    if isinstance(file, _StoredBuffer):
+        kwargs["compression"] = zipfile.ZIP_STORED
+    return zipfile.ZipFile(file, *args, **kwargs)
+
+
+# XlsxWriter opens its package with the ZipFile its workbook module imported. Where a release does
+# otherwise, the parts are compressed there and _lock_structure recompresses them: the same bytes.
+if getattr(xlsxwriter.workbook, "ZipFile", None) is zipfile.ZipFile:
+    xlsxwriter.workbook.ZipFile = _package_zip
+
+
 def new_workbook(title: str, unit: Any, comments: str) -> tuple[io.BytesIO, Any, _Formats]:
     """(buffer, XlsxWriter workbook, formats) of a form's workbook: fixed properties so the bytes are
     the same run to run, every formula's cached result trusted on load. Shared by every form."""
-    buf = io.BytesIO()
+    buf = _StoredBuffer()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                    "strings_to_numbers": False})
     wb.set_properties({"title": title, "subject": unit.unit.name,
@@ -1241,6 +1261,7 @@ def _lock_structure(data: bytes, password: str | None,
                     body = apply_shared(body, shared[info.filename])
                 if hashed:
                     body = body.replace(b"<sheetProtection ", f'<sheetProtection password="{hashed}" '.encode(), 1)
+            info.compress_type = zipfile.ZIP_DEFLATED  # XlsxWriter stored it (_StoredBuffer)
             dst.writestr(info, body)
     return out.getvalue()
 

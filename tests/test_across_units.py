@@ -101,3 +101,38 @@ def test_consolidation_names_the_unit_and_the_file_that_had_the_code_first_in_bo
     assert f.project_code == SHARED and f.cell == ProjectLayout(HEBEI).code.a1
     assert f"单位 108001 的工作簿（{first.name}）" in f.message
     assert f"unit 108001's workbook ({first.name})" in f.message_en
+
+
+def test_consolidations_x01_flags_every_later_holder_of_a_code_and_only_them():
+    """consolidate's X01 over Received facts (hashes first, then only the codes more than one project
+    holds), against the rule by hand on a round drawn with many shared codes: a code two or three
+    units hold, a code one unit lists twice (not X01: no other unit), codes nobody shares."""
+    import json
+    import random
+
+    from perfxl.consolidate import RoundStore, _x01
+    from perfxl.findings import FileReport
+    from perfxl.consolidate import Received
+
+    rnd = random.Random(7)
+    pool = [f"13081123P{n:012d}" for n in range(60)]
+    store = RoundStore()
+    taken, expected, owner = [], [], {}
+    for u in range(40):
+        codes = [rnd.choice(pool) if rnd.random() < 0.5 else f"13081123U{u:06d}{j:06d}" for j in range(rnd.randint(1, 5))]
+        if u == 3:
+            codes += [codes[-1], f"13081123U{u:06d}999999", f"13081123U{u:06d}999999"]  # listed twice in one unit
+        projects = [(c, "项目", 1, 1, 0, "", {}, [], {}, 0, (f"{j + 1}.项目", "B3")) for j, c in enumerate(codes)]
+        rec = Received(f"/r/{u}.xlsx", FileReport(f"/r/{u}.xlsx", f"{u:06d}"), readable=True, unit_code=f"{u:06d}",
+                       project_codes=json.dumps(codes), spill=store.add(projects, [[] for _ in codes]))
+        for j, c in enumerate(codes):
+            first = owner.setdefault(c, rec)
+            if first is not rec:
+                expected.append((rec.unit_code, f"{j + 1}.项目", c, first.unit_code))
+        taken.append(rec)
+    _x01(taken, store)
+    got = [(r.unit_code, f.sheet, f.project_code, f.message.split("单位 ")[1].split(" ")[0])
+           for r in taken for f in r.report.findings if f.code == "X01"]
+    assert got == expected and len(expected) > 10
+    assert any(codes.count(c) > 1 for codes in (json.loads(r.project_codes) for r in taken) for c in codes)
+    store.close()

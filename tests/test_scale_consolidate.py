@@ -175,6 +175,22 @@ def test_a_value_column_holding_text_is_text_in_parquet(tmp_path):
     assert set(indicators.column("指标值").to_pylist()) == {"按计划完成", "95"}
 
 
+def test_parquet_row_groups_gather_batches_and_keep_every_row_in_order(tmp_path):
+    """Rows go to Arrow a batch at a time; a table that would pass max_groups row groups gets
+    several batches to a group (the writer keeps each group's metadata until it closes), and a
+    shorter one a batch a group: every row still comes out once, in the table's order."""
+    c = compact_round(5, 2, 3)   # 30 indicator rows
+    path = write_parquet(c, tmp_path, batch_rows=4, max_groups=3)[CSV_INDEX["indicators"]]   # 3 batches a group
+    meta = pq.read_metadata(path)
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [12, 12, 6]
+    table = pq.read_table(path)
+    assert list(zip(table.column("项目编码").to_pylist(), table.column("序号").to_pylist())) == \
+        [(row[2], row[4]) for row in c.rows("indicators")]
+    short = write_parquet(c, tmp_path / "short", batch_rows=4, max_groups=8)[CSV_INDEX["indicators"]]
+    assert pq.read_metadata(short).num_row_groups == 8 and pq.read_table(short).equals(table)
+    c.close()
+
+
 CSV_INDEX = {key: i for i, key in enumerate(summary.CSV_NAMES)}
 
 

@@ -112,6 +112,21 @@ def test_deterministic_bytes(seed_unit, hebei):
     assert perfxl.render_workbook(seed_unit, hebei) != a
 
 
+@pytest.mark.parametrize("form", ["goals", "selfeval"])
+def test_every_part_is_compressed_once_and_the_package_stays_small(seed_unit, hebei, form):
+    """XlsxWriter stores the parts (writer._StoredBuffer) and the structure lock compresses each of
+    them once: what a unit is sent is deflated, as Excel writes it, not a stored package twice the size."""
+    from perfxl.selfeval_model import selfeval_from_goals
+    from perfxl.selfeval_writer import render_selfeval_workbook
+
+    data = (perfxl.render_workbook(seed_unit, hebei) if form == "goals"
+            else render_selfeval_workbook(selfeval_from_goals(seed_unit, hebei), hebei))
+    infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    assert {i.compress_type for i in infos} == {zipfile.ZIP_DEFLATED}
+    assert sum(i.compress_size for i in infos) * 3 < sum(i.file_size for i in infos)
+    assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in infos)  # XlsxWriter's fixed time, kept
+
+
 def test_structure_lock_and_password(seed_unit, hebei):
     data = perfxl.render_workbook(seed_unit, hebei, password="s3cret")
     xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode()
