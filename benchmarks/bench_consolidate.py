@@ -95,13 +95,20 @@ def _stage(stages: dict, name: str, t0: float) -> float:
     return now
 
 
-def _perfxl(folder: Path, register: Path, out: Path, jobs: int) -> dict:
+def _perfxl(folder: Path, register: Path, out: Path, jobs: int, projects: int = 10) -> dict:
     """consolidate, then the tables as CSV, then the summary workbook (what ``perfxl consolidate --csv``
     does), then Parquet; this process's peak RSS after each stage."""
+    import bench_check
     from perfxl.consolidate import read_register_compact
 
-    first = min(folder.iterdir())   # not a list of every path: this process's peak is consolidate's
-    with perfxl.consolidate([first], register, jobs=1) as warm:   # warm-up, untimed
+    # The warm-up (untimed: imports, first uses) consolidates the round's first workbook against its
+    # own unit, not the round's register: the same work at every size, leaving no garbage that grows
+    # with the round in this process before the run whose peak is measured. Not a list of every path
+    # either. (Warmed up against the whole register, the 10,000 round started 20 MB higher.)
+    first = min(folder.iterdir())
+    unit = bench_check.synthetic_unit(0, projects)
+    warm_register = {unit.unit.code: unit} if perfxl.workbook_filename(unit) == first.name else register
+    with perfxl.consolidate([first], warm_register, jobs=1) as warm:
         perfxl.summary_workbook(warm)
     target = out / f"summary-jobs{jobs}.xlsx"
     stages: dict = {"start": {"seconds": 0.0, "peak_mb": maxrss_mb(), "rss_mb": rss_mb(), "load": os.getloadavg()[0]}}
@@ -178,7 +185,7 @@ def run_method(method: str, folder: Path | None, register: Path | None, out: Pat
     start_mb = _maxrss_mb(resource.RUSAGE_SELF)   # python, pandas and perfxl imported
     load_start = os.getloadavg()[0]
     if method.startswith("perfxl-jobs"):
-        res = _perfxl(folder, register, out, int(method.removeprefix("perfxl-jobs")))
+        res = _perfxl(folder, register, out, int(method.removeprefix("perfxl-jobs")), projects)
     elif method == "compact":
         res = _compact(units, projects, out)
     else:
