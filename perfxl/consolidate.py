@@ -160,10 +160,11 @@ class Received:
     project_codes: str = "[]"            # the projects' 项目编码 as one JSON list (a third of a tuple's memory): codes()
     budget: float = 0.0                  # the projects' 预算数 that are numbers, added up
     indicators: int = 0
-    copy_keys: bytes = b""               # 8-byte hashes of the indicators' wordings (0: too short to compare); emptied once X02 has run
+    copy_keys: bytes = b""               # 8-byte hashes of the indicators' wordings (0: too short to compare); a worker
+                                         # moves them to the spill, X02 reads them with RoundStore.copy_keys
     flags: int = 0                       # _TEXT_* bits: a "value" column held text
     v2: int = 0                          # _V2_* bits: the schema-v2 column groups this return calls for
-    spill: tuple | None = None           # (file name, offset, lengths of projects, indicators[, department])
+    spill: tuple | None = None           # (file name, offset, lengths of projects, indicators[, department, copy_keys])
     form: str = GOALS                    # the form the workbook's identity (or the JSON's "form") says
     evaluation: Any = None               # a self-evaluation's figures (selfeval_consolidate.Evaluation)
 
@@ -328,17 +329,15 @@ class _Compactor:
         rec = received(checked, _sha256(item.path))
         if checked.unit is not None:
             where = checked.read.where if checked.read is not None else (lambda key: (None, None))
-            department: list = []
             if rec.form == SELFEVAL:
                 rec.evaluation, projects, indicators, rec.flags = selfeval.selfeval_record(
                     checked.unit, checked.framework, where)
+                rec.spill = _spill_write(self.folder, projects, indicators)
             else:
                 projects, indicators, department = unit_record(checked.unit, where, rec.v2)
-            if rec.copy_keys:  # read by X02 only: they wait in the spill, not in the parent (RoundStore.copy_keys)
+                # X02's wording hashes wait after the rows, not in the parent (RoundStore.copy_keys)
                 rec.spill = _spill_write(self.folder, projects, indicators, department, rec.copy_keys)
                 rec.copy_keys = b""
-            else:
-                rec.spill = _spill_write(self.folder, projects, indicators, *([department] if department else []))
         # The Received waits in the spill too, after its rows; the parent gets where (a few bytes) and
         # reads every Received back once the run is over: while the run goes on, the facts of 10,000
         # files are neither scattered among its short-lived objects nor held twice (as bytes, then as
@@ -933,7 +932,7 @@ def decide_round(run: CheckRun, reg: Mapping[str, UnitData], store: RoundStore, 
             f"Give it with --year."))
     taken = across(run.files, store,
                    lambda r: r.readable and r.unit_code in reg and r.budget_year == year and r.form == form)
-    for r in run.files:  # X02 has compared the wordings: nothing after reads them (600 bytes a file)
+    for r in run.files:  # X02 has compared the wordings: nothing after reads those a Received built here holds
         r.copy_keys = b""
     taken_ids = {id(r) for r in taken}
     status: dict[str, str] = {}

@@ -630,11 +630,8 @@ def write_parquet(c: Consolidation, folder: str | Path, *, batch_rows: int = 102
     import pyarrow.parquet as pq
 
     types = {"int": pa.int64(), "number": pa.float64(), "text": pa.string()}
-    return _write_parquet_tables(c, Path(folder), pa, pq, types, pa.system_memory_pool(), batch_rows, max_groups)
-
-
-def _write_parquet_tables(c: Consolidation, out: Path, pa: Any, pq: Any, types: dict, pool: Any, batch_rows: int,
-                          max_groups: int) -> list[Path]:
+    pool = pa.system_memory_pool()
+    out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for key, name in csv_names(c).items():
@@ -653,7 +650,8 @@ def _write_parquet_tables(c: Consolidation, out: Path, pa: Any, pq: Any, types: 
                     group.append(pa.Table.from_arrays(arrays, schema=schema))
                 if group and (len(group) >= group_batches or not batch):
                     # one row group of the batches (concat_tables chains them, nothing is copied)
-                    w.write_table(pa.concat_tables(group, memory_pool=pool), row_group_size=batch_rows * group_batches)
+                    w.write_table(pa.concat_tables(group, memory_pool=pool),
+                                  row_group_size=batch_rows * group_batches)
                     group = []
                     wrote = True
                 if not batch:

@@ -110,9 +110,8 @@ def test_consolidations_x01_flags_every_later_holder_of_a_code_and_only_them():
     import json
     import random
 
-    from perfxl.consolidate import RoundStore, _x01
+    from perfxl.consolidate import Received, RoundStore, _x01
     from perfxl.findings import FileReport
-    from perfxl.consolidate import Received
 
     rnd = random.Random(7)
     pool = [f"13081123P{n:012d}" for n in range(60)]
