@@ -33,8 +33,10 @@ can be below it).
 
 Large rounds (issue 12): ``--sizes 1000,10000`` runs each size, ``--runs 3`` repeats every method
 (each run's figures, then min and median, and the ratios taken within each run), and the perfxl
-method reports its process's peak RSS after each stage: checking (``consolidate``), tables
-(``write_csv``), summary (``write_summary``), Parquet (``write_parquet``). ``--cache DIR`` keeps the
+method reports its process's peak RSS after each stage: checking (``consolidate``), summary
+(``write_summary``, while a forked process writes the CSV tables, as ``perfxl consolidate --csv``
+does: ``perfxl.table_files``), tables (what is left of the CSV once the summary is written; the forked
+writer's own peak beside it), Parquet (``write_parquet``). ``--cache DIR`` keeps the
 generated rounds between runs (a smaller round hard-links the first units of a larger one);
 ``--compact`` also times the tables and summary of a round built as compact data (no workbook read).
 
@@ -59,6 +61,7 @@ from pathlib import Path
 import pandas as pd
 
 import perfxl
+from perfxl.table_files import TableFiles
 from common import load_text, machine_lines, maxrss_mb, min_median, rss_mb
 
 REGISTER_COLUMNS = ("单位编码", "单位名称", "主管部门编码", "主管部门名称", "项目编码", "项目名称", "预算数", "财政资金",
@@ -115,10 +118,13 @@ def _perfxl(folder: Path, register: Path, out: Path, jobs: int, projects: int = 
     c0, t0 = _cpu(), time.perf_counter()
     result = perfxl.consolidate([folder], register, jobs=jobs)   # the pool has ended when it returns
     t1 = _stage(stages, "checking", t0)
-    perfxl.write_csv(result, out / f"csv-jobs{jobs}")
-    t2 = _stage(stages, "tables", t1)
-    perfxl.write_summary(result, target)
-    t3 = _stage(stages, "summary", t2)
+    # as `perfxl consolidate --csv` does: the CSV tables written by a forked process meanwhile
+    with TableFiles(result, out / f"csv-jobs{jobs}", None) as tables:
+        perfxl.write_summary(result, target)
+        t2 = _stage(stages, "summary", t1)
+        tables.place()
+    t3 = _stage(stages, "tables", t2)    # what the summary's end still waited for the CSV
+    stages["tables"]["child_peak_mb"] = (tables.child_peak_kb or 0) / 1024
     cpu = _cpu() - c0
     from perfxl.summary import write_parquet
     write_parquet(result, out / f"parquet-jobs{jobs}")
@@ -130,7 +136,7 @@ def _perfxl(folder: Path, register: Path, out: Path, jobs: int, projects: int = 
     overview = dict(zip(result.overview["项目"], result.overview["数值"]))
     codes = Counter(f.code for r in result.run.files for f in r.report.findings)
     res = {"count": len(result.run.files), "seconds": t3 - t0, "cpu": cpu,
-           "consolidate_seconds": t1 - t0, "tables_seconds": t2 - t1, "summary_seconds": t3 - t2,
+           "consolidate_seconds": t1 - t0, "tables_seconds": t3 - t2, "summary_seconds": t2 - t1,
            "summary_bytes": target.stat().st_size, "register_seconds": register_seconds, "stages": stages,
            "expected": int(overview["应报单位"]), "submitted": int(overview["已报送单位"]),
            "passed": int(overview["通过（无错误）"]), "taken_files": int(overview["文件：采用"]),
@@ -304,14 +310,18 @@ def report(size: int, runs: list[dict[str, dict]]) -> None:
         if m not in methods:
             continue
         print(f"{METHODS[m]}: stages (seconds; peak RSS MB of the method's process after the stage)")
-        for stage in ("start", "checking", "tables", "summary", "parquet"):
-            if stage not in runs[0][m]["stages"]:
-                continue
+        for stage in runs[0][m]["stages"]:  # in the order the method ran them
             secs = [by[m]["stages"][stage]["seconds"] for by in runs]
             peaks = [by[m]["stages"][stage]["peak_mb"] for by in runs]
             loads = ", ".join(f"{by[m]['stages'][stage]['load']:.2f}" for by in runs)
+            child = [by[m]["stages"][stage].get("child_peak_mb") for by in runs]
+            aside = (f"; the forked CSV writer's peak RSS MB {_mm(child, '.0f')} (shares the pages it was forked with)"
+                     if all(child) else "")
             print(f"  {stage:<9} seconds {_mm(secs)}; peak RSS MB {_mm(peaks, '.0f')}, max {max(peaks):.0f}; "
-                  f"load {loads}")
+                  f"load {loads}{aside}")
+        if "child_peak_mb" in runs[0][m]["stages"].get("tables", {}):
+            print("  (summary: the summary workbook, while a forked process writes the CSV tables; tables: what was "
+                  "left to wait for once the summary was written, and the files moved into place)")
         r = runs[-1][m]
         print(f"  projects {r['projects']}, indicators {r['indicators']}" +
               (f"; units expected {r['expected']}, submitted {r['submitted']}, passed {r['passed']}, files taken "
@@ -414,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
             lo, hi = min(sizes), max(sizes)
             for m in ("perfxl-jobs2", "compact"):
                 if m in results[lo][0] and m in results[hi][0]:
-                    for stage in ("checking", "tables", "summary"):
+                    for stage in [st for st in results[lo][0][m]["stages"] if st not in ("start", "parquet")]:
                         a = [by[m]["stages"][stage]["peak_mb"] for by in results[lo]]
                         b = [by[m]["stages"][stage]["peak_mb"] for by in results[hi]]
                         print(f"{METHODS[m]}: peak RSS after {stage} at {hi} / at {lo}: "

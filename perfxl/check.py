@@ -251,7 +251,7 @@ def read_return(path: str | Path, *, key: bytes | None = None, framework: Framew
                     what=f"模板标识中的“{pr.field}”（{pr.value or '空'}）{pr.zh}，工作簿无法按模板读取",
                     what_en=f"the template identity's {pr.field} ('{pr.value}') {pr.en}; the workbook cannot be read"))
             return result
-    return read_grid(opened.sheets, str(path), key=key, framework=framework, result=result)
+    return read_grid(opened.sheets, str(path), key=key, framework=framework, result=result, identity=ident)
 
 
 def _read_task(path: Path, shared: tuple) -> ReadResult:
@@ -417,7 +417,9 @@ def _crashed(item: InputFile, crash: Crashed, codes: Collection[str] | None) -> 
 def _check_job(item: InputFile, shared: _Shared) -> Checked:
     """One input, in a sandbox worker: read and checked; never raises (but MemoryError, which ends the
     worker and becomes S01 in the parent)."""
-    codes = set(shared.register) if shared.register is not None else None
+    # the register itself answers "is this a unit's code" (a set of its codes, made for every file,
+    # cost each worker a pass over 10,000 codes per file of a province round)
+    codes = shared.register
     if item.path is None:
         return _refused(item, codes)
     try:

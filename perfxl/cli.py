@@ -31,7 +31,7 @@ from .cli_text import active, install, localize, localize_metavar, pair
 from .errors import PerfxlError
 from .i18n import lang, set_lang, t
 from .outputs import (Written, check_outputs, existing_files, file_target, folder_target, os_error_message,
-                      replaced_in, write_bytes, write_file, write_folder_files, write_text, written_message)
+                      replaced_in, write_bytes, write_file, write_text, written_message)
 
 install()
 
@@ -667,7 +667,8 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
     from .consolidate import STATUS, consolidate as run_consolidation
     from .integrity import load_key
     from .sandbox import default_jobs
-    from .summary import ALL_CSV_NAMES, overflowing, write_csv, write_parquet, write_summary
+    from .summary import ALL_CSV_NAMES, overflowing, write_summary
+    from .table_files import TableFiles
 
     inputs = [*paths, register_path, key_file, framework if framework and Path(framework).exists() else None]
     check_outputs(inputs, files=[("-o", target.path("汇总.xlsx"))],
@@ -688,10 +689,10 @@ def consolidate(paths, register_path, output, jobs, year, framework, key_file, c
             parquet_to = parquet_to or csv_to
             check_outputs(inputs, folders=_table_folders(csv_to, parquet_to, ALL_CSV_NAMES))
         full = {"CSV": _shown_beside(csv_to, summary_path), "Parquet": _shown_beside(parquet_to, summary_path)}
-        w = write_file(summary_path, lambda tmp: write_summary(result, tmp, full_tables=full if over else None))
-        csv_written = write_folder_files(csv_to, lambda tmp: write_csv(result, tmp), protected=inputs) if csv_to else []
-        parquet_written = (write_folder_files(parquet_to, lambda tmp: write_parquet(result, tmp), protected=inputs)
-                           if parquet_to else [])
+        # the tables are written by a forked process while this one writes the summary (table_files)
+        with TableFiles(result, csv_to, parquet_to) as tables:
+            w = write_file(summary_path, lambda tmp: write_summary(result, tmp, full_tables=full if over else None))
+            csv_written, parquet_written = tables.place(protected=inputs)
     o = _overview(result)
     sent, expected = o.get("已报送单位"), o.get("应报单位")
     valid, invalid, missing = o.get("通过（无错误）"), o.get("有错误"), o.get("未报送")

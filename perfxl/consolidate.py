@@ -367,6 +367,14 @@ class RoundStore:
     def close(self) -> None:
         self._finalizer()
 
+    def forked(self) -> None:
+        """In a process forked from the one holding this store (``table_files``): its spill files are
+        opened anew when read. An inherited handle shares its file position with the parent's, which
+        reads the same files at the same time; the inherited ones are left to the parent. The folder
+        is the parent's to remove: this process's copy of the finalizer is detached."""
+        self._finalizer.detach()
+        self._files = {}
+
     def add(self, projects: list, indicators: list, department: list | None = None) -> tuple:
         """Write a record from this process (what a worker does; tests and tools build rounds so)."""
         return _spill_write(self.folder, projects, indicators, *([department] if department else []))

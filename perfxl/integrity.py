@@ -46,6 +46,8 @@ LOCKED_MARKER = "locked_cells"
 def canonical(value: Any) -> str:
     """One text per value whatever the office suite stored: 5295, 5295.0 and '5295.0' differ as
     cells but 5295 and 5295.0 are one number, so numbers are written in shortest round-trip form."""
+    if value.__class__ is str:  # most values (every identity field and signed text): first, and as they are
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

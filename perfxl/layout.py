@@ -108,14 +108,25 @@ _A1_RE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 
 def rowcol(ref: str) -> tuple[int, int]:
     """"B7" (or "$B$7") → (6, 1), the inverse of :func:`a1`; (0, 0) for text that does not start
-    with a reference, as xlsxwriter's ``xl_cell_to_rowcol`` (without its warning)."""
+    with a reference, as xlsxwriter's ``xl_cell_to_rowcol`` (without its warning). Kept once worked out
+    for a cell of the template's area, as :func:`a1` keeps its addresses: every workbook's signed cells
+    are looked up by address."""
+    got = _ROWCOL_CACHE.get(ref)
+    if got is not None:
+        return got
     m = _A1_RE.match(ref)
     if m is None:
         return 0, 0
     col = 0
     for ch in m.group(1):
         col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
+    got = int(m.group(2)) - 1, col - 1
+    if m.end() == len(ref) and got[0] < _A1_CACHED_ROWS and got[1] < _A1_CACHED_COLS:
+        _ROWCOL_CACHE[ref] = got
+    return got
+
+
+_ROWCOL_CACHE: dict[str, tuple[int, int]] = {}
 
 
 @dataclass(frozen=True)

@@ -161,14 +161,17 @@ def write_text(path: str | os.PathLike, text: str) -> Written:
 
 
 def write_folder_files(folder: str | os.PathLike, write_all: Callable[[Path], Iterable[Path]], *,
-                       protected: Iterable[str | os.PathLike] = ()) -> list[Written]:
+                       protected: Iterable[str | os.PathLike | None] = (),
+                       staging: str | os.PathLike | None = None) -> list[Written]:
     """Write a set of files into ``folder``: ``write_all(tmp_folder)`` writes them all into a
     temporary sibling folder; only then is each moved into place, replacing a file of that name,
     with SIGINT/SIGTERM held back until the whole set is in place. A file that would replace one of
-    ``protected`` (the run's inputs) stops everything before the first move (OutputError)."""
+    ``protected`` (the run's inputs) stops everything before the first move (OutputError).
+    ``staging``: the temporary folder, when another process has written the files there already
+    (``table_files``); removed at the end either way."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    staging = folder.parent / f".{folder.name}.{os.getpid()}.part"
+    staging = Path(staging) if staging is not None else folder.parent / f".{folder.name}.{os.getpid()}.part"
     guarded = {_real(p) for p in protected if p is not None}
     try:
         made = list(write_all(staging))

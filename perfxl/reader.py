@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import FrameworkError
 from .findings import Finding, finding
@@ -84,7 +84,7 @@ def _at(grid: Grid, sheet: str, row: int, col: int) -> Any:
     if rows is None or row >= len(rows) or col >= len(rows[row]):
         return None
     v = rows[row][col]
-    return None if isinstance(v, str) and v == "" else v
+    return None if v.__class__ is str and not v else v
 
 
 def cell_value(grid: Grid, sheet: str, ref: str) -> Any:
@@ -115,6 +115,8 @@ def _text(v: Any) -> str | None:
     """A cell as text, kept as typed; dates as ISO; None when blank (only white space counts as blank)."""
     if v is None:
         return None
+    if v.__class__ is str:  # most cells: no conversion to try
+        return v if v.strip() else None
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, float) and v.is_integer():
@@ -187,10 +189,13 @@ def open_return(path: str | Path, *, limits: Limits = DEFAULT_LIMITS, sandboxed:
 
 
 def read_grid(grid: Grid, path: str = "<grid>", *, key: bytes | None = None, framework: Framework | None = None,
-              result: ReadResult | None = None) -> ReadResult:
-    """The model from a grid of values; the core of read_workbook, with no file access."""
+              result: ReadResult | None = None, identity: Identity | None = None) -> ReadResult:
+    """The model from a grid of values; the core of read_workbook, with no file access.
+
+    ``identity``: the grid's identity (``identity_of``) when the caller has already parsed it, as the
+    office's check does to vet it first; parsed here otherwise."""
     r = result or ReadResult(path)
-    ident = identity_of(grid)
+    ident = identity if identity is not None else identity_of(grid)
     if ident is None:
         r.findings.append(finding("S03"))
         return r
@@ -213,14 +218,14 @@ def read_grid(grid: Grid, path: str = "<grid>", *, key: bytes | None = None, fra
                   department_code=ident.get("department_code") or None,
                   department_name=ident.get("department_name") or None))
     get = _getter(grid, issued, r.control_cells)
-    if DEPARTMENT_SHEET in grid and _anchors_ok(r, grid, DEPARTMENT_SHEET, _department_anchors(fw)):
+    if DEPARTMENT_SHEET in grid and _anchors_ok(r, grid, DEPARTMENT_SHEET, _per_framework(_department_anchors, fw)):
         unit.department_goals = _read_department(r, get, fw)
     r.locations[("unit",)] = (DEPARTMENT_SHEET, DepartmentLayout(fw).unit_line.a1)
     codes = ident.project_codes
     issued_cells = {(c.sheet, c.cell): c.value for c in ident.locked}
     for pi, sheet in enumerate(sheets):
         code = codes[pi] if pi < len(codes) else None
-        if sheet in grid and _anchors_ok(r, grid, sheet, _project_anchors(fw)):
+        if sheet in grid and _anchors_ok(r, grid, sheet, _per_framework(_project_anchors, fw)):
             unit.projects.append(_read_project(r, get, fw, sheet, pi, code))
         else:
             # The sheet is gone or shifted (S07 says so): the project is still the office's, so it stays
@@ -297,6 +302,19 @@ def _check_sheets(r: ReadResult, grid: Grid, ident: Identity, head: tuple[str, .
                                   what_en=f"sheet '{s}' is missing (deleted or renamed)"))
     for s in extra:
         r.findings.append(finding("S07", sheet=s, what=f"多出工作表“{s}”", what_en=f"extra sheet '{s}'"))
+
+
+_PER_FRAMEWORK: dict[tuple[str, int], tuple[Framework, Any]] = {}
+
+
+def _per_framework(make: Callable[[Framework], Any], fw: Framework) -> Any:
+    """``make(fw)``, worked out once per framework: the headings a layout anchors on are the same for
+    every sheet of every workbook of a round (ten projects' sheets a workbook asked for them anew)."""
+    key = (make.__name__, id(fw))
+    got = _PER_FRAMEWORK.get(key)
+    if got is None or got[0] is not fw:
+        got = _PER_FRAMEWORK[key] = (fw, make(fw))
+    return got[1]
 
 
 def _project_anchors(fw: Framework) -> list[tuple[Span, str]]:
@@ -480,22 +498,33 @@ def _read_project(r: ReadResult, get, fw: Framework, sheet: str, pi: int, issued
     rc = get.rc
     rows = get.grid.get(sheet) or []
     issued_rows = get.issued_rows
-    inputs, every = _indicator_columns(fw)
+    inputs, _ = _indicator_columns(fw)
+    refs = _per_framework(_indicator_refs, fw)
     first, stop = inputs[0][1], inputs[-1][1] + 1
     for row in L.indicator_rows:
-        if (sheet, row) not in issued_rows:  # no issued value to put in place of a typed one
-            raw = rows[row][first:stop] if row < len(rows) else []
+        values = rows[row] if row < len(rows) else []
+        if (sheet, row) in issued_rows:  # an issued value takes the place of a typed one
+            cells = {name: rc(sheet, row, col) for name, col in inputs}
+        else:
+            raw = values[first:stop]
             if raw.count(None) == len(raw):
                 continue  # a blank row (the common case: most of the table is left empty)
-        cells = {name: rc(sheet, row, col) for name, col in inputs}
+            # the row's values as they lie; only blank text and text to clean go through rc, which
+            # treats them as it treats every cell (a row of ten cells is read thousands of times a round)
+            cells = {}
+            width = len(values)
+            for name, col in inputs:
+                v = values[col] if col < width else None
+                if v.__class__ is str and (not v or not v.isprintable()):
+                    v = rc(sheet, row, col)
+                cells[name] = v
         if all(_text(v) is None for v in cells.values()):
             continue
         ii = len(p.indicators)
-        for name, col in every:
-            loc[("indicator", pi, ii, name)] = (sheet, a1(row, col))
-        for name, col in L.extra_columns:  # 指标值类型, 权重, 指标方向 where the framework declares them
+        for name, ref in refs[row]:  # every column, 指标值类型, 权重, 指标方向 where declared
+            loc[("indicator", pi, ii, name)] = (sheet, ref)
+        for name, col in L.extra_columns:
             cells[name] = rc(sheet, row, col)
-            loc[("indicator", pi, ii, name)] = (sheet, a1(row, col))
         # A blank 一级/二级 means "same as above", as in merged cells of the official layout.
         level1 = _text(cells["level1"]).strip() if _text(cells["level1"]) else level1
         level2 = _text(cells["level2"]).strip() if _text(cells["level2"]) else level2
@@ -603,20 +632,26 @@ def _read_table(r: ReadResult, get, sheet: str, rows: range, extra: list[tuple[s
     return out
 
 
-_INDICATOR_COLUMNS: dict[int, tuple[Framework, tuple, tuple]] = {}
-
-
 def _indicator_columns(fw: Framework) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
     """(the indicator table's input columns, in column order; every column, 自查 included), worked
     out once per framework."""
-    got = _INDICATOR_COLUMNS.get(id(fw))
-    if got is None or got[0] is not fw:
-        every = tuple(ProjectLayout(fw).columns.items())
-        inputs = tuple(sorted(((n, c) for n, c in every if n != "check"), key=lambda x: x[1]))
-        if [c for _, c in inputs] != list(range(inputs[0][1], inputs[-1][1] + 1)):
-            raise AssertionError("the indicator table's input columns must be contiguous")
-        got = _INDICATOR_COLUMNS[id(fw)] = (fw, inputs, every)
-    return got[1], got[2]
+    return _per_framework(_make_indicator_columns, fw)
+
+
+def _indicator_refs(fw: Framework) -> dict[int, tuple[tuple[str, str], ...]]:
+    """Row of a project's indicator table -> (column name, A1 address) of every column the locations
+    name there: its columns, 自查 included, then the declared extra ones."""
+    L = ProjectLayout(fw)
+    _, every = _indicator_columns(fw)
+    return {row: tuple((name, a1(row, col)) for name, col in (*every, *L.extra_columns)) for row in L.indicator_rows}
+
+
+def _make_indicator_columns(fw: Framework) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
+    every = tuple(ProjectLayout(fw).columns.items())
+    inputs = tuple(sorted(((n, c) for n, c in every if n != "check"), key=lambda x: x[1]))
+    if [c for _, c in inputs] != list(range(inputs[0][1], inputs[-1][1] + 1)):
+        raise AssertionError("the indicator table's input columns must be contiguous")
+    return inputs, every
 
 
 def _read_extras(ind: Indicator, cells: dict[str, Any]) -> None:

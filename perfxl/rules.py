@@ -527,7 +527,9 @@ def _contradiction(words: tuple[str, ...], note: str | None, description: str | 
     for w in words:
         if note and w in note:
             return w
-        if description and re.search(rf"\d\s*[%％万元个人次天户家项件]*\s*{w}|{w}\s*\d", description):
+        # the word itself first (a substring test): the pattern below is only worth compiling and
+        # running for the few descriptions that hold it
+        if description and w in description and re.search(rf"\d\s*[%％万元个人次天户家项件]*\s*{w}|{w}\s*\d", description):
             return w
     return None
 

@@ -190,6 +190,30 @@ _SUFFIXES = {"及以上": "≥", "或以上": "≥", "以上": "≥", "及以下
 _SUFFIX_RE = re.compile("|".join(sorted(_SUFFIXES, key=len, reverse=True)))
 
 
+_MEMO_MAX = 4096  # distinct spellings kept per function: a round's operators and units are a few dozen
+
+
+def _memo_text(fn):
+    """``fn`` (a pure function of one cell) with its results for text kept: every indicator row of a
+    round spells its operator and unit from the same few dozen words. Other values are not kept."""
+    cache: dict[str, Any] = {}
+
+    def memo(s: Any) -> Any:
+        if s.__class__ is not str:
+            return fn(s)
+        try:
+            return cache[s]
+        except KeyError:
+            got = fn(s)
+            if len(cache) < _MEMO_MAX:
+                cache[s] = got
+            return got
+
+    memo.__doc__, memo.__name__, memo.__wrapped__ = fn.__doc__, fn.__name__, fn  # type: ignore[attr-defined]
+    return memo
+
+
+@_memo_text
 def normalize_operator(s: Any) -> str | None:
     """An operator as spelled by a person -> the schema's spelling (≥ ≤ = > < 定性), else None.
 
@@ -231,6 +255,7 @@ UNIT_ALIASES: dict[str, str] = {
 }
 
 
+@_memo_text
 def normalize_unit(s: Any) -> str | None:
     """A 计量单位 as typed -> its canonical spelling, or None when blank.
 
